@@ -1,0 +1,97 @@
+using CnnClassify.Building;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CnnClassify.Tests.Building;
+
+/// <summary>Initial weights are random, so each scheme is checked by the statistics of a large layer.</summary>
+public class WeightInitializationTests
+{
+    private static CnnModel Model(WeightInitialization init) =>
+        CnnBuilder.Input(64, 8, 8)
+            .Conv(128, 3).BatchNorm().ReLU()
+            .Flatten().Dense(256)
+            .WithWeightInit(init)
+            .Build();
+
+    private static double Std(Tensor t) => t.std().item<float>();
+
+    [Fact]
+    public void Kaiming_normal_fan_out_gives_std_sqrt_2_over_fan_out_and_linear_normal_001()
+    {
+        torch.manual_seed(1);
+        using var model = Model(WeightInitialization.KaimingNormal);
+        var conv = (Conv2d)model[0];
+        var linear = (Linear)model[4];
+
+        // fan_out = 128 * 3 * 3; gain for ReLU is sqrt(2).
+        Assert.Equal(Math.Sqrt(2.0 / (128 * 9)), Std(conv.weight), 0.002);
+        Assert.Equal(0.0, conv.bias!.abs().max().item<float>());
+        Assert.Equal(0.01, Std(linear.weight), 0.0005);
+        Assert.Equal(0.0, linear.bias!.abs().max().item<float>());
+    }
+
+    [Fact]
+    public void Kaiming_uniform_fan_in_bounds_the_weights_by_sqrt_6_over_fan_in()
+    {
+        torch.manual_seed(2);
+        using var model = Model(WeightInitialization.KaimingUniform);
+        var conv = (Conv2d)model[0];
+
+        var bound = Math.Sqrt(6.0 / (64 * 9));
+        var largest = conv.weight.abs().max().item<float>();
+        Assert.InRange(largest, 0.98 * bound, bound);
+        Assert.Equal(bound / Math.Sqrt(3), Std(conv.weight), 0.002); // std of U(-b, b)
+    }
+
+    [Fact]
+    public void Xavier_uniform_bounds_the_weights_by_sqrt_6_over_fan_in_plus_fan_out()
+    {
+        torch.manual_seed(3);
+        using var model = Model(WeightInitialization.Xavier);
+        var linear = (Linear)model[4];
+
+        var bound = Math.Sqrt(6.0 / ((128 * 6 * 6) + 256));
+        Assert.InRange(linear.weight.abs().max().item<float>(), 0.98 * bound, bound);
+    }
+
+    [Fact]
+    public void Presets_set_batchnorm_to_one_and_zero()
+    {
+        using var model = Model(WeightInitialization.PyTorchDefault);
+        var bn = (BatchNorm2d)model[1];
+        using (torch.no_grad())
+        {
+            bn.weight.fill_(5);
+            bn.bias!.fill_(5);
+        }
+
+        WeightInitialization.KaimingNormal.Apply(model);
+
+        Assert.Equal((1f, 1f), (bn.weight.min().item<float>(), bn.weight.max().item<float>()));
+        Assert.Equal(0f, bn.bias!.abs().max().item<float>());
+    }
+
+    [Fact]
+    public void PyTorch_default_leaves_every_weight_as_created()
+    {
+        torch.manual_seed(4);
+        using var model = Model(WeightInitialization.PyTorchDefault);
+        var before = model.parameters().Select(p => p.clone()).ToList();
+
+        WeightInitialization.PyTorchDefault.Apply(model);
+
+        Assert.All(model.parameters().Zip(before), pair => TensorAssert.Equal(pair.Second, pair.First, 0));
+    }
+
+    [Fact]
+    public void Custom_schemes_combine_per_layer_kind()
+    {
+        var init = WeightInitialization.PyTorchDefault with { Linear = TensorInitializer.Constant(0.5) };
+        using var model = Model(init);
+
+        Assert.Equal(0.5f, ((Linear)model[4]).weight.mean().item<float>());
+        Assert.Equal("Constant(0.5)", init.Linear!.Name);
+    }
+}
