@@ -51,6 +51,29 @@ public sealed class TensorInitializer
         return new($"Normal({Format(mean)}, {Format(std)})", weight => normal_(weight, mean, std));
     }
 
+    /// <summary>Normal N(mean, std^2) truncated to [a, b], as torchvision's GoogLeNet uses with std 0.01.</summary>
+    /// <param name="mean">The mean.</param>
+    /// <param name="std">The standard deviation, at least 0.</param>
+    /// <param name="a">Lower cut-off (absolute value, not in standard deviations).</param>
+    /// <param name="b">Upper cut-off (absolute value).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="std"/> is negative or <paramref name="a"/> is not below <paramref name="b"/>.</exception>
+    public static TensorInitializer TruncatedNormal(double mean, double std, double a = -2, double b = 2)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(std);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(a, b);
+        return new($"TruncatedNormal({Format(mean)}, {Format(std)}, [{Format(a)}, {Format(b)}])", weight => trunc_normal_(weight, mean, std, a, b));
+    }
+
+    /// <summary>Uniform U(low, high).</summary>
+    /// <param name="low">Lower bound.</param>
+    /// <param name="high">Upper bound, above <paramref name="low"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="high"/> is not above <paramref name="low"/>.</exception>
+    public static TensorInitializer Uniform(double low, double high)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(low, high);
+        return new($"Uniform({Format(low)}, {Format(high)})", weight => uniform_(weight, low, high));
+    }
+
     /// <summary>Every element set to <paramref name="value"/>.</summary>
     /// <param name="value">The value.</param>
     public static TensorInitializer Constant(double value) =>

@@ -1,0 +1,80 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CnnClassify.Models;
+
+/// <summary>
+/// Base of the model zoo: an image classifier with a backbone made of named stages and a linear
+/// head, which supports head replacement, freezing and per-stage learning rates for fine-tuning.
+/// </summary>
+/// <remarks>
+/// BatchNorm layers whose parameters are all frozen stay in evaluation mode when the model is put
+/// in training mode, so their running statistics do not drift while the rest is fine-tuned.
+/// </remarks>
+public abstract class ClassificationModel : nn.Module<Tensor, Tensor>
+{
+    /// <summary>Creates the model.</summary>
+    /// <param name="name">The module name.</param>
+    protected ClassificationModel(string name)
+        : base(name)
+    {
+    }
+
+    /// <summary>Dotted path of the final linear layer, such as <c>fc</c> or <c>classifier.6</c>.</summary>
+    public abstract string HeadName { get; }
+
+    /// <summary>
+    /// The backbone's stages from input to output, such as <c>stem</c>, <c>layer1</c>, ...
+    /// <c>layer4</c> for ResNet. The head is not part of any stage. Unfreezing works stage by stage
+    /// from the last.
+    /// </summary>
+    public abstract IReadOnlyList<ModelStage> Stages { get; }
+
+    /// <summary>The final linear layer.</summary>
+    public Linear Head => (Linear)ModuleSurgery.Find(this, HeadName);
+
+    /// <summary>The number of classes the head predicts.</summary>
+    public long NumClasses => Head.out_features;
+
+    /// <summary>Replaces the head with a freshly initialised linear layer for <paramref name="numClasses"/> classes.</summary>
+    /// <param name="numClasses">The new number of classes, at least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="numClasses"/> is below 1.</exception>
+    public virtual void ReplaceHead(int numClasses)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        var old = Head;
+        var head = nn.Linear(old.in_features, numClasses, hasBias: old.bias is not null);
+        head.to(old.weight.device);
+        ReplaceModule(HeadName, head);
+        old.Dispose();
+    }
+
+    /// <inheritdoc />
+    public override void train(bool train = true)
+    {
+        base.train(train);
+        if (train)
+        {
+            FineTuning.KeepFrozenBatchNormInEval(this);
+        }
+    }
+
+    /// <summary>
+    /// Puts <paramref name="replacement"/> at the dotted <paramref name="path"/> in place of the module
+    /// there, such as a wider <c>classifier.0</c>. The old module is not disposed.
+    /// </summary>
+    /// <param name="path">The dotted path of a head or classifier layer, such as <c>fc</c> or <c>classifier.6</c>.</param>
+    /// <param name="replacement">The replacement.</param>
+    /// <exception cref="ArgumentException">The model cannot replace the module at <paramref name="path"/>.</exception>
+    public abstract void ReplaceModule(string path, nn.Module<Tensor, Tensor> replacement);
+
+    /// <summary>Replaces the registration of the direct child <paramref name="name"/>.</summary>
+    /// <param name="name">The child's name.</param>
+    /// <param name="replacement">The new child.</param>
+    protected void ReRegister(string name, nn.Module replacement)
+    {
+        register_module(name, null!);
+        register_module(name, replacement);
+    }
+}
