@@ -69,6 +69,16 @@ public abstract class ClassificationModel : nn.Module<Tensor, Tensor>
     /// <exception cref="ArgumentException">The model cannot replace the module at <paramref name="path"/>.</exception>
     public abstract void ReplaceModule(string path, nn.Module<Tensor, Tensor> replacement);
 
+    /// <summary>Checks that <paramref name="path"/> is the head and <paramref name="replacement"/> a linear layer, for models that can replace only their head.</summary>
+    /// <param name="path">The path given to <see cref="ReplaceModule"/>.</param>
+    /// <param name="replacement">The module given to <see cref="ReplaceModule"/>.</param>
+    /// <returns>The replacement as a linear layer.</returns>
+    /// <exception cref="ArgumentException">The path is not the head's, or the replacement is not linear.</exception>
+    protected Linear AsHeadReplacement(string path, nn.Module<Tensor, Tensor> replacement) =>
+        path == HeadName && replacement is Linear linear
+            ? linear
+            : throw new ArgumentException($"{GetType().Name} can replace only its head '{HeadName}' with a Linear layer, not '{path}' with {replacement?.GetType().Name}.", nameof(path));
+
     /// <summary>Replaces the registration of the direct child <paramref name="name"/>.</summary>
     /// <param name="name">The child's name.</param>
     /// <param name="replacement">The new child.</param>

@@ -150,13 +150,8 @@ public sealed class GoogLeNet : ClassificationModel
     /// <inheritdoc />
     public override void ReplaceModule(string path, nn.Module<Tensor, Tensor> replacement)
     {
-        if (path != "fc" || replacement is not Linear linear)
-        {
-            throw new ArgumentException($"GoogLeNet can replace only its head 'fc' with a Linear layer, not '{path}'.", nameof(path));
-        }
-
-        _fc = linear;
-        ReRegister("fc", linear);
+        _fc = AsHeadReplacement(path, replacement);
+        ReRegister("fc", _fc);
     }
 
     private (Tensor Logits, Tensor? Auxiliary1, Tensor? Auxiliary2) Run(Tensor input, bool withAuxiliary)

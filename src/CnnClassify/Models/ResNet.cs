@@ -137,12 +137,7 @@ public sealed class ResNet : ClassificationModel
     /// <inheritdoc />
     public override void ReplaceModule(string path, nn.Module<Tensor, Tensor> replacement)
     {
-        if (path != "fc" || replacement is not Linear linear)
-        {
-            throw new ArgumentException($"ResNet can replace only its head 'fc' with a Linear layer, not '{path}'.", nameof(path));
-        }
-
-        _fc = linear;
-        ReRegister("fc", linear);
+        _fc = AsHeadReplacement(path, replacement);
+        ReRegister("fc", _fc);
     }
 }
