@@ -1,0 +1,220 @@
+using CnnClassify.Data.Transforms;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CnnClassify.Data;
+
+/// <summary>
+/// Reads a dataset in batches: optionally shuffled per epoch, transformed sample by sample, on
+/// background workers with a bounded prefetch.
+/// </summary>
+/// <remarks>
+/// The batches of an epoch, and every random transform in them, depend only on the seed, the
+/// epoch and the sample, never on the number of workers or their timing. Stopping early, by
+/// cancelling or by leaving the loop, stops the workers and disposes the batches they prepared.
+/// </remarks>
+public sealed partial class DataLoader
+{
+    private readonly IImageDataset _dataset;
+    private readonly IImageTransform? _transform;
+
+    /// <summary>Creates a loader.</summary>
+    /// <param name="dataset">The samples.</param>
+    /// <param name="transform">Applied to each image, such as a <see cref="Compose"/>; <see langword="null"/> passes images through.</param>
+    /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public DataLoader(IImageDataset dataset, IImageTransform? transform = null, DataLoaderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        Options = options ?? new DataLoaderOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.BatchSize, 1, nameof(Options.BatchSize));
+        ArgumentOutOfRangeException.ThrowIfNegative(Options.Workers, nameof(Options.Workers));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.Prefetch ?? 1, 1, nameof(Options.Prefetch));
+        _dataset = dataset;
+        _transform = transform;
+    }
+
+    /// <summary>The options in use.</summary>
+    public DataLoaderOptions Options { get; }
+
+    /// <summary>The dataset.</summary>
+    public IImageDataset Dataset => _dataset;
+
+    /// <summary>Batches in one epoch.</summary>
+    public int BatchesPerEpoch => Options.DropLast ? _dataset.Count / Options.BatchSize : (_dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
+
+    /// <summary>The dataset indices of each batch of <paramref name="epoch"/>, in order.</summary>
+    /// <param name="epoch">The zero-based epoch.</param>
+    public IReadOnlyList<int[]> BatchIndices(int epoch)
+    {
+        var order = Enumerable.Range(0, _dataset.Count).ToArray();
+        if (Options.Shuffle)
+        {
+            new Random((int)Mix(Options.Seed, epoch, -1)).Shuffle(order);
+        }
+
+        return Enumerable.Range(0, BatchesPerEpoch)
+            .Select(b => order.Skip(b * Options.BatchSize).Take(Options.BatchSize).ToArray())
+            .ToList();
+    }
+
+    /// <summary>The batches of one epoch, in order. Dispose each batch when done with it.</summary>
+    /// <param name="epoch">The zero-based epoch; it selects the shuffle and the random transforms.</param>
+    /// <param name="cancellationToken">Stops the epoch with <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="InvalidImageException">A sample cannot be decoded and <see cref="DataLoaderOptions.InvalidSamples"/> is <see cref="InvalidSamplePolicy.Throw"/>.</exception>
+    public IEnumerable<Batch> Epoch(int epoch = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        var batches = BatchIndices(epoch);
+        return Options.Workers == 0
+            ? Sequential(batches, epoch, cancellationToken)
+            : Parallel(batches, epoch, cancellationToken);
+    }
+
+    private IEnumerable<Batch> Sequential(IReadOnlyList<int[]> batches, int epoch, CancellationToken cancellationToken)
+    {
+        foreach (var indices in batches)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Collate(indices, epoch, cancellationToken) is { } batch)
+            {
+                yield return batch;
+            }
+        }
+    }
+
+    private IEnumerable<Batch> Parallel(IReadOnlyList<int[]> batches, int epoch, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var results = batches.Select(_ => new TaskCompletionSource<Batch?>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        using var slots = new SemaphoreSlim(Options.Prefetch ?? (2 * Options.Workers));
+        var next = -1;
+        var workers = Enumerable.Range(0, Options.Workers).Select(_ => new Thread(() =>
+        {
+            while (true)
+            {
+                try
+                {
+                    slots.Wait(stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                var b = Interlocked.Increment(ref next);
+                if (b >= batches.Count)
+                {
+                    return;
+                }
+
+                try
+                {
+                    results[b].SetResult(Collate(batches[b], epoch, stop.Token));
+                }
+                catch (Exception ex)
+                {
+                    results[b].SetException(ex);
+                    stop.Cancel();
+                    return;
+                }
+            }
+        })
+        { IsBackground = true, Name = "CnnClassify.DataLoader" }).ToList();
+        workers.ForEach(worker => worker.Start());
+
+        var consumed = 0;
+        try
+        {
+            for (; consumed < batches.Count; consumed++)
+            {
+                var task = results[consumed].Task;
+                if (!task.IsCompleted)
+                {
+                    task.Wait(cancellationToken);
+                }
+
+                slots.Release();
+                if (task.IsFaulted)
+                {
+                    throw task.Exception!.InnerException!;
+                }
+
+                if (task.Result is { } batch)
+                {
+                    yield return batch;
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            workers.ForEach(worker => worker.Join());
+            for (var b = consumed + 1; b < results.Length; b++)
+            {
+                if (results[b].Task.IsCompletedSuccessfully)
+                {
+                    results[b].Task.Result?.Dispose();
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads, transforms and stacks the samples; <see langword="null"/> if all were skipped.</summary>
+    private Batch? Collate(int[] indices, int epoch, CancellationToken cancellationToken)
+    {
+        using var scope = torch.NewDisposeScope();
+        var images = new List<Tensor>(indices.Length);
+        var kept = new List<int>(indices.Length);
+        var labels = new List<long>(indices.Length);
+        string? firstSource = null;
+        foreach (var index in indices)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ImageSample sample;
+            try
+            {
+                sample = _dataset.Read(index);
+            }
+            catch (InvalidImageException ex) when (Options.InvalidSamples == InvalidSamplePolicy.Skip)
+            {
+                LogSkipped(Options.Logger, ex.Path, ex.Reason);
+                continue;
+            }
+
+            var image = _transform is null ? sample.Image : _transform.Apply(sample.Image, new Random((int)Mix(Options.Seed, epoch, index)));
+            if (images.Count > 0 && !image.shape.SequenceEqual(images[0].shape))
+            {
+                throw new InvalidOperationException(
+                    $"Sample {sample.Source} has shape [{string.Join(", ", image.shape)}] but {firstSource} has [{string.Join(", ", images[0].shape)}]; add a Resize or crop so that every image in a batch has one size.");
+            }
+
+            firstSource ??= sample.Source;
+            images.Add(image);
+            kept.Add(index);
+            labels.Add(sample.Label);
+        }
+
+        if (images.Count == 0)
+        {
+            return null;
+        }
+
+        var stacked = torch.stack(images).DetachFromDisposeScope();
+        var labelTensor = torch.tensor(labels.ToArray()).DetachFromDisposeScope();
+        return new Batch(stacked, labelTensor, kept);
+    }
+
+    // SplitMix64 over (seed, epoch, index): independent streams per sample.
+    private static long Mix(int seed, int epoch, int index)
+    {
+        var z = unchecked(((ulong)(uint)seed << 32) ^ ((ulong)(uint)epoch * 0x9E3779B97F4A7C15UL) ^ (ulong)(uint)index);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (long)((z ^ (z >> 31)) & int.MaxValue);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping sample {Path}: {Reason}")]
+    private static partial void LogSkipped(ILogger logger, string path, string reason);
+}

@@ -1,0 +1,136 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CnnClassify.Data.Transforms;
+
+/// <summary>Pixel operations shared by the transforms.</summary>
+internal static class ImageOps
+{
+    public static void RequireImage(Tensor image, string transform)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.dim() != 3)
+        {
+            throw new ArgumentException($"{transform} expects one image [C, H, W]; got [{string.Join(", ", image.shape)}].", nameof(image));
+        }
+    }
+
+    public static void RequireFloat(Tensor image, string transform)
+    {
+        RequireImage(image, transform);
+        if (!image.is_floating_point())
+        {
+            throw new ArgumentException($"{transform} expects a floating-point image; apply ToTensor() before it.", nameof(image));
+        }
+    }
+
+    /// <summary>Runs <paramref name="operation"/> on a float copy of the image and converts the result back to the input's dtype.</summary>
+    public static Tensor InFloat(Tensor image, Func<Tensor, Tensor> operation)
+    {
+        using var scope = torch.NewDisposeScope();
+        if (image.is_floating_point())
+        {
+            return operation(image).MoveToOuterDisposeScope();
+        }
+
+        var result = operation(image.to(ScalarType.Float32));
+        return result.round_().clamp_(0, 255).to(image.dtype).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Like <see cref="InFloat"/>, for colour operations defined on values in [0, 1].</summary>
+    public static Tensor InUnitRange(Tensor image, Func<Tensor, Tensor> operation)
+    {
+        using var scope = torch.NewDisposeScope();
+        if (image.is_floating_point())
+        {
+            return operation(image).MoveToOuterDisposeScope();
+        }
+
+        var result = operation(image.to(ScalarType.Float32).div_(255));
+        return result.mul_(255).round_().clamp_(0, 255).to(image.dtype).MoveToOuterDisposeScope();
+    }
+
+    public static Tensor Resize(Tensor image, long height, long width, Interpolation interpolation) => InFloat(image, x =>
+    {
+        var mode = interpolation switch
+        {
+            Interpolation.Nearest => InterpolationMode.Nearest,
+            Interpolation.Bicubic => InterpolationMode.Bicubic,
+            _ => InterpolationMode.Bilinear,
+        };
+        var batch = x.unsqueeze(0);
+        var resized = interpolation == Interpolation.Nearest
+            ? nn.functional.interpolate(batch, [height, width], mode: mode)
+            : nn.functional.interpolate(batch, [height, width], mode: mode, align_corners: false, antialias: true);
+        return resized.squeeze(0);
+    });
+
+    /// <summary>The region [top, top + height) x [left, left + width), zero-padded where it leaves the image.</summary>
+    public static Tensor Crop(Tensor image, long top, long left, long height, long width)
+    {
+        var (h, w) = (image.shape[1], image.shape[2]);
+        if (top >= 0 && left >= 0 && top + height <= h && left + width <= w)
+        {
+            using var rows = image.narrow(1, top, height);
+            return rows.narrow(2, left, width).contiguous();
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var padLeft = Math.Max(0, -left);
+        var padTop = Math.Max(0, -top);
+        var padRight = Math.Max(0, left + width - w);
+        var padBottom = Math.Max(0, top + height - h);
+        var padded = nn.functional.pad(image, [padLeft, padRight, padTop, padBottom]);
+        return padded.narrow(1, top + padTop, height).narrow(2, left + padLeft, width).contiguous().MoveToOuterDisposeScope();
+    }
+
+    public static Tensor Grayscale(Tensor image)
+    {
+        if (image.shape[0] == 1)
+        {
+            return image.clone();
+        }
+
+        return InFloat(image, x => (0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]).unsqueeze(0));
+    }
+
+    /// <summary>
+    /// Applies the affine map <paramref name="matrix"/> (2x2, in pixels, y down, about the image
+    /// centre) and then the translation, resampling with <paramref name="interpolation"/> and
+    /// filling uncovered pixels with <paramref name="fill"/>.
+    /// </summary>
+    public static Tensor Affine(Tensor image, double[,] matrix, double translateX, double translateY, Interpolation interpolation, double fill) => InFloat(image, x =>
+    {
+        var (h, w) = (x.shape[1], x.shape[2]);
+        // Output pixel p maps back to input A^-1 (p - t), in pixels about the centre; in the
+        // normalised coordinates of affine_grid that is D^-1 A^-1 D q - D^-1 A^-1 t, D = diag(w/2, h/2).
+        var det = (matrix[0, 0] * matrix[1, 1]) - (matrix[0, 1] * matrix[1, 0]);
+        if (Math.Abs(det) < 1e-12)
+        {
+            throw new ArgumentException("The affine transform is singular (scale 0 or a shear of 90 degrees).");
+        }
+
+        double[,] inverse = { { matrix[1, 1] / det, -matrix[0, 1] / det }, { -matrix[1, 0] / det, matrix[0, 0] / det } };
+        var (hx, hy) = (w / 2.0, h / 2.0);
+        var theta = torch.tensor(
+            new float[]
+            {
+                (float)inverse[0, 0], (float)(inverse[0, 1] * hy / hx), (float)(-((inverse[0, 0] * translateX) + (inverse[0, 1] * translateY)) / hx),
+                (float)(inverse[1, 0] * hx / hy), (float)inverse[1, 1], (float)(-((inverse[1, 0] * translateX) + (inverse[1, 1] * translateY)) / hy),
+            },
+            [1, 2, 3]).to(x.dtype);
+        var grid = nn.functional.affine_grid(theta, [1, x.shape[0], h, w], align_corners: false);
+        var mode = interpolation == Interpolation.Nearest ? GridSampleMode.Nearest : GridSampleMode.Bilinear;
+        var batch = x.unsqueeze(0);
+        var sampled = nn.functional.grid_sample(batch, grid, mode, GridSamplePaddingMode.Zeros, align_corners: false).squeeze(0);
+        if (fill == 0)
+        {
+            return sampled;
+        }
+
+        var covered = nn.functional.grid_sample(torch.ones_like(batch), grid, mode, GridSamplePaddingMode.Zeros, align_corners: false).squeeze(0);
+        return sampled + ((1 - covered) * fill);
+    });
+
+    public static double Uniform(Random random, double low, double high) => low + (random.NextDouble() * (high - low));
+}
