@@ -124,24 +124,25 @@ public sealed partial class DataLoader
         { IsBackground = true, Name = "CnnClassify.DataLoader" }).ToList();
         workers.ForEach(worker => worker.Start());
 
-        var consumed = 0;
+        var handedOut = 0;
         try
         {
-            for (; consumed < batches.Count; consumed++)
+            while (handedOut < batches.Count)
             {
-                var task = results[consumed].Task;
-                if (!task.IsCompleted)
+                cancellationToken.ThrowIfCancellationRequested();
+                Batch? batch;
+                try
                 {
-                    task.Wait(cancellationToken);
+                    // Rethrows a worker's exception as it was thrown.
+                    batch = results[handedOut].Task.WaitAsync(cancellationToken).GetAwaiter().GetResult();
+                }
+                finally
+                {
+                    slots.Release();
                 }
 
-                slots.Release();
-                if (task.IsFaulted)
-                {
-                    throw task.Exception!.InnerException!;
-                }
-
-                if (task.Result is { } batch)
+                handedOut++;
+                if (batch is not null)
                 {
                     yield return batch;
                 }
@@ -151,7 +152,7 @@ public sealed partial class DataLoader
         {
             stop.Cancel();
             workers.ForEach(worker => worker.Join());
-            for (var b = consumed + 1; b < results.Length; b++)
+            for (var b = handedOut; b < results.Length; b++)
             {
                 if (results[b].Task.IsCompletedSuccessfully)
                 {
