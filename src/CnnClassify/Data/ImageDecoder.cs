@@ -81,9 +81,10 @@ public sealed class ImageDecoder
             using var rgb = Image.Load<Rgb24>(_configuration, stream);
             return ToTensor(rgb);
         }
-        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or InvalidDataException or EndOfStreamException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new InvalidImageException(sourceName, $"it cannot be decoded ({ex.Message})", ex);
+            // Any failure inside the decoder means this file is unusable, whatever the decoder calls it.
+            throw new InvalidImageException(sourceName, $"it cannot be decoded ({ex.GetType().Name}: {ex.Message})", ex);
         }
     }
 
@@ -129,9 +130,9 @@ public sealed class ImageDecoder
         {
             info = Image.Identify(_configuration, stream);
         }
-        catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or InvalidDataException or EndOfStreamException or ArgumentException or IndexOutOfRangeException or InvalidOperationException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new InvalidImageException(sourceName, $"its header cannot be read ({ex.Message})", ex);
+            throw new InvalidImageException(sourceName, $"its header cannot be read ({ex.GetType().Name}: {ex.Message})", ex);
         }
 
         if (info is null)
