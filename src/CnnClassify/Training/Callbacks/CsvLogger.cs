@@ -1,0 +1,28 @@
+namespace CnnClassify.Training.Callbacks;
+
+/// <summary>Writes the history to a CSV file after every epoch (header plus one line per epoch), atomically.</summary>
+public sealed class CsvLogger : TrainerCallback
+{
+    /// <summary>Creates the logger.</summary>
+    /// <param name="path">The CSV file, such as <c>history.csv</c>.</param>
+    public CsvLogger(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Path = path;
+    }
+
+    /// <summary>The CSV file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc />
+    public override void OnEpochEnd(TrainingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var csv = context.Trainer.History.ToCsv();
+        Interop.AtomicFile.Write(Path, stream =>
+        {
+            using var writer = new StreamWriter(stream);
+            writer.Write(csv);
+        });
+    }
+}

@@ -1,0 +1,8 @@
+namespace CnnClassify.Training.Callbacks;
+
+/// <summary>A callback that watches a metric, so the trainer can check that the metric will exist.</summary>
+public interface IMonitorsMetric
+{
+    /// <summary>The metric watched.</summary>
+    Metric Monitor { get; }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+
+namespace CnnClassify.Training.Callbacks;
+
+/// <summary>
+/// Hooks into the training loop. Override the events you need; all do nothing by default. The
+/// built-in features (early stopping, checkpoints, logging, EMA) are callbacks on these same hooks.
+/// </summary>
+public abstract class TrainerCallback
+{
+    /// <summary>A name for the callback's saved state; unique among a trainer's callbacks.</summary>
+    public virtual string Name => GetType().Name;
+
+    /// <summary>Before the first epoch of <see cref="Trainer.Fit"/>.</summary>
+    /// <param name="context">The training state.</param>
+    public virtual void OnTrainBegin(TrainingContext context)
+    {
+    }
+
+    /// <summary>Before each epoch.</summary>
+    /// <param name="context">The training state.</param>
+    public virtual void OnEpochBegin(TrainingContext context)
+    {
+    }
+
+    /// <summary>Before each training batch's forward pass.</summary>
+    /// <param name="context">The training state.</param>
+    public virtual void OnBatchBegin(TrainingContext context)
+    {
+    }
+
+    /// <summary>After each training batch, with <see cref="TrainingContext.BatchLoss"/> set.</summary>
+    /// <param name="context">The training state.</param>
+    public virtual void OnBatchEnd(TrainingContext context)
+    {
+    }
+
+    /// <summary>After each optimizer step (every batch, or every N with gradient accumulation).</summary>
+    /// <param name="context">The training state.</param>
+    public virtual void OnOptimizerStep(TrainingContext context)
+    {
+    }
+
+    /// <summary>Before validation.</summary>
+    /// <param name="context">The training state.</param>
+    public virtual void OnValidationBegin(TrainingContext context)
+    {
+    }
+
+    /// <summary>After validation.</summary>
+    /// <param name="context">The training state.</param>
+    public virtual void OnValidationEnd(TrainingContext context)
+    {
+    }
+
+    /// <summary>After each epoch, with <see cref="TrainingContext.EpochMetrics"/> set; may set <see cref="TrainingContext.StopTraining"/>.</summary>
+    /// <param name="context">The training state.</param>
+    public virtual void OnEpochEnd(TrainingContext context)
+    {
+    }
+
+    /// <summary>When <see cref="Trainer.Fit"/> ends, normally, by stopping early, or by an exception.</summary>
+    /// <param name="context">The training state.</param>
+    public virtual void OnTrainEnd(TrainingContext context)
+    {
+    }
+
+    /// <summary>State to keep in checkpoints, or <see langword="null"/> for none.</summary>
+    public virtual JsonObject? SaveState() => null;
+
+    /// <summary>Restores state saved by <see cref="SaveState"/>.</summary>
+    /// <param name="state">The saved state.</param>
+    public virtual void LoadState(JsonObject state)
+    {
+    }
+}

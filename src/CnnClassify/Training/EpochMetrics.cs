@@ -1,0 +1,52 @@
+using System.Text.Json.Serialization;
+
+namespace CnnClassify.Training;
+
+/// <summary>What one epoch measured. Validation values are <see langword="null"/> without validation data.</summary>
+public sealed record EpochMetrics
+{
+    /// <summary>Zero-based epoch.</summary>
+    public int Epoch { get; init; }
+
+    /// <summary>Mean training loss over the epoch's samples.</summary>
+    public double TrainLoss { get; init; }
+
+    /// <summary>Training top-1 accuracy, in [0, 1] (against the dominant label when batches are mixed).</summary>
+    public double TrainAccuracy { get; init; }
+
+    /// <summary>Training top-5 accuracy, in [0, 1].</summary>
+    public double TrainTop5Accuracy { get; init; }
+
+    /// <summary>Mean validation loss.</summary>
+    public double? ValidationLoss { get; init; }
+
+    /// <summary>Validation top-1 accuracy.</summary>
+    public double? ValidationAccuracy { get; init; }
+
+    /// <summary>Validation top-5 accuracy.</summary>
+    public double? ValidationTop5Accuracy { get; init; }
+
+    /// <summary>Learning rate of the first parameter group at the epoch's last step.</summary>
+    public double LearningRate { get; init; }
+
+    /// <summary>Wall-clock seconds the epoch took, validation included.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>Training samples per second.</summary>
+    public double SamplesPerSecond { get; init; }
+
+    /// <summary>The value of <paramref name="metric"/>.</summary>
+    /// <param name="metric">The metric.</param>
+    /// <exception cref="InvalidOperationException">A validation metric was asked for but there was no validation data.</exception>
+    public double Value(Metric metric) => metric switch
+    {
+        Metric.TrainLoss => TrainLoss,
+        Metric.TrainAccuracy => TrainAccuracy,
+        Metric.ValidationLoss => ValidationLoss ?? throw NoValidation(metric),
+        Metric.ValidationAccuracy => ValidationAccuracy ?? throw NoValidation(metric),
+        _ => ValidationTop5Accuracy ?? throw NoValidation(metric),
+    };
+
+    private static InvalidOperationException NoValidation(Metric metric) =>
+        new($"{metric} is monitored but Fit was given no validation data.");
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CnnClassify.Training.Losses;
+
+/// <summary>
+/// A classification loss over logits [N, classes] and integer targets [N], averaged over the
+/// batch. It is always computed in float32, also under mixed precision.
+/// </summary>
+public abstract class LossFunction
+{
+    /// <summary>A short description, such as <c>CrossEntropy(label_smoothing=0.1)</c>.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Cross-entropy, optionally with per-class weights and label smoothing, as PyTorch's <c>F.cross_entropy</c>.</summary>
+    /// <param name="classWeights">A weight per class for imbalanced data, such as <c>ClassStatistics.BalancedWeights</c>; <see langword="null"/> weighs classes equally.</param>
+    /// <param name="labelSmoothing">Share of the target mass spread over all classes, in [0, 1).</param>
+    public static LossFunction CrossEntropy(IReadOnlyList<double>? classWeights = null, double labelSmoothing = 0) =>
+        new CrossEntropyLoss(classWeights, labelSmoothing);
+
+    /// <summary>
+    /// Focal loss (Lin et al., 2017): <c>alpha * (1 - p_t)^gamma * CE</c>, which down-weights
+    /// examples the model already gets right.
+    /// </summary>
+    /// <param name="alpha">Overall weight, above 0.</param>
+    /// <param name="gamma">Focusing exponent, at least 0; 0 gives weighted cross-entropy.</param>
+    /// <param name="classWeights">Optional per-class weights.</param>
+    public static LossFunction Focal(double alpha = 1.0, double gamma = 2.0, IReadOnlyList<double>? classWeights = null) =>
+        new FocalLoss(alpha, gamma, classWeights);
+
+    /// <summary>The mean loss of <paramref name="logits"/> against <paramref name="targets"/>, in float32.</summary>
+    /// <param name="logits">[N, classes], any floating type.</param>
+    /// <param name="targets">[N] class indices.</param>
+    public Tensor Compute(Tensor logits, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        ArgumentNullException.ThrowIfNull(targets);
+        using var scope = torch.NewDisposeScope();
+        return PerSample(logits.to(ScalarType.Float32), targets).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The loss for mixed samples (MixUp, CutMix): <c>lambda * L(a) + (1 - lambda) * L(b)</c>.</summary>
+    /// <param name="logits">[N, classes].</param>
+    /// <param name="targetsA">[N] class indices of the first images.</param>
+    /// <param name="targetsB">[N] class indices of the second images.</param>
+    /// <param name="lambda">The first images' share, in [0, 1].</param>
+    public Tensor ComputeMixed(Tensor logits, Tensor targetsA, Tensor targetsB, double lambda)
+    {
+        using var scope = torch.NewDisposeScope();
+        var a = Compute(logits, targetsA);
+        var b = Compute(logits, targetsB);
+        return ((a * lambda) + (b * (1 - lambda))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The batch-mean loss of float32 logits.</summary>
+    /// <param name="logits">[N, classes] in float32.</param>
+    /// <param name="targets">[N] class indices.</param>
+    private protected abstract Tensor PerSample(Tensor logits, Tensor targets);
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+
+    private protected static Tensor? WeightTensor(IReadOnlyList<double>? weights, Tensor logits)
+    {
+        if (weights is null)
+        {
+            return null;
+        }
+
+        if (weights.Count != logits.shape[^1])
+        {
+            throw new ArgumentException($"The loss has {weights.Count} class weights but the model predicts {logits.shape[^1]} classes.");
+        }
+
+        return torch.tensor(weights.Select(w => (float)w).ToArray(), device: logits.device);
+    }
+
+    private protected static string Format(double value) => value.ToString("G", CultureInfo.InvariantCulture);
+
+    private sealed class CrossEntropyLoss : LossFunction
+    {
+        private readonly IReadOnlyList<double>? _weights;
+        private readonly double _smoothing;
+
+        public CrossEntropyLoss(IReadOnlyList<double>? weights, double smoothing)
+        {
+            if (!(smoothing >= 0 && smoothing < 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "Label smoothing must be in [0, 1).");
+            }
+
+            ValidateWeights(weights);
+            (_weights, _smoothing) = (weights?.ToArray(), smoothing);
+        }
+
+        public override string Name => $"CrossEntropy({(_weights is null ? string.Empty : "weighted, ")}label_smoothing={Format(_smoothing)})";
+
+        private protected override Tensor PerSample(Tensor logits, Tensor targets) =>
+            nn.functional.cross_entropy(logits, targets, WeightTensor(_weights, logits), label_smoothing: _smoothing);
+    }
+
+    private sealed class FocalLoss : LossFunction
+    {
+        private readonly double _alpha;
+        private readonly double _gamma;
+        private readonly IReadOnlyList<double>? _weights;
+
+        public FocalLoss(double alpha, double gamma, IReadOnlyList<double>? weights)
+        {
+            if (!(alpha > 0) || !(gamma >= 0))
+            {
+                throw new ArgumentOutOfRangeException(nameof(alpha), $"Focal loss needs alpha > 0 and gamma >= 0; got alpha={alpha}, gamma={gamma}.");
+            }
+
+            ValidateWeights(weights);
+            (_alpha, _gamma, _weights) = (alpha, gamma, weights?.ToArray());
+        }
+
+        public override string Name => $"Focal(alpha={Format(_alpha)}, gamma={Format(_gamma)})";
+
+        private protected override Tensor PerSample(Tensor logits, Tensor targets)
+        {
+            var logProbabilities = nn.functional.log_softmax(logits, 1);
+            var logPt = logProbabilities.gather(1, targets.unsqueeze(1)).squeeze(1);
+            var focal = (1 - logPt.exp()).pow(_gamma) * -logPt * _alpha;
+            if (WeightTensor(_weights, logits) is { } weights)
+            {
+                var sampleWeights = weights.index_select(0, targets);
+                return (focal * sampleWeights).sum() / sampleWeights.sum();
+            }
+
+            return focal.mean();
+        }
+    }
+
+    private static void ValidateWeights(IReadOnlyList<double>? weights)
+    {
+        if (weights is not null && (weights.Count == 0 || weights.Any(w => !(w >= 0) || !double.IsFinite(w))))
+        {
+            throw new ArgumentException("Class weights must be finite and >= 0, one per class.", nameof(weights));
+        }
+    }
+}

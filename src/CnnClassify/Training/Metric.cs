@@ -1,0 +1,20 @@
+namespace CnnClassify.Training;
+
+/// <summary>A quantity recorded each epoch, which schedules, early stopping and checkpoints can monitor.</summary>
+public enum Metric
+{
+    /// <summary>Mean training loss (minimised).</summary>
+    TrainLoss,
+
+    /// <summary>Training top-1 accuracy (maximised).</summary>
+    TrainAccuracy,
+
+    /// <summary>Mean validation loss (minimised).</summary>
+    ValidationLoss,
+
+    /// <summary>Validation top-1 accuracy (maximised).</summary>
+    ValidationAccuracy,
+
+    /// <summary>Validation top-5 accuracy (maximised).</summary>
+    ValidationTop5Accuracy,
+}

@@ -1,0 +1,228 @@
+using CnnClassify.Models;
+using CnnClassify.Training.Callbacks;
+using CnnClassify.Training.Losses;
+using CnnClassify.Training.MixedPrecision;
+using CnnClassify.Training.Mixing;
+using CnnClassify.Training.Optimizers;
+using CnnClassify.Training.Schedules;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CnnClassify.Training;
+
+/// <summary>
+/// Collects a <see cref="Trainer"/>'s options and validates them in <see cref="Build"/>.
+/// Defaults: Adam at 1e-3, cross-entropy, no schedule, float32, CUDA when available else CPU.
+/// <code>
+/// var trainer = Trainer.For(model)
+///     .UseOptimizer(OptimizerSpec.AdamW(1e-3))
+///     .UseSchedule(LearningRateSchedule.OneCycle())
+///     .UsePrecision(Precision.Bf16)
+///     .ClipGradientNorm(1.0)
+///     .AddCallback(new EarlyStopping(patience: 5))
+///     .Build();
+/// var history = trainer.Fit(trainLoader, validationLoader, epochs: 10);
+/// </code>
+/// </summary>
+public sealed class TrainerBuilder
+{
+    private readonly nn.Module<Tensor, Tensor> _model;
+    private readonly List<TrainerCallback> _callbacks = [];
+    private OptimizerSpec _optimizer = OptimizerSpec.Adam();
+    private IReadOnlyList<ParameterGroup>? _groups;
+    private LossFunction _loss = LossFunction.CrossEntropy();
+    private LearningRateSchedule? _schedule;
+    private Precision _precision;
+    private double? _clipNorm;
+    private double? _clipValue;
+    private int _accumulation = 1;
+    private NonFiniteLossPolicy _nonFinite;
+    private BatchMixer? _mixer;
+    private Device? _device;
+    private int? _threads;
+    private int _seed;
+    private CheckpointMetadata _metadata = new();
+
+    internal TrainerBuilder(nn.Module<Tensor, Tensor> model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+    }
+
+    /// <summary>Sets the optimizer algorithm and its default learning rate.</summary>
+    /// <param name="optimizer">Such as <c>OptimizerSpec.Sgd(0.1, momentum: 0.9, nesterov: true)</c>.</param>
+    public TrainerBuilder UseOptimizer(OptimizerSpec optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        _optimizer = optimizer;
+        return this;
+    }
+
+    /// <summary>Trains these parameter groups, each with its own learning rate, instead of all trainable parameters.</summary>
+    /// <param name="groups">Such as the result of <see cref="FineTuning.ParameterGroups"/>.</param>
+    public TrainerBuilder UseParameterGroups(IReadOnlyList<ParameterGroup> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        _groups = groups;
+        return this;
+    }
+
+    /// <summary>Sets the loss.</summary>
+    /// <param name="loss">Such as <c>LossFunction.CrossEntropy(labelSmoothing: 0.1)</c>.</param>
+    public TrainerBuilder UseLoss(LossFunction loss)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        _loss = loss;
+        return this;
+    }
+
+    /// <summary>Sets the learning-rate schedule; it is stepped per batch or per epoch as it declares.</summary>
+    /// <param name="schedule">Such as <c>LearningRateSchedule.ReduceOnPlateau()</c>.</param>
+    public TrainerBuilder UseSchedule(LearningRateSchedule schedule)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        _schedule = schedule;
+        return this;
+    }
+
+    /// <summary>Sets the forward-pass precision: float32, bf16 autocast, or fp16 autocast with loss scaling.</summary>
+    /// <param name="precision">The precision.</param>
+    public TrainerBuilder UsePrecision(Precision precision)
+    {
+        _precision = precision;
+        return this;
+    }
+
+    /// <summary>Clips the global L2 norm of the gradients before each step.</summary>
+    /// <param name="maxNorm">The largest norm, above 0.</param>
+    public TrainerBuilder ClipGradientNorm(double maxNorm)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxNorm);
+        _clipNorm = maxNorm;
+        return this;
+    }
+
+    /// <summary>Clips each gradient element to [-value, value] before each step.</summary>
+    /// <param name="value">The largest magnitude, above 0.</param>
+    public TrainerBuilder ClipGradientValue(double value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+        _clipValue = value;
+        return this;
+    }
+
+    /// <summary>Accumulates gradients over <paramref name="steps"/> batches per optimizer step, dividing the loss to match.</summary>
+    /// <param name="steps">Batches per optimizer step, at least 1.</param>
+    public TrainerBuilder AccumulateGradients(int steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        _accumulation = steps;
+        return this;
+    }
+
+    /// <summary>Chooses what happens when a batch's loss is NaN or infinite.</summary>
+    /// <param name="policy">Stop (the default) or skip the batch.</param>
+    public TrainerBuilder OnNonFiniteLoss(NonFiniteLossPolicy policy)
+    {
+        _nonFinite = policy;
+        return this;
+    }
+
+    /// <summary>Mixes training batches with MixUp or CutMix.</summary>
+    /// <param name="mixer">Such as <c>BatchMixer.MixUp(0.2)</c>.</param>
+    public TrainerBuilder UseBatchMixing(BatchMixer mixer)
+    {
+        ArgumentNullException.ThrowIfNull(mixer);
+        _mixer = mixer;
+        return this;
+    }
+
+    /// <summary>Trains on <paramref name="device"/> instead of the automatic choice (CUDA when available, else CPU).</summary>
+    /// <param name="device">The device.</param>
+    public TrainerBuilder UseDevice(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        _device = device;
+        return this;
+    }
+
+    /// <summary>Sets the number of CPU threads torch uses (process-wide).</summary>
+    /// <param name="threads">At least 1.</param>
+    public TrainerBuilder UseThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        _threads = threads;
+        return this;
+    }
+
+    /// <summary>Seeds torch, CUDA and the trainer's own generators (MixUp) when <see cref="Build"/> runs.</summary>
+    /// <param name="seed">The seed.</param>
+    public TrainerBuilder UseSeed(int seed)
+    {
+        _seed = seed;
+        return this;
+    }
+
+    /// <summary>Records what checkpoints need for prediction: model name, classes, input size, normalisation.</summary>
+    /// <param name="metadata">The metadata.</param>
+    public TrainerBuilder WithMetadata(CheckpointMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        _metadata = metadata;
+        return this;
+    }
+
+    /// <summary>Adds a callback; callbacks run in the order added.</summary>
+    /// <param name="callback">Such as <see cref="EarlyStopping"/> or <see cref="CheckpointCallback"/>.</param>
+    public TrainerBuilder AddCallback(TrainerCallback callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        _callbacks.Add(callback);
+        return this;
+    }
+
+    /// <summary>Validates the options and creates the trainer, moving the model to its device.</summary>
+    /// <exception cref="InvalidOperationException">Options conflict, such as two callbacks with one name or fp16 without autocast support.</exception>
+    public Trainer Build()
+    {
+        var duplicate = _callbacks.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new InvalidOperationException($"Two callbacks are named '{duplicate.Key}'; give each a distinct Name so their checkpoint state stays apart.");
+        }
+
+        if (_precision != Precision.Fp32 && !Autocast.IsSupported)
+        {
+            throw new InvalidOperationException($"Precision {_precision} needs autocast, which this LibTorch build does not expose; use Precision.Fp32.");
+        }
+
+        if (_threads is { } threads)
+        {
+            torch.set_num_threads(threads);
+        }
+
+        Seeding.Seed(_seed);
+        var monitored = _callbacks.OfType<IMonitorsMetric>().Select(c => c.Monitor)
+            .Concat(_schedule is ReduceOnPlateauSchedule plateau ? [plateau.Monitor] : [])
+            .FirstOrDefault(m => m.NeedsValidation());
+        return new Trainer(new TrainerSettings
+        {
+            Model = _model,
+            Optimizer = _optimizer,
+            ParameterGroups = _groups,
+            Loss = _loss,
+            Schedule = _schedule,
+            Precision = _precision,
+            ClipNorm = _clipNorm,
+            ClipValue = _clipValue,
+            AccumulationSteps = _accumulation,
+            NonFiniteLoss = _nonFinite,
+            Mixer = _mixer,
+            Device = _device ?? (torch.cuda.is_available() ? CUDA : CPU),
+            Seed = _seed,
+            Callbacks = [.. _callbacks],
+            Metadata = _metadata,
+            RequiresValidation = monitored.NeedsValidation() ? monitored : null,
+        });
+    }
+}

@@ -1,0 +1,46 @@
+using CnnClassify.Models;
+using CnnClassify.Training.Callbacks;
+using CnnClassify.Training.Losses;
+using CnnClassify.Training.MixedPrecision;
+using CnnClassify.Training.Mixing;
+using CnnClassify.Training.Optimizers;
+using CnnClassify.Training.Schedules;
+using static TorchSharp.torch;
+
+namespace CnnClassify.Training;
+
+/// <summary>Everything <see cref="TrainerBuilder"/> collected, validated.</summary>
+internal sealed record TrainerSettings
+{
+    public required nn.Module<Tensor, Tensor> Model { get; init; }
+
+    public required OptimizerSpec Optimizer { get; init; }
+
+    public IReadOnlyList<ParameterGroup>? ParameterGroups { get; init; }
+
+    public required LossFunction Loss { get; init; }
+
+    public LearningRateSchedule? Schedule { get; init; }
+
+    public Precision Precision { get; init; }
+
+    public double? ClipNorm { get; init; }
+
+    public double? ClipValue { get; init; }
+
+    public int AccumulationSteps { get; init; } = 1;
+
+    public NonFiniteLossPolicy NonFiniteLoss { get; init; }
+
+    public BatchMixer? Mixer { get; init; }
+
+    public required Device Device { get; init; }
+
+    public int Seed { get; init; }
+
+    public required IReadOnlyList<TrainerCallback> Callbacks { get; init; }
+
+    public required CheckpointMetadata Metadata { get; init; }
+
+    public Metric? RequiresValidation { get; init; }
+}
