@@ -202,7 +202,12 @@ public sealed class Trainer
         var window = 0;
         var windowSize = 0;
         var batchIndex = 0;
-        Optimizer.zero_grad();
+        using (torch.NewDisposeScope())
+        {
+            // Reading a gradient creates a tensor handle; the scope disposes those.
+            Optimizer.zero_grad();
+        }
+
         foreach (var batch in train.Epoch(epoch, cancellationToken))
         {
             using var scope = torch.NewDisposeScope();

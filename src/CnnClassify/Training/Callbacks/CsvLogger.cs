@@ -21,7 +21,7 @@ public sealed class CsvLogger : TrainerCallback
         var csv = context.Trainer.History.ToCsv();
         Interop.AtomicFile.Write(Path, stream =>
         {
-            using var writer = new StreamWriter(stream);
+            using var writer = new StreamWriter(stream, leaveOpen: true);
             writer.Write(csv);
         });
     }

@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace CnnClassify.Training.Callbacks;
 
 /// <summary>
-/// Stops training when the monitored metric has not improved by more than
-/// <see cref="MinDelta"/> for <see cref="Patience"/> epochs. With <see cref="RestoreBestWeights"/>,
+/// Stops training once the monitored metric has gone <see cref="Patience"/> epochs without
+/// improving by more than <see cref="MinDelta"/> (as Keras and Lightning count). With <see cref="RestoreBestWeights"/>,
 /// the model ends with the weights of its best epoch however training ends: by this callback, by
 /// running out of epochs, or by an exception.
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class EarlyStopping : TrainerCallback, IMonitorsMetric
     private Dictionary<string, Tensor>? _bestWeights;
 
     /// <summary>Creates the callback.</summary>
-    /// <param name="patience">Epochs without improvement to tolerate, at least 0.</param>
+    /// <param name="patience">Epochs without improvement that stop training, at least 1 (0 acts as 1).</param>
     /// <param name="monitor">The metric; losses are minimised, accuracies maximised.</param>
     /// <param name="minDelta">The smallest absolute change that counts as an improvement, at least 0.</param>
     /// <param name="restoreBestWeights">Whether to put the best epoch's weights back at the end.</param>
@@ -26,7 +26,7 @@ public sealed class EarlyStopping : TrainerCallback, IMonitorsMetric
         (Patience, Monitor, MinDelta, RestoreBestWeights) = (patience, monitor, minDelta, restoreBestWeights);
     }
 
-    /// <summary>Epochs without improvement to tolerate.</summary>
+    /// <summary>Epochs without improvement that stop training.</summary>
     public int Patience { get; }
 
     /// <inheritdoc />
@@ -69,7 +69,7 @@ public sealed class EarlyStopping : TrainerCallback, IMonitorsMetric
             return;
         }
 
-        if (++EpochsWithoutImprovement > Patience)
+        if (++EpochsWithoutImprovement >= Math.Max(1, Patience))
         {
             StoppedEpoch = metrics.Epoch;
             context.StopTraining = true;

@@ -1,0 +1,129 @@
+using CnnClassify.Training;
+using CnnClassify.Training.Callbacks;
+using CnnClassify.Training.Optimizers;
+
+namespace CnnClassify.Tests.Training;
+
+public sealed class CallbackTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("cnnclassify-callbacks-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    // Validation labels are shifted relative to training labels, so validation accuracy falls as training improves.
+    private static CnnClassify.Data.DataLoader Train => TrainingData.Loader(TrainingData.Separable(96));
+
+    private static CnnClassify.Data.DataLoader Contrary => TrainingData.Loader(TrainingData.Separable(48, seed: 1, invertLabels: true));
+
+    [Fact]
+    public void Early_stopping_stops_after_patience_and_restores_the_best_weights()
+    {
+        var recorder = new RecordingCallback();
+        var stopping = new EarlyStopping(patience: 1, Metric.ValidationAccuracy);
+        using var model = TrainingData.Linear();
+        var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Adam(0.05)).AddCallback(recorder).AddCallback(stopping).Build();
+
+        var history = trainer.Fit(Train, Contrary, epochs: 20);
+
+        var best = history.Best(Metric.ValidationAccuracy)!.Epoch;
+        Assert.Equal(best, stopping.BestEpoch);
+        Assert.Equal(best + 2, history.Epochs.Count); // the best epoch, then patience + 1 worse ones
+        Assert.Equal(history.Epochs.Count - 1, stopping.StoppedEpoch);
+        Assert.Equal(recorder.WeightsAfterEpoch[best], TrainingData.Weights(model));
+    }
+
+    [Fact]
+    public void Best_weights_are_restored_also_when_the_epochs_run_out()
+    {
+        var recorder = new RecordingCallback();
+        var stopping = new EarlyStopping(patience: 100, Metric.ValidationAccuracy);
+        using var model = TrainingData.Linear();
+        var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Adam(0.05)).AddCallback(recorder).AddCallback(stopping).Build();
+
+        var history = trainer.Fit(Train, Contrary, epochs: 4);
+
+        Assert.Null(stopping.StoppedEpoch);
+        Assert.Equal(4, history.Epochs.Count);
+        Assert.Equal(recorder.WeightsAfterEpoch[stopping.BestEpoch!.Value], TrainingData.Weights(model));
+    }
+
+    [Fact]
+    public void Csv_logger_writes_a_header_and_a_line_per_epoch()
+    {
+        var path = Path.Combine(_dir, "history.csv");
+        using var model = TrainingData.Linear();
+        Trainer.For(model).AddCallback(new CsvLogger(path)).Build().Fit(Train, Contrary, epochs: 3);
+
+        var lines = File.ReadAllLines(path);
+
+        Assert.Equal(History.CsvHeader, lines[0]);
+        Assert.Equal(4, lines.Length);
+        Assert.StartsWith("2,", lines[3]);
+        Assert.Equal(10, lines[3].Split(',').Length);
+    }
+
+    [Fact]
+    public void Progress_is_reported_per_batch_and_per_epoch()
+    {
+        var reports = new List<TrainingProgress>();
+        using var model = TrainingData.Linear();
+        Trainer.For(model).AddCallback(new ProgressReporter(new SynchronousProgress(reports.Add))).Build().Fit(Train, null, epochs: 2);
+
+        Assert.Equal(2 * (6 + 1), reports.Count);
+        Assert.Equal([6, 6], reports.Where(r => r.EpochMetrics is not null).Select(r => r.Batches));
+        Assert.Equal(Enumerable.Range(1, 6), reports.Take(6).Select(r => r.Batch));
+    }
+
+    [Fact]
+    public void TensorBoard_logger_writes_an_event_file()
+    {
+        using var model = TrainingData.Linear();
+        Trainer.For(model).AddCallback(new TensorBoardLogger(_dir)).Build().Fit(Train, Contrary, epochs: 1);
+
+        var events = Directory.GetFiles(_dir, "events.out.tfevents.*", SearchOption.AllDirectories);
+        Assert.NotEmpty(events);
+        Assert.True(new FileInfo(events[0]).Length > 100);
+    }
+
+    [Fact]
+    public void Ema_follows_the_averaging_formula_and_validation_uses_it()
+    {
+        var weights = new List<float[]>();
+        var ema = new ExponentialMovingAverage(decay: 0.5, applyAtEnd: true);
+        using var model = TrainingData.Linear();
+        var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Sgd(0.5)).AddCallback(new StepWeights(weights)).AddCallback(ema).Build();
+        var initial = TrainingData.Weights(model);
+
+        trainer.Fit(TrainingData.Loader(TrainingData.Separable(48), batchSize: 16), null, epochs: 1);
+
+        // The recorder runs before the EMA callback, so it sees each step's raw weights.
+        var expected = initial;
+        foreach (var step in weights)
+        {
+            expected = expected.Zip(step).Select(p => (0.5f * p.First) + (0.5f * p.Second)).ToArray();
+        }
+
+        Assert.Equal(3, weights.Count);
+        Assert.Equal(expected, TrainingData.Weights(model), new ToleranceComparer(1e-6)); // applied at the end
+    }
+
+    [Fact]
+    public void Two_callbacks_with_one_name_are_refused()
+    {
+        using var model = TrainingData.Linear();
+
+        var error = Assert.Throws<InvalidOperationException>(() => Trainer.For(model).AddCallback(new RecordingCallback("x")).AddCallback(new RecordingCallback("x")).Build());
+
+        Assert.Contains("'x'", error.Message);
+    }
+
+    private sealed class StepWeights(List<float[]> weights) : TrainerCallback
+    {
+        public override void OnOptimizerStep(TrainingContext context) => weights.Add(TrainingData.Weights(context.Trainer.Model));
+    }
+
+    private sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
