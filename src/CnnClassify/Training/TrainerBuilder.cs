@@ -40,6 +40,7 @@ public sealed class TrainerBuilder
     private BatchMixer? _mixer;
     private Device? _device;
     private int? _threads;
+    private bool? _tf32;
     private int _seed;
     private CheckpointMetadata _metadata = new();
 
@@ -155,6 +156,18 @@ public sealed class TrainerBuilder
         return this;
     }
 
+    /// <summary>
+    /// On CUDA, allows or forbids TensorFloat-32 in matrix products and cuDNN convolutions
+    /// (<c>torch.backends.cuda.matmul.allow_tf32</c> and <c>torch.backends.cudnn.allow_tf32</c>).
+    /// Left unset, LibTorch's defaults apply. Ignored on the CPU.
+    /// </summary>
+    /// <param name="enabled">Whether TF32 is allowed.</param>
+    public TrainerBuilder UseTf32(bool enabled = true)
+    {
+        _tf32 = enabled;
+        return this;
+    }
+
     /// <summary>Seeds torch, CUDA and the trainer's own generators (MixUp) when <see cref="Build"/> runs.</summary>
     /// <param name="seed">The seed.</param>
     public TrainerBuilder UseSeed(int seed)
@@ -201,6 +214,13 @@ public sealed class TrainerBuilder
             torch.set_num_threads(threads);
         }
 
+        var device = _device ?? (torch.cuda.is_available() ? CUDA : CPU);
+        if (_tf32 is { } tf32 && device.type == DeviceType.CUDA)
+        {
+            torch.backends.cuda.matmul.allow_tf32 = tf32;
+            torch.backends.cudnn.allow_tf32 = tf32;
+        }
+
         Seeding.Seed(_seed);
         var monitored = _callbacks.OfType<IMonitorsMetric>().Select(c => c.Monitor)
             .Concat(_schedule is ReduceOnPlateauSchedule plateau ? [plateau.Monitor] : [])
@@ -218,7 +238,7 @@ public sealed class TrainerBuilder
             AccumulationSteps = _accumulation,
             NonFiniteLoss = _nonFinite,
             Mixer = _mixer,
-            Device = _device ?? (torch.cuda.is_available() ? CUDA : CPU),
+            Device = device,
             Seed = _seed,
             Callbacks = [.. _callbacks],
             Metadata = _metadata,

@@ -1,6 +1,5 @@
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
-using CnnClassify.Tests.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -179,7 +178,7 @@ public class DataLoaderTests
 /// than disposed would still be freed by its finalizer, so the measured part runs in a no-GC
 /// region: nothing is finalized there, and only explicit disposal brings the count back.
 /// </summary>
-[Collection(MetaDeviceTests.Name)]
+[Collection(SerialTests.Name)]
 public class DataLoaderDisposalTests
 {
     private static long LiveTensorsAfter(Action action)

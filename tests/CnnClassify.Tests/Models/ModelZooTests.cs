@@ -3,7 +3,7 @@ using TorchSharp;
 
 namespace CnnClassify.Tests.Models;
 
-[Collection(MetaDeviceTests.Name)]
+[Collection(SerialTests.Name)]
 public class ModelZooTests
 {
     public static TheoryData<string> AllNames => new(ModelZoo.Names);
@@ -32,7 +32,7 @@ public class ModelZooTests
     [Fact]
     public void Names_are_case_insensitive()
     {
-        MetaDeviceTests.Run(() =>
+        SerialTests.OnMetaDevice(() =>
         {
             using var model = ModelZoo.Create("ResNet18", numClasses: 3);
             Assert.IsType<ResNet>(model);
@@ -78,7 +78,7 @@ public class ModelZooTests
     [InlineData("lenet5", "classifier.4", 84)]
     public void ReplaceHead_swaps_the_familys_final_layer(string name, string head, long features)
     {
-        MetaDeviceTests.Run(() =>
+        SerialTests.OnMetaDevice(() =>
         {
             using var model = ModelZoo.Create(name, new ModelOptions { AuxiliaryHeads = true });
 

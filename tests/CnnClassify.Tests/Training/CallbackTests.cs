@@ -127,3 +127,89 @@ public sealed class CallbackTests : IDisposable
         public void Report(TrainingProgress value) => report(value);
     }
 }
+
+[Collection(SerialTests.Name)]
+public class CallbackEdgeTests
+{
+    [Fact]
+    public void Best_weights_are_restored_even_when_training_fails()
+    {
+        var recorder = new RecordingCallback();
+        var stopping = new EarlyStopping(patience: 5, Metric.TrainLoss);
+        using var model = TrainingData.Linear();
+        var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Adam(0.05)).AddCallback(recorder).AddCallback(stopping).AddCallback(new FailAt(2)).Build();
+
+        Assert.Throws<InvalidOperationException>(() => trainer.Fit(TrainingData.Loader(TrainingData.Separable(48)), null, epochs: 5));
+
+        Assert.Equal(recorder.WeightsAfterEpoch[stopping.BestEpoch!.Value], TrainingData.Weights(model));
+        Assert.Equal(3, recorder.WeightsAfterEpoch.Count);
+    }
+
+    [Fact]
+    public void Min_delta_ignores_improvements_smaller_than_it()
+    {
+        var stopping = new EarlyStopping(patience: 2, Metric.TrainLoss, minDelta: 1e6);
+        using var model = TrainingData.Linear();
+        var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Adam(0.05)).AddCallback(stopping).Build();
+
+        var history = trainer.Fit(TrainingData.Loader(TrainingData.Separable(48)), null, epochs: 10);
+
+        Assert.True(history.Epochs[2].TrainLoss < history.Epochs[0].TrainLoss);
+        Assert.Equal(3, history.Epochs.Count); // no gain beats 1e6, so epochs 1 and 2 count as without improvement
+        Assert.Equal(0, stopping.BestEpoch);
+    }
+
+    [Fact]
+    public void Validation_runs_on_the_ema_weights_and_training_continues_on_the_raw_ones()
+    {
+        var ema = new ExponentialMovingAverage(decay: 0.9, applyAtEnd: false);
+        var seen = new ValidationWeights(ema);
+        using var model = TrainingData.Linear();
+        var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Sgd(0.5)).AddCallback(ema).AddCallback(seen).Build();
+
+        trainer.Fit(TrainingData.Loader(TrainingData.Separable(48)), TrainingData.Loader(TrainingData.Separable(16, 1)), epochs: 2);
+
+        Assert.Equal(2, seen.Matches);
+        Assert.NotEqual(ema.Average!.Values.SelectMany(t => t.data<float>().ToArray()), TrainingData.Weights(model));
+    }
+
+    [Fact]
+    public void The_thread_count_option_sets_torchs_threads()
+    {
+        var before = TorchSharp.torch.get_num_threads();
+        try
+        {
+            Trainer.For(TrainingData.Linear()).UseThreads(1).Build();
+            Assert.Equal(1, TorchSharp.torch.get_num_threads());
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(before);
+        }
+    }
+
+    private sealed class FailAt(int epoch) : TrainerCallback
+    {
+        public override void OnEpochEnd(TrainingContext context)
+        {
+            if (context.Epoch == epoch)
+            {
+                throw new InvalidOperationException("simulated failure");
+            }
+        }
+    }
+
+    private sealed class ValidationWeights(ExponentialMovingAverage ema) : TrainerCallback
+    {
+        public int Matches { get; private set; }
+
+        public override void OnValidationBegin(TrainingContext context)
+        {
+            var averaged = ema.Average!.Values.SelectMany(t => t.data<float>().ToArray()).ToArray();
+            if (averaged.SequenceEqual(TrainingData.Weights(context.Trainer.Model)))
+            {
+                Matches++;
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@ using DataLoaderOptions = CnnClassify.Data.DataLoaderOptions;
 
 namespace CnnClassify.Tests.Training;
 
+[Collection(SerialTests.Name)]
 public sealed class CheckpointTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cnnclassify-checkpoints-").FullName;
@@ -56,6 +57,30 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(straightRecorder.StepLearningRates, [.. firstHalf.StepLearningRates, .. secondHalf.StepLearningRates]);
         Assert.Equal(TrainingData.Weights(straight.Model), TrainingData.Weights(resumed.Model), new ToleranceComparer(1e-5));
         Assert.Equal(straight.History.Epochs.Select(e => e.TrainLoss), resumed.History.Epochs.Select(e => e.TrainLoss), new ToleranceComparer(1e-5));
+    }
+
+    [Fact]
+    public void After_resuming_early_stopping_restores_a_best_epoch_from_before_the_checkpoint()
+    {
+        Trainer Build(int seed) => Trainer.For(TrainingData.Linear(seed)).UseOptimizer(OptimizerSpec.Adam(0.05))
+            .AddCallback(new CheckpointCallback(_dir, Metric.ValidationAccuracy))
+            .AddCallback(new EarlyStopping(patience: 100, Metric.ValidationAccuracy))
+            .Build();
+        var train = TrainingData.Loader(TrainingData.Separable(96));
+        var contrary = TrainingData.Loader(TrainingData.Separable(48, seed: 1, invertLabels: true));
+        var first = Build(1);
+        first.Fit(train, contrary, epochs: 3);
+        var bestEpoch = first.History.Best(Metric.ValidationAccuracy)!.Epoch;
+
+        var resumed = Build(2);
+        resumed.LoadCheckpoint(Path.Combine(_dir, "last.ckpt"));
+        resumed.Fit(train, contrary, epochs: 4);
+
+        using var best = TrainingData.Linear(3);
+        Checkpoint.LoadModel(Path.Combine(_dir, "best.ckpt"), best);
+        Assert.True(resumed.History.Best(Metric.ValidationAccuracy)!.Epoch <= 2, "the best epoch should come before the checkpoint");
+        Assert.Equal(bestEpoch, resumed.History.Best(Metric.ValidationAccuracy)!.Epoch);
+        Assert.Equal(TrainingData.Weights(best), TrainingData.Weights(resumed.Model));
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace CnnClassify.Tests.Training;
 
 /// <summary>The seed's SimpleCNN on real data: a 6,000-image slice of Fashion-MNIST, one epoch.</summary>
+[Collection(SerialTests.Name)]
 public class FashionMnistIntegrationTests(ITestOutputHelper output)
 {
     [SkippableFact]

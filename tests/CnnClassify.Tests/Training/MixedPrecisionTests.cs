@@ -107,3 +107,20 @@ public class MixedPrecisionTests
         Assert.Equal(0, scaler.GrowthTracker);
     }
 }
+
+public class Fp16TrainingTests
+{
+    [Fact]
+    public void Fp16_training_runs_the_loss_scaler_and_learns()
+    {
+        using var model = TrainingData.Linear();
+        var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Adam(0.05)).UsePrecision(Precision.Fp16).Build();
+
+        var history = trainer.Fit(TrainingData.Loader(TrainingData.Separable(96)), TrainingData.Loader(TrainingData.Separable(48, seed: 1)), epochs: 5);
+
+        Assert.NotNull(trainer.Scaler);
+        Assert.Equal(65536, trainer.Scaler!.Scale); // no overflow at this scale: no step skipped, no growth before 2,000 steps
+        Assert.Equal(0, trainer.Scaler.SkippedSteps);
+        Assert.True(history.Epochs[^1].ValidationAccuracy > 0.9);
+    }
+}

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using CnnClassify.Tests.Models;
 using CnnClassify.Training;
 using CnnClassify.Training.MixedPrecision;
 using TorchSharp;
@@ -7,7 +6,7 @@ using TorchSharp;
 namespace CnnClassify.Tests.Training;
 
 /// <summary>Process-wide counts, so these run alone (see DataLoaderDisposalTests for the no-GC method).</summary>
-[Collection(MetaDeviceTests.Name)]
+[Collection(SerialTests.Name)]
 public class TrainingMemoryTests
 {
     [Fact]

@@ -10,6 +10,11 @@ namespace CnnClassify.Training.Callbacks;
 /// the model ends with the weights of its best epoch however training ends: by this callback, by
 /// running out of epochs, or by an exception.
 /// </summary>
+/// <remarks>
+/// The best weights are kept in memory. After resuming from a checkpoint, when the best epoch
+/// came before the checkpoint, they are read back from the <c>best.ckpt</c> of a
+/// <see cref="CheckpointCallback"/> that monitors the same metric.
+/// </remarks>
 public sealed class EarlyStopping : TrainerCallback, IMonitorsMetric
 {
     private Dictionary<string, Tensor>? _bestWeights;
@@ -81,8 +86,19 @@ public sealed class EarlyStopping : TrainerCallback, IMonitorsMetric
     public override void OnTrainEnd(TrainingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!RestoreBestWeights || _bestWeights is null)
+        if (!RestoreBestWeights)
         {
+            return;
+        }
+
+        if (_bestWeights is null)
+        {
+            var saved = context.Trainer.Callbacks.OfType<CheckpointCallback>().FirstOrDefault(c => c.SaveBest && c.Monitor == Monitor && File.Exists(c.BestPath));
+            if (BestEpoch is not null && saved is not null)
+            {
+                Checkpoint.LoadModel(saved.BestPath, context.Trainer.Model);
+            }
+
             return;
         }
 
