@@ -1,0 +1,143 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using DataLoader = CnnClassify.Data.DataLoader;
+
+namespace CnnClassify.Evaluation;
+
+/// <summary>
+/// A model's predictions on a whole dataset: every sample's class probabilities and target, from
+/// which accuracy, top-k accuracy, the confusion matrix, the classification report and the top
+/// losses follow.
+/// </summary>
+public sealed class PredictionSet
+{
+    private readonly float[][] _probabilities;
+
+    /// <summary>Creates the set from probabilities and targets.</summary>
+    /// <param name="probabilities">One row of class probabilities per sample.</param>
+    /// <param name="targets">The true class per sample.</param>
+    /// <param name="indices">Each sample's index in its dataset.</param>
+    /// <param name="classNames">The class names.</param>
+    /// <exception cref="ArgumentException">The lengths disagree or a row has the wrong width.</exception>
+    public PredictionSet(IReadOnlyList<float[]> probabilities, IReadOnlyList<int> targets, IReadOnlyList<int> indices, IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(indices);
+        ArgumentNullException.ThrowIfNull(classNames);
+        if (probabilities.Count != targets.Count || indices.Count != targets.Count || probabilities.Any(row => row.Length != classNames.Count))
+        {
+            throw new ArgumentException($"Need one probability row of {classNames.Count} classes, one target and one index per sample.", nameof(probabilities));
+        }
+
+        _probabilities = [.. probabilities];
+        Targets = [.. targets];
+        Indices = [.. indices];
+        ClassNames = classNames;
+        Samples = Enumerable.Range(0, _probabilities.Length).Select(i =>
+        {
+            var row = _probabilities[i];
+            var predicted = Array.IndexOf(row, row.Max());
+            return new SamplePrediction(Indices[i], Targets[i], predicted, row[predicted], -Math.Log(Math.Max(row[Targets[i]], 1e-12)));
+        }).ToList();
+    }
+
+    /// <summary>The class names.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>True class per sample.</summary>
+    public IReadOnlyList<int> Targets { get; }
+
+    /// <summary>Dataset index per sample.</summary>
+    public IReadOnlyList<int> Indices { get; }
+
+    /// <summary>Per-sample outcome, in evaluation order.</summary>
+    public IReadOnlyList<SamplePrediction> Samples { get; }
+
+    /// <summary>Class probabilities of sample <paramref name="i"/> (in evaluation order).</summary>
+    /// <param name="i">The position in <see cref="Samples"/>.</param>
+    public IReadOnlyList<float> Probabilities(int i) => _probabilities[i];
+
+    /// <summary>Share of samples whose top class is the target.</summary>
+    public double Accuracy => TopKAccuracy(1);
+
+    /// <summary>Share of samples whose target is among the <paramref name="k"/> most probable classes.</summary>
+    /// <param name="k">At least 1.</param>
+    public double TopKAccuracy(int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (Samples.Count == 0)
+        {
+            return 0;
+        }
+
+        var hits = 0;
+        for (var i = 0; i < _probabilities.Length; i++)
+        {
+            var target = _probabilities[i][Targets[i]];
+            var better = _probabilities[i].Count(p => p > target);
+            hits += better < k ? 1 : 0;
+        }
+
+        return (double)hits / Samples.Count;
+    }
+
+    /// <summary>The confusion matrix of targets against top predictions.</summary>
+    public ConfusionMatrix ConfusionMatrix() => new(Targets, Samples.Select(s => s.Predicted).ToList(), ClassNames);
+
+    /// <summary>Per-class precision, recall, F1 and support with averages.</summary>
+    public ClassificationReport Report() => new(ConfusionMatrix());
+
+    /// <summary>The most confidently wrong samples: misclassified ones by descending loss.</summary>
+    /// <param name="count">How many, at least 0.</param>
+    public IReadOnlyList<SamplePrediction> TopLosses(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        return Samples.Where(s => s.Predicted != s.Target).OrderByDescending(s => s.Loss).Take(count).ToList();
+    }
+
+    /// <summary>Runs <paramref name="model"/> in evaluation mode over <paramref name="loader"/> and collects its softmax probabilities.</summary>
+    /// <param name="model">A classifier producing logits.</param>
+    /// <param name="loader">The batches, usually unshuffled.</param>
+    /// <param name="classNames">The class names; <see langword="null"/> uses the loader's dataset's.</param>
+    /// <param name="outputsAreProbabilities">Whether the model already outputs probabilities (an ensemble averaging probabilities).</param>
+    public static PredictionSet Collect(nn.Module<Tensor, Tensor> model, DataLoader loader, IReadOnlyList<string>? classNames = null, bool outputsAreProbabilities = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loader);
+        var device = model.parameters().FirstOrDefault()?.device ?? CPU;
+        var probabilities = new List<float[]>();
+        var targets = new List<int>();
+        var indices = new List<int>();
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = torch.no_grad();
+            foreach (var batch in loader.Epoch())
+            {
+                using var scope = torch.NewDisposeScope();
+                using (batch)
+                {
+                    var output = model.call(batch.Images.to(device)).to(ScalarType.Float32);
+                    var rows = (outputsAreProbabilities ? output : output.softmax(1)).cpu();
+                    var columns = (int)rows.shape[1];
+                    var values = rows.data<float>().ToArray();
+                    for (var r = 0; r < batch.Count; r++)
+                    {
+                        probabilities.Add(values.AsSpan(r * columns, columns).ToArray());
+                    }
+
+                    targets.AddRange(batch.Labels.data<long>().ToArray().Select(l => (int)l));
+                    indices.AddRange(batch.Indices);
+                }
+            }
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+
+        return new PredictionSet(probabilities, targets, indices, classNames ?? loader.Dataset.Classes);
+    }
+}
