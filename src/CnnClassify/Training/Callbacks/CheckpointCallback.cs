@@ -77,10 +77,11 @@ public sealed class CheckpointCallback : TrainerCallback, IMonitorsMetric
     /// <inheritdoc />
     public override JsonObject SaveState() => new() { ["best_value"] = BestValue };
 
-    /// <inheritdoc />
+    /// <summary>Restores the best value, unless this folder has no <c>best.ckpt</c> (resuming into a new folder), in which case the next epoch writes one.</summary>
+    /// <param name="state">The saved state.</param>
     public override void LoadState(JsonObject state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        BestValue = state["best_value"]?.GetValue<double>();
+        BestValue = File.Exists(BestPath) ? state["best_value"]?.GetValue<double>() : null;
     }
 }

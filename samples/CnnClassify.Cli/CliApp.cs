@@ -1,0 +1,72 @@
+using System.CommandLine;
+using CnnClassify.Building;
+using CnnClassify.Data;
+
+namespace CnnClassify.Cli;
+
+/// <summary>
+/// The <c>cnnclassify</c> command line: <c>summary</c>, <c>train</c>, <c>evaluate</c> and <c>predict</c>.
+/// Exit codes: 0 success, 2 usage error, 1 runtime failure. Errors are one line unless <c>--verbose</c>.
+/// </summary>
+public static class CliApp
+{
+    /// <summary>Runs the command line.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="output">Where results go.</param>
+    /// <param name="error">Where errors go.</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var verbose = new Option<bool>("--verbose") { Description = "Show stack traces on errors.", Recursive = true };
+        var root = new RootCommand("Train, evaluate and run CNN image classifiers.")
+        {
+            SummaryCommand.Create(output),
+            TrainCommand.Create(output),
+            EvaluateCommand.Create(output),
+            PredictCommand.Create(output),
+        };
+        root.Options.Add(verbose);
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                await error.WriteLineAsync($"error: {parseError.Message}").ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync("Run 'cnnclassify --help' for usage.").ConfigureAwait(false);
+            return 2;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (UsageException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException)
+        {
+            var text = parse.GetValue(verbose) ? ex.ToString() : $"error: {ex.Message}";
+            await error.WriteLineAsync(text).ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    /// <summary>Parses a comma-separated list of numbers.</summary>
+    internal static double[] Numbers(string? text, string option) =>
+        string.IsNullOrWhiteSpace(text) ? []
+        : text.Split(',').Select(part => double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new UsageException($"{option} expects comma-separated numbers such as 0.485,0.456,0.406; got '{text}'.")).ToArray();
+
+    /// <summary>Writes a summary table of a model for one input shape.</summary>
+    internal static void WriteSummary(TextWriter output, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, SampleShape shape) =>
+        output.WriteLine(model.Summary(shape));
+
+    /// <summary>The colour mode for a channel count.</summary>
+    internal static ColorMode ColorModeFor(int channels) => channels == 1 ? ColorMode.Grayscale : ColorMode.Rgb;
+}

@@ -1,0 +1,101 @@
+using CnnClassify.Data;
+using CnnClassify.Data.Transforms;
+
+namespace CnnClassify.Cli;
+
+/// <summary>Loads the datasets a command names and builds their transforms.</summary>
+internal sealed record CliData(IImageDataset Train, IImageDataset Validation, IImageDataset Test, int Channels, int ImageSize, Normalize Normalize)
+{
+    public static readonly string[] DatasetNames = ["fashion-mnist", "mnist", "cifar10", "imagefolder"];
+
+    public IReadOnlyList<string> Classes => Train.Classes;
+
+    public static async Task<CliData> LoadAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize)
+    {
+        if (!(validationSplit > 0 && validationSplit < 1))
+        {
+            throw new UsageException($"--val-split must be between 0 and 1; got {validationSplit}.");
+        }
+
+        switch (dataset)
+        {
+            case "fashion-mnist" or "mnist":
+            {
+                var variant = dataset == "mnist" ? MnistVariant.Mnist : MnistVariant.FashionMnist;
+                var folder = await new DatasetLocator().LocateAsync(variant, directory).ConfigureAwait(false);
+                var full = MnistDataset.Load(folder, train: true, variant);
+                var (train, validation) = DatasetSplit.Split(full, validationSplit, seed, stratified: true);
+                return new CliData(train, validation, MnistDataset.Load(folder, train: false, variant), 1, imageSize ?? 28, variant == MnistVariant.Mnist ? Normalize.Mnist : Normalize.FashionMnist);
+            }
+
+            case "cifar10":
+            {
+                var folder = directory ?? throw new UsageException("--dataset cifar10 needs --data DIR, the folder of the binary batches (cifar-10-batches-bin).");
+                var full = CifarDataset.Load(folder, train: true, CifarVariant.Cifar10);
+                var (train, validation) = DatasetSplit.Split(full, validationSplit, seed, stratified: true);
+                return new CliData(train, validation, CifarDataset.Load(folder, train: false, CifarVariant.Cifar10), 3, imageSize ?? 32, Normalize.Cifar10);
+            }
+
+            case "imagefolder":
+            {
+                var root = directory ?? throw new UsageException("--dataset imagefolder needs --data DIR with one subfolder per class (or train/ and test/ folders of them).");
+                var channels = 3;
+                var options = new ImageFolderOptions { ColorMode = ColorMode.Rgb };
+                var trainRoot = Directory.Exists(Path.Combine(root, "train")) ? Path.Combine(root, "train") : root;
+                var full = new ImageFolderDataset(trainRoot, options);
+                IImageDataset test;
+                IImageDataset rest = full;
+                if (Directory.Exists(Path.Combine(root, "test")))
+                {
+                    test = new ImageFolderDataset(Path.Combine(root, "test"), options);
+                }
+                else
+                {
+                    (var kept, test) = DatasetSplit.Split(full, validationSplit, seed + 1, stratified: true);
+                    rest = kept;
+                }
+
+                var (train, validation) = DatasetSplit.Split(rest, validationSplit, seed, stratified: true);
+                return new CliData(train, validation, test, channels, imageSize ?? 224, Normalize.ImageNet);
+            }
+
+            default:
+                throw new UsageException($"Unknown dataset '{dataset}'. Use {string.Join(", ", DatasetNames)}.");
+        }
+    }
+
+    /// <summary>Resize, the augmentation level's random transforms, ToTensor and Normalize.</summary>
+    public IImageTransform Transform(string augment, bool training)
+    {
+        var steps = new List<IImageTransform> { new Resize(ImageSize, ImageSize) };
+        if (training)
+        {
+            switch (augment)
+            {
+                case "none":
+                    break;
+                case "light":
+                    steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
+                    steps.Add(new RandomHorizontalFlip());
+                    break;
+                case "strong":
+                    steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
+                    steps.Add(new RandomHorizontalFlip());
+                    steps.Add(new RandomRotation(15));
+                    steps.Add(new ColorJitter(0.2, 0.2, Channels == 3 ? 0.2 : 0));
+                    break;
+                default:
+                    throw new UsageException($"--augment must be none, light or strong; got '{augment}'.");
+            }
+        }
+
+        steps.Add(new ToTensor());
+        steps.Add(Normalize);
+        if (training && augment == "strong")
+        {
+            steps.Add(new RandomErasing(0.25));
+        }
+
+        return new Compose([.. steps]);
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CnnClassify.Data;
+using CnnClassify.Evaluation;
+using CnnClassify.Models;
+using CnnClassify.Training;
+
+namespace CnnClassify.Cli;
+
+/// <summary><c>evaluate</c>: scores a checkpoint on a dataset's test split and writes the reports and predictions.csv.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint written by train.", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, mnist, cifar10 or imagefolder.", Required = true };
+        var data = new Option<string?>("--data") { Description = "Dataset folder." };
+        var valSplit = new Option<double>("--val-split") { Description = "As given to train, to reproduce an imagefolder's held-out test split.", DefaultValueFactory = _ => 0.1 };
+        var seed = new Option<int>("--seed") { Description = "As given to train.", DefaultValueFactory = _ => 0 };
+        var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
+        var command = new Command("evaluate", "Evaluate a checkpoint; writes report.txt, metrics.json, confusion_matrix.png, top_losses.png and predictions.csv.")
+        {
+            checkpoint, dataset, data, valSplit, seed, outDir,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var path = parse.GetValue(checkpoint)!;
+            var metadata = Checkpoint.ReadMetadata(path);
+            if (metadata.ModelName is null)
+            {
+                throw new InvalidDataException($"Checkpoint '{path}' does not name a zoo model.");
+            }
+
+            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), parse.GetValue(seed), metadata.ImageSize).ConfigureAwait(false);
+            if (!loaded.Classes.SequenceEqual(metadata.ClassNames))
+            {
+                throw new InvalidDataException($"The dataset's classes [{string.Join(", ", loaded.Classes)}] differ from the checkpoint's [{string.Join(", ", metadata.ClassNames)}].");
+            }
+
+            using var model = ModelZoo.Create(metadata.ModelName, new ModelOptions { NumClasses = metadata.ClassNames.Count, InChannels = metadata.InChannels, ImageSize = metadata.ImageSize });
+            Checkpoint.LoadModel(path, model);
+            var test = new DataLoader(loaded.Test, loaded.Transform("none", training: false), new DataLoaderOptions { BatchSize = 256 });
+            var predictions = PredictionSet.Collect(model, test);
+            var loss = predictions.Samples.Average(s => s.Loss);
+            var directory = parse.GetValue(outDir)!;
+            Reports.Write(directory, predictions, loaded.Test, loss, new JsonObject { ["checkpoint"] = Path.GetFullPath(path) });
+            Reports.WritePredictions(Path.Combine(directory, "predictions.csv"), predictions);
+            output.WriteLine(predictions.Report());
+            output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {predictions.Samples.Count} images; outputs in {directory}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,1 @@
+return await CnnClassify.Cli.CliApp.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,32 @@
+using System.CommandLine;
+using CnnClassify.Building;
+using CnnClassify.Models;
+
+namespace CnnClassify.Cli;
+
+/// <summary><c>summary MODEL [--num-classes N] [--in-channels C] [--image-size S]</c>: the layer table and totals.</summary>
+internal static class SummaryCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Argument<string>("model") { Description = $"A zoo model: {string.Join(", ", ModelZoo.Names)}." };
+        var classes = new Option<int>("--num-classes") { Description = "Classes the head predicts.", DefaultValueFactory = _ => 1000 };
+        var channels = new Option<int>("--in-channels") { Description = "Input channels.", DefaultValueFactory = _ => 3 };
+        var size = new Option<int?>("--image-size") { Description = "Input height and width (default 28 for lenet5 and simplecnn, else 224)." };
+        var command = new Command("summary", "Print a model's layers, output shapes, parameters and MACs.") { model, classes, channels, size };
+        command.SetAction(parse =>
+        {
+            var name = parse.GetValue(model)!;
+            if (!ModelZoo.Names.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new UsageException($"Unknown model '{name}'. Known models: {string.Join(", ", ModelZoo.Names)}.");
+            }
+
+            var imageSize = parse.GetValue(size) ?? (name.ToLowerInvariant() is "lenet5" or "simplecnn" ? 28 : 224);
+            using var network = ModelZoo.Create(name, new ModelOptions { NumClasses = parse.GetValue(classes), InChannels = parse.GetValue(channels), ImageSize = imageSize });
+            CliApp.WriteSummary(output, network, SampleShape.Image(parse.GetValue(channels), imageSize, imageSize));
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,173 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CnnClassify.Data;
+using CnnClassify.Evaluation;
+using CnnClassify.Evaluation.Plots;
+using CnnClassify.Interop;
+using CnnClassify.Models;
+using CnnClassify.Training;
+using CnnClassify.Training.Callbacks;
+using CnnClassify.Training.Losses;
+using CnnClassify.Training.MixedPrecision;
+using CnnClassify.Training.Optimizers;
+using CnnClassify.Training.Schedules;
+using Spectre.Console;
+
+namespace CnnClassify.Cli;
+
+/// <summary><c>train</c>: trains a zoo model and writes checkpoints, history, plots and reports.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter output)
+    {
+        var model = new Option<string>("--model") { Description = "Zoo model name.", Required = true };
+        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, mnist, cifar10 or imagefolder.", Required = true };
+        var data = new Option<string?>("--data") { Description = "Dataset folder." };
+        var valSplit = new Option<double>("--val-split") { Description = "Share of the training data held out for validation.", DefaultValueFactory = _ => 0.1 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
+        var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd.", DefaultValueFactory = _ => "adam" };
+        var lr = new Option<double>("--lr") { Description = "Learning rate (the peak rate for onecycle).", DefaultValueFactory = _ => 1e-3 };
+        var scheduler = new Option<string>("--scheduler") { Description = "none, step, cosine, plateau or onecycle.", DefaultValueFactory = _ => "none" };
+        var amp = new Option<string>("--amp") { Description = "none, bf16 or fp16.", DefaultValueFactory = _ => "none" };
+        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing.", DefaultValueFactory = _ => 0 };
+        var augment = new Option<string>("--augment") { Description = "none, light or strong.", DefaultValueFactory = _ => "none" };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
+        var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
+        var pretrained = new Option<string?>("--pretrained") { Description = "Weights to start from (.pth or .safetensors); a different head is skipped." };
+        var freeze = new Option<bool>("--freeze-backbone") { Description = "Train only the head (with --pretrained)." };
+        var resume = new Option<string?>("--resume") { Description = "Checkpoint to resume from." };
+        var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without validation-accuracy gain." };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for torch." };
+        var imageSize = new Option<int?>("--image-size") { Description = "Input height and width (default: the dataset's)." };
+        var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 };
+        var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png, report.txt and metrics.json.")
+        {
+            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var name = parse.GetValue(model)!;
+            if (!ModelZoo.Names.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new UsageException($"--model: unknown model '{name}'. Known models: {string.Join(", ", ModelZoo.Names)}.");
+            }
+
+            var epochCount = Positive(parse.GetValue(epochs), "--epochs");
+            var batch = Positive(parse.GetValue(batchSize), "--batch-size");
+            var seedValue = parse.GetValue(seed);
+            var directory = parse.GetValue(outDir)!;
+            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize)).ConfigureAwait(false);
+            var augmentation = parse.GetValue(augment)!;
+            var loaderOptions = new DataLoaderOptions { BatchSize = batch, Shuffle = true, Seed = seedValue, Workers = parse.GetValue(workers) };
+            var train = new DataLoader(loaded.Train, loaded.Transform(augmentation, training: true), loaderOptions);
+            var evaluation = new DataLoaderOptions { BatchSize = Math.Max(batch, 256), Workers = parse.GetValue(workers) };
+            var validation = new DataLoader(loaded.Validation, loaded.Transform(augmentation, training: false), evaluation);
+            var test = new DataLoader(loaded.Test, loaded.Transform(augmentation, training: false), evaluation);
+
+            Seeding.Seed(seedValue);
+            using var network = ModelZoo.Create(name, new ModelOptions { NumClasses = loaded.Classes.Count, InChannels = loaded.Channels, ImageSize = loaded.ImageSize });
+            if (parse.GetValue(pretrained) is { } weights)
+            {
+                var report = network.LoadWeights(weights, strict: false);
+                output.WriteLine($"pretrained weights from {weights}: {report}");
+                if (parse.GetValue(freeze))
+                {
+                    network.FreezeBackbone();
+                }
+            }
+
+            var builder = Trainer.For(network)
+                .UseOptimizer(Optimizer(parse.GetValue(optimizer)!, parse.GetValue(lr)))
+                .UseLoss(LossFunction.CrossEntropy(labelSmoothing: parse.GetValue(smoothing)))
+                .UsePrecision(Precision(parse.GetValue(amp)!))
+                .UseSeed(seedValue)
+                .WithMetadata(new CheckpointMetadata
+                {
+                    ModelName = name.ToLowerInvariant(),
+                    InChannels = loaded.Channels,
+                    ImageSize = loaded.ImageSize,
+                    ClassNames = loaded.Classes,
+                    NormalizeMean = loaded.Normalize.Mean,
+                    NormalizeStd = loaded.Normalize.Std,
+                })
+                .AddCallback(new CheckpointCallback(directory, Metric.ValidationAccuracy))
+                .AddCallback(new CsvLogger(Path.Combine(directory, "history.csv")));
+            if (Schedule(parse.GetValue(scheduler)!, epochCount) is { } schedule)
+            {
+                builder.UseSchedule(schedule);
+            }
+
+            if (parse.GetValue(earlyStopping) is { } patience)
+            {
+                builder.AddCallback(new EarlyStopping(Positive(patience, "--early-stopping"), Metric.ValidationAccuracy));
+            }
+
+            if (parse.GetValue(threads) is { } threadCount)
+            {
+                builder.UseThreads(Positive(threadCount, "--threads"));
+            }
+
+            var progress = new ConsoleProgress(output, epochCount, train.BatchesPerEpoch, batch);
+            builder.AddCallback(new ProgressReporter(progress));
+            var trainer = builder.Build();
+            if (parse.GetValue(resume) is { } checkpoint)
+            {
+                trainer.LoadCheckpoint(checkpoint);
+                output.WriteLine($"resumed from {checkpoint} at epoch {trainer.Epoch}");
+            }
+
+            var clock = Stopwatch.StartNew();
+            var history = progress.Run(() => trainer.Fit(train, validation, epochCount, cancellationToken));
+            var trainSeconds = clock.Elapsed.TotalSeconds;
+            HistoryPlot.Save(history, Path.Combine(directory, "history.png"));
+
+            var bestPath = Path.Combine(directory, "best.ckpt");
+            Checkpoint.LoadModel(File.Exists(bestPath) ? bestPath : Path.Combine(directory, "last.ckpt"), network);
+            var predictions = PredictionSet.Collect(network, test);
+            var testResult = trainer.Evaluate(test);
+            var best = history.Best(Metric.ValidationAccuracy)!;
+            Reports.Write(directory, predictions, loaded.Test, testResult.Loss, new JsonObject
+            {
+                ["best_epoch"] = best.Epoch + 1,
+                ["epochs_run"] = history.Epochs.Count,
+                ["train_seconds"] = trainSeconds,
+                ["train_images_per_second"] = history.Epochs.Average(e => e.SamplesPerSecond),
+            });
+            output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} (best epoch {best.Epoch + 1} of {history.Epochs.Count}), {trainSeconds:F1} s; outputs in {directory}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static int Positive(int value, string option) =>
+        value >= 1 ? value : throw new UsageException($"{option} must be at least 1; got {value}.");
+
+    private static OptimizerSpec Optimizer(string name, double lr) => name switch
+    {
+        "adam" => OptimizerSpec.Adam(lr),
+        "adamw" => OptimizerSpec.AdamW(lr),
+        "sgd" => OptimizerSpec.Sgd(lr, momentum: 0.9, nesterov: true, weightDecay: 5e-4),
+        _ => throw new UsageException($"--optimizer must be adam, adamw or sgd; got '{name}'."),
+    };
+
+    private static Precision Precision(string amp) => amp switch
+    {
+        "none" => Training.MixedPrecision.Precision.Fp32,
+        "bf16" => Training.MixedPrecision.Precision.Bf16,
+        "fp16" => Training.MixedPrecision.Precision.Fp16,
+        _ => throw new UsageException($"--amp must be none, bf16 or fp16; got '{amp}'."),
+    };
+
+    private static LearningRateSchedule? Schedule(string name, int epochs) => name switch
+    {
+        "none" => null,
+        "step" => LearningRateSchedule.Step(Math.Max(1, epochs / 3), 0.1),
+        "cosine" => LearningRateSchedule.CosineAnnealing(epochs),
+        "plateau" => LearningRateSchedule.ReduceOnPlateau(Metric.ValidationLoss, factor: 0.5, patience: 2),
+        "onecycle" => LearningRateSchedule.OneCycle(),
+        _ => throw new UsageException($"--scheduler must be none, step, cosine, plateau or onecycle; got '{name}'."),
+    };
+}

@@ -1,0 +1,174 @@
+using System.Text.Json;
+using CnnClassify.Cli;
+using CnnClassify.Interop;
+using CnnClassify.Models;
+using CnnClassify.Tests.Data;
+
+namespace CnnClassify.Tests.Cli;
+
+/// <summary>Every command of the cnnclassify CLI on a tiny generated image folder.</summary>
+[Collection(SerialTests.Name)]
+public sealed class CliTests : IDisposable
+{
+    private static readonly string[] Classes = ["circle", "square", "triangle"];
+    private readonly string _dir = Directory.CreateTempSubdirectory("cnnclassify-cli-").FullName;
+    private readonly string _data;
+
+    public CliTests()
+    {
+        _data = Path.Combine(_dir, "data");
+        foreach (var (split, count) in new[] { ("train", 12), ("test", 4) })
+        {
+            for (var c = 0; c < Classes.Length; c++)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    TestImages.Write(Path.Combine(_data, split, Classes[c], $"{i}.png"), width: 16, height: 16, seed: (c * 80) + i);
+                }
+            }
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<(int Code, string Output, string Error)> Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CliApp.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private async Task<string> Train(string name, int epochs = 2, params string[] extra)
+    {
+        var outDir = Path.Combine(_dir, name);
+        var (code, output, error) = await Run([
+            "train", "--model", "simplecnn", "--dataset", "imagefolder", "--data", _data, "--image-size", "16",
+            "--epochs", epochs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--batch-size", "8", "--lr", "0.003", "--seed", "1", "--out", outDir, .. extra]);
+        Assert.True(code == 0, $"exit {code}: {error}\n{output}");
+        return outDir;
+    }
+
+    [Fact]
+    public async Task Summary_prints_the_table_and_the_total_line()
+    {
+        var (code, output, _) = await Run("summary", "resnet18");
+
+        Assert.Equal(0, code);
+        Assert.Contains("Total params: 11,689,512", output.Split('\n').Select(line => line.TrimEnd()));
+        Assert.Contains("layer4", output);
+    }
+
+    [Fact]
+    public async Task Usage_errors_exit_with_2_and_one_line_per_problem()
+    {
+        var (unknown, _, unknownError) = await Run("summary", "resnet19");
+        var (missing, _, missingError) = await Run("train", "--model", "simplecnn");
+
+        Assert.Equal(2, unknown);
+        Assert.StartsWith("error: Unknown model 'resnet19'.", unknownError);
+        Assert.Equal(2, missing);
+        Assert.Contains("Option '--dataset' is required.", missingError);
+    }
+
+    [Fact]
+    public async Task Train_writes_checkpoints_history_plots_and_reports()
+    {
+        var outDir = await Train("run");
+
+        foreach (var file in new[] { "best.ckpt", "last.ckpt", "history.csv", "history.png", "confusion_matrix.png", "report.txt", "metrics.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(outDir, file)), $"{file} is missing");
+        }
+
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        var root = metrics.RootElement;
+        foreach (var key in new[] { "test_accuracy", "test_loss", "best_epoch", "epochs_run", "train_seconds", "train_images_per_second" })
+        {
+            Assert.True(root.TryGetProperty(key, out _), $"metrics.json lacks {key}");
+        }
+
+        Assert.Equal(2, root.GetProperty("epochs_run").GetInt32());
+        var circle = root.GetProperty("per_class").GetProperty("circle");
+        Assert.Equal(4, circle.GetProperty("support").GetInt32());
+        Assert.InRange(circle.GetProperty("f1").GetDouble(), 0, 1);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(outDir, "history.csv")).Length);
+    }
+
+    [Fact]
+    public async Task Training_resumes_from_a_checkpoint()
+    {
+        var outDir = await Train("resume");
+
+        var again = await Train("resumed", 3, "--resume", Path.Combine(outDir, "last.ckpt"));
+
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(again, "metrics.json")));
+        Assert.Equal(3, metrics.RootElement.GetProperty("epochs_run").GetInt32());
+    }
+
+    [Fact]
+    public async Task Evaluate_writes_the_reports_and_one_prediction_row_per_test_image()
+    {
+        var outDir = await Train("evaluated");
+        var evalDir = Path.Combine(_dir, "evaluation");
+
+        var (code, output, error) = await Run("evaluate", "--checkpoint", Path.Combine(outDir, "best.ckpt"), "--dataset", "imagefolder", "--data", _data, "--out", evalDir);
+
+        Assert.True(code == 0, error);
+        var rows = File.ReadAllLines(Path.Combine(evalDir, "predictions.csv"));
+        Assert.Equal("index,true,predicted,confidence", rows[0]);
+        Assert.Equal(12, rows.Length - 1);
+        Assert.True(File.Exists(Path.Combine(evalDir, "report.txt")));
+        Assert.Contains("weighted avg", output);
+    }
+
+    [Fact]
+    public async Task Predict_with_a_checkpoint_prints_classes_or_json()
+    {
+        var outDir = await Train("predicting");
+        var image = Path.Combine(_data, "test", "square", "0.png");
+
+        var (code, text, _) = await Run("predict", "--checkpoint", Path.Combine(outDir, "best.ckpt"), image, "--top", "2");
+        var (jsonCode, json, _) = await Run("predict", "--checkpoint", Path.Combine(outDir, "best.ckpt"), image, "--json");
+
+        Assert.Equal((0, 0), (code, jsonCode));
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith($"{image}: ", lines[0]);
+        Assert.Equal(2, lines.Length);
+        using var document = JsonDocument.Parse(json);
+        var probabilities = document.RootElement[0].GetProperty("probabilities");
+        Assert.Equal(Classes, probabilities.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(1.0, probabilities.EnumerateObject().Sum(p => p.Value.GetDouble()), 5);
+    }
+
+    [Fact]
+    public async Task Predict_with_weights_trained_elsewhere_uses_the_given_preprocessing()
+    {
+        var weights = Path.Combine(_dir, "weights.safetensors");
+        using (var model = ModelZoo.Create("simplecnn", new ModelOptions { NumClasses = 4, InChannels = 3, ImageSize = 16 }))
+        {
+            model.SaveSafetensors(weights);
+        }
+
+        var (code, json, error) = await Run("predict", "--model", "simplecnn", "--weights", weights, "--num-classes", "4", "--size", "16",
+            "--mean", "0.5,0.5,0.5", "--std", "0.25,0.25,0.25", Path.Combine(_data, "test", "circle", "1.png"), "--json");
+
+        Assert.True(code == 0, error);
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal(["0", "1", "2", "3"], document.RootElement[0].GetProperty("probabilities").EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task Runtime_failures_exit_with_1_and_one_line_unless_verbose()
+    {
+        var weights = Path.Combine(_dir, "missing.safetensors");
+
+        var (code, _, error) = await Run("predict", "--model", "simplecnn", "--weights", weights, "--num-classes", "4", "--size", "16", "any.png");
+        var (verboseCode, _, verboseError) = await Run("predict", "--model", "simplecnn", "--weights", weights, "--num-classes", "4", "--size", "16", "any.png", "--verbose");
+
+        Assert.Equal(1, code);
+        Assert.Equal($"error: Weights file '{weights}' does not exist.", error.Trim());
+        Assert.Equal(1, verboseCode);
+        Assert.Contains("   at ", verboseError);
+    }
+}
