@@ -1,38 +1,43 @@
-// Smoke run: trains a tiny CNN for a few dozen steps on Fashion-MNIST and prints the loss falling.
-// Usage: dotnet run --project samples/FashionMnist [-- --data DIR] [--steps N]
+// The seed's Fashion-MNIST job end to end: SimpleCNN with light augmentation, Adam with
+// ReduceLROnPlateau, the best checkpoint, history and confusion-matrix plots, the
+// classification report, and a prediction on one image.
+// Usage: dotnet run -c Release --project samples/FashionMnist [-- --epochs N] [--data DIR] [--out DIR] [--amp bf16|none]
 using System.Diagnostics;
+using System.Globalization;
 using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
-using TorchSharp;
-using static TorchSharp.torch;
+using CnnClassify.Evaluation;
+using CnnClassify.Evaluation.Plots;
+using CnnClassify.Inference;
+using CnnClassify.Models;
+using CnnClassify.Training;
+using CnnClassify.Training.Callbacks;
+using CnnClassify.Training.MixedPrecision;
+using CnnClassify.Training.Optimizers;
+using CnnClassify.Training.Schedules;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
-const int BatchSize = 64;
-const int ReportEvery = 10;
-
-string? dataOption = null;
-var steps = 60;
-for (var i = 0; i < args.Length; i++)
+var options = new Dictionary<string, string> { ["--epochs"] = "6", ["--out"] = "runs/fashion-mnist", ["--amp"] = Autocast.IsSupported ? "bf16" : "none" };
+for (var i = 0; i < args.Length; i += 2)
 {
-    switch (args[i])
+    if (i + 1 >= args.Length || !options.ContainsKey(args[i]) && args[i] != "--data")
     {
-        case "--data" when i + 1 < args.Length:
-            dataOption = args[++i];
-            break;
-        case "--steps" when i + 1 < args.Length && int.TryParse(args[i + 1], out var n) && n >= 2 * ReportEvery:
-            steps = n;
-            i++;
-            break;
-        default:
-            Console.Error.WriteLine($"Unknown or incomplete option '{args[i]}'. Usage: FashionMnist [--data DIR] [--steps N>={2 * ReportEvery}]");
-            return 2;
+        Console.Error.WriteLine("Usage: FashionMnist [--epochs N] [--data DIR] [--out DIR] [--amp bf16|none]");
+        return 2;
     }
+
+    options[args[i]] = args[i + 1];
 }
 
+var clock = Stopwatch.StartNew();
+var epochs = int.Parse(options["--epochs"], CultureInfo.InvariantCulture);
+var outDir = options["--out"];
 string dataDir;
 try
 {
-    dataDir = await new DatasetLocator().LocateAsync(MnistVariant.FashionMnist, dataOption, download: false);
+    dataDir = await new DatasetLocator().LocateAsync(MnistVariant.FashionMnist, options.GetValueOrDefault("--data"));
 }
 catch (FileNotFoundException ex)
 {
@@ -40,61 +45,65 @@ catch (FileNotFoundException ex)
     return 1;
 }
 
-var clock = Stopwatch.StartNew();
-torch.manual_seed(0);
-using var train = MnistDataset.Load(dataDir, train: true, MnistVariant.FashionMnist);
+using var full = MnistDataset.Load(dataDir, train: true, MnistVariant.FashionMnist);
 using var test = MnistDataset.Load(dataDir, train: false, MnistVariant.FashionMnist);
-Console.WriteLine($"Fashion-MNIST from {dataDir}: {train.Count} train, {test.Count} test images ({clock.ElapsedMilliseconds} ms)");
-var pipeline = new Compose(new ToTensor(), Normalize.FashionMnist);
-var trainLoader = new DataLoader(train, pipeline, new DataLoaderOptions { BatchSize = BatchSize, Shuffle = true, DropLast = true });
-var testLoader = new DataLoader(test, pipeline, new DataLoaderOptions { BatchSize = 1000 });
+var (train, validation) = DatasetSplit.Split(full, validationFraction: 0.1, seed: 0, stratified: true);
+Console.WriteLine($"Fashion-MNIST from {dataDir}: {train.Count} train, {validation.Count} validation, {test.Count} test images");
 
-using var model = CnnBuilder.Input(channels: 1, height: 28, width: 28)
-    .Conv(16, 3, padding: 1).ReLU().MaxPool(2)
-    .Conv(32, 3, padding: 1).ReLU().MaxPool(2)
-    .Flatten().Dense(10)
-    .Build();
-using var optimizer = optim.Adam(model.parameters(), lr: 2e-3);
-using var lossFunction = nn.CrossEntropyLoss();
-var losses = new List<double>();
-model.train();
-foreach (var batch in trainLoader.Epoch().Take(steps))
-{
-    using var scope = torch.NewDisposeScope();
-    using (batch)
-    {
-        var loss = lossFunction.forward(model.forward(batch.Images), batch.Labels);
-        optimizer.zero_grad();
-        loss.backward();
-        optimizer.step();
-        losses.Add(loss.item<float>());
-    }
+var augment = new Compose(new RandomHorizontalFlip(), new RandomRotation(10), new ToTensor(), Normalize.FashionMnist);
+var plain = new Compose(new ToTensor(), Normalize.FashionMnist);
+var trainLoader = new DataLoader(train, augment, new DataLoaderOptions { BatchSize = 128, Shuffle = true, Workers = 2 });
+var validationLoader = new DataLoader(validation, plain, new DataLoaderOptions { BatchSize = 500 });
+var testLoader = new DataLoader(test, plain, new DataLoaderOptions { BatchSize = 500 });
 
-    if (losses.Count % ReportEvery == 0)
+Seeding.Seed(0);
+using var model = new SimpleCnn(numClasses: 10, inChannels: 1);
+Console.WriteLine(model.Summary(SampleShape.Image(1, 28, 28)));
+var trainer = Trainer.For(model)
+    .UseOptimizer(OptimizerSpec.Adam(1e-3))
+    .UseSchedule(LearningRateSchedule.ReduceOnPlateau(Metric.ValidationLoss, factor: 0.5, patience: 1))
+    .UsePrecision(options["--amp"] == "bf16" ? Precision.Bf16 : Precision.Fp32)
+    .UseSeed(0)
+    .WithMetadata(new CheckpointMetadata
     {
-        Console.WriteLine($"step {losses.Count,4}/{steps}  loss {losses.TakeLast(ReportEvery).Average():F4}");
-    }
-}
-
-model.eval();
-using (torch.no_grad())
-{
-    var firstBatch = testLoader.Epoch().Take(2).ToList();
-    long correct = 0, seen = 0;
-    foreach (var batch in firstBatch)
+        ModelName = "simplecnn",
+        InChannels = 1,
+        ImageSize = 28,
+        ClassNames = full.Classes,
+        NormalizeMean = Normalize.FashionMnist.Mean,
+        NormalizeStd = Normalize.FashionMnist.Std,
+    })
+    .AddCallback(new CheckpointCallback(outDir, Metric.ValidationAccuracy))
+    .AddCallback(new CsvLogger(Path.Combine(outDir, "history.csv")))
+    .AddCallback(new ProgressReporter(new Progress<TrainingProgress>(p =>
     {
-        using var scope = torch.NewDisposeScope();
-        using (batch)
+        if (p.EpochMetrics is { } m)
         {
-            correct += model.forward(batch.Images).argmax(1).eq(batch.Labels).sum().item<long>();
-            seen += batch.Count;
+            Console.WriteLine($"epoch {m.Epoch + 1}/{epochs}: train loss {m.TrainLoss:F4} acc {m.TrainAccuracy:P2} | val loss {m.ValidationLoss:F4} acc {m.ValidationAccuracy:P2} | lr {m.LearningRate:G3} | {m.SamplesPerSecond:F0} images/s");
         }
-    }
+    })))
+    .Build();
 
-    Console.WriteLine($"accuracy on the first {seen} test images: {(double)correct / seen:P1}");
+var history = trainer.Fit(trainLoader, validationLoader, epochs);
+HistoryPlot.Save(history, Path.Combine(outDir, "history.png"));
+
+Checkpoint.LoadModel(Path.Combine(outDir, "best.ckpt"), model);
+var predictions = PredictionSet.Collect(model, testLoader);
+var report = predictions.Report();
+File.WriteAllText(Path.Combine(outDir, "report.txt"), report.ToString());
+ConfusionMatrixPlot.Save(report.Matrix, Path.Combine(outDir, "confusion_matrix.png"));
+Console.WriteLine(report);
+
+// Predict one test image the way an application would: from a file, with the checkpoint's preprocessing.
+var imagePath = Path.Combine(outDir, "example.png");
+using (var sample = test.Read(0))
+using (var image = Image.LoadPixelData<L8>(sample.Image.data<byte>().ToArray(), 28, 28))
+{
+    image.SaveAsPng(imagePath);
 }
 
-var first = losses.Take(ReportEvery).Average();
-var last = losses.TakeLast(ReportEvery).Average();
-Console.WriteLine($"loss fell from {first:F4} to {last:F4} in {steps} steps ({clock.Elapsed.TotalSeconds:F1} s)");
-return last < first ? 0 : 1;
+using var predictor = Predictor.FromCheckpoint(Path.Combine(outDir, "best.ckpt"));
+var prediction = predictor.Predict(imagePath);
+Console.WriteLine($"{imagePath}: {prediction.ClassName} ({prediction.Confidence:P1}); true class {test.Classes[(int)test.LabelAt(0)]}");
+Console.WriteLine($"test accuracy {predictions.Accuracy:P2} in {clock.Elapsed.TotalMinutes:F1} min; outputs in {Path.GetFullPath(outDir)}");
+return predictions.Accuracy >= 0.9 ? 0 : 1;
