@@ -17,7 +17,8 @@ internal static class LoaderBenchmark
     {
         var images = int.Parse(Option(args, "--images", "512"), CultureInfo.InvariantCulture);
         var workers = Option(args, "--workers", "1,2,4").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray();
-        var root = Directory.CreateTempSubdirectory("cnnclassify-loader-bench-").FullName;
+        var keep = Option(args, "--keep", string.Empty);
+        var root = keep.Length > 0 ? keep : Directory.CreateTempSubdirectory("cnnclassify-loader-bench-").FullName;
         try
         {
             Console.WriteLine($"Loader throughput, {images} JPEGs per folder, {Environment.ProcessorCount} cores, TorchSharp threads {TorchSharp.torch.get_num_threads()}");
@@ -26,7 +27,10 @@ internal static class LoaderBenchmark
             foreach (var size in new[] { 32, 224 })
             {
                 var folder = Path.Combine(root, size.ToString(CultureInfo.InvariantCulture));
-                Generate(folder, size, images);
+                if (!Directory.Exists(folder))
+                {
+                    Generate(folder, size, images);
+                }
                 var dataset = new ImageFolderDataset(folder);
                 var (name, transform) = size == 32
                     ? ("RandomCrop(32, pad 4), flip, ToTensor, Normalize", (IImageTransform)new Compose(new RandomCrop(32, 4), new RandomHorizontalFlip(), new ToTensor(), Normalize.Cifar10))
@@ -42,7 +46,10 @@ internal static class LoaderBenchmark
         }
         finally
         {
-            Directory.Delete(root, recursive: true);
+            if (keep.Length == 0)
+            {
+                Directory.Delete(root, recursive: true);
+            }
         }
     }
 

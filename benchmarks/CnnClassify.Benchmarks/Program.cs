@@ -1,6 +1,9 @@
 // Benchmarks that are not part of the test suite. Usage:
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- loader [--images N] [--workers 1,2,4]
-//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- training [--batches N]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- training [--batches N] [--model NAME]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- inference
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- memory
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- time-to-accuracy [--target 0.93] [--epochs N]
 using CnnClassify.Benchmarks;
 
 var command = args.FirstOrDefault();
@@ -13,7 +16,16 @@ switch (command)
     case "training":
         TrainingBenchmark.Run(options);
         return 0;
+    case "inference":
+        InferenceBenchmark.Run(options);
+        return 0;
+    case "memory":
+        MemoryBenchmark.Run(options);
+        return 0;
+    case "time-to-accuracy":
+        TimeToAccuracy.Run(options);
+        return 0;
     default:
-        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] | training [--batches N]");
+        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] | inference | memory | time-to-accuracy [--target 0.93] [--epochs N]");
         return 2;
 }

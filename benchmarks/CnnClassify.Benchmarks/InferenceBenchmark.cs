@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+using CnnClassify.Inference;
+using CnnClassify.Models;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace CnnClassify.Benchmarks;
+
+/// <summary>
+/// Predictor throughput (PredictBatch over PNG files, batch 64) and single-image latency
+/// (Predict on one file, p50 and p99 over 200 calls after 20 warm-up calls), decoding included.
+/// </summary>
+internal static class InferenceBenchmark
+{
+    public static void Run(string[] args)
+    {
+        var root = Directory.CreateTempSubdirectory("cnnclassify-inference-bench-").FullName;
+        try
+        {
+            Console.WriteLine($"Predictor, {Environment.ProcessorCount} cores, decode + preprocess + forward per image");
+            Console.WriteLine("| Model | Input | Batch images/s | Latency p50 | Latency p99 |");
+            Console.WriteLine("| --- | --- | ---: | ---: | ---: |");
+            foreach (var (name, channels, size) in new[] { ("simplecnn", 1, 28), ("resnet18", 3, 224) })
+            {
+                var files = Enumerable.Range(0, 256).Select(i => Write(Path.Combine(root, $"{name}-{i}.png"), channels, size, i)).ToList();
+                using var model = ModelZoo.Create(name, new ModelOptions { NumClasses = 10, InChannels = channels, ImageSize = size });
+                using var predictor = new Predictor(model, new PredictorOptions { ClassNames = [.. Enumerable.Range(0, 10).Select(i => i.ToString(CultureInfo.InvariantCulture))], InChannels = channels, ImageSize = size });
+                predictor.PredictBatch(files.Take(64));
+                var clock = Stopwatch.StartNew();
+                predictor.PredictBatch(files, batchSize: 64);
+                var throughput = files.Count / clock.Elapsed.TotalSeconds;
+                for (var i = 0; i < 20; i++)
+                {
+                    predictor.Predict(files[i]);
+                }
+
+                var latencies = new List<double>();
+                for (var i = 0; i < 200; i++)
+                {
+                    clock.Restart();
+                    predictor.Predict(files[i % files.Count]);
+                    latencies.Add(clock.Elapsed.TotalMilliseconds);
+                }
+
+                latencies.Sort();
+                Console.WriteLine($"| {name} | {channels}x{size}x{size} | {throughput:N0} | {latencies[99]:F2} ms | {latencies[197]:F2} ms |");
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static string Write(string path, int channels, int size, int seed)
+    {
+        var random = new Random(seed);
+        if (channels == 1)
+        {
+            using var gray = new Image<L8>(size, size);
+            gray.ProcessPixelRows(rows =>
+            {
+                for (var y = 0; y < rows.Height; y++)
+                {
+                    foreach (ref var pixel in rows.GetRowSpan(y))
+                    {
+                        pixel = new L8((byte)random.Next(256));
+                    }
+                }
+            });
+            gray.SaveAsPng(path);
+            return path;
+        }
+
+        using var image = new Image<Rgb24>(size, size);
+        image.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++)
+            {
+                foreach (ref var pixel in rows.GetRowSpan(y))
+                {
+                    pixel = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+                }
+            }
+        });
+        image.SaveAsPng(path);
+        return path;
+    }
+}

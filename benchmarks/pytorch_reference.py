@@ -1,0 +1,101 @@
+"""PyTorch 2.6 reference numbers for docs/benchmarks.md, run inside the Debian 13 root.
+
+Usage: /usr/bin/python3 benchmarks/pytorch_reference.py training|loader [options]
+
+training: images/s of a plain training loop (Adam, cross-entropy) for the same models, input
+          sizes and batches as `CnnClassify.Benchmarks training`, in float32 and under
+          torch.autocast("cpu", torch.bfloat16); one warm-up epoch, median of three.
+loader:   images/s of torchvision's ImageFolder + DataLoader with the same augmentation as
+          `CnnClassify.Benchmarks loader`, on a folder of JPEGs given with --folder.
+"""
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+from torchvision import transforms as T
+
+
+class SimpleCNN(nn.Module):
+    """The seed's SimpleCNN, as CnnClassify's SimpleCnn: 390,858 parameters for 10 classes."""
+
+    def __init__(self):
+        super().__init__()
+        layers, channels = [], 1
+        for width in (32, 64, 128):
+            layers += [nn.Conv2d(channels, width, 3, padding=1), nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2)]
+            channels = width
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(nn.Linear(128 * 3 * 3, 256), nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, 10))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+def training(batches=20):
+    print(f"PyTorch {torch.__version__}, threads {torch.get_num_threads()}, {batches} batches per epoch")
+    print("| Model | Input | Batch | fp32 images/s | bf16 autocast images/s | bf16 / fp32 |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for name, channels, size, batch in [("simplecnn", 1, 28, 128), ("resnet18", 3, 32, 128), ("resnet18", 3, 224, 16)]:
+        count = batch * (max(4, batches // 4) if size > 64 else batches)
+        rates = []
+        for bf16 in (False, True):
+            torch.manual_seed(0)
+            model = SimpleCNN() if name == "simplecnn" else torchvision.models.resnet18(num_classes=10)
+            optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+            images = torch.randint(0, 256, (count, channels, size, size), dtype=torch.uint8)
+            labels = torch.arange(count) % 10
+
+            def epoch():
+                model.train()
+                order = torch.randperm(count)
+                start = time.perf_counter()
+                for b in range(0, count, batch):
+                    idx = order[b:b + batch]
+                    x = images[idx].float().div_(255)
+                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                        loss = F.cross_entropy(model(x), labels[idx])
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                return count / (time.perf_counter() - start)
+
+            epoch()
+            rates.append(statistics.median(epoch() for _ in range(3)))
+        print(f"| {name} | {channels}x{size}x{size} | {batch} | {rates[0]:,.0f} | {rates[1]:,.0f} | {rates[1] / rates[0]:.2f}x |")
+
+
+def loader(folder, workers_list=(1, 2, 4)):
+    print(f"torchvision {torchvision.__version__} ImageFolder + DataLoader on {folder}")
+    print("| Images | Pipeline | Workers | Images/s |")
+    print("| --- | --- | ---: | ---: |")
+    for size in (32, 224):
+        root = os.path.join(folder, str(size))
+        if size == 32:
+            name = "RandomCrop(32, pad 4), flip, ToTensor, Normalize"
+            transform = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))])
+        else:
+            name = "RandomResizedCrop(224), flip, ToTensor, Normalize"
+            transform = T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
+        dataset = torchvision.datasets.ImageFolder(root, transform)
+        for workers in workers_list:
+            data = torch.utils.data.DataLoader(dataset, batch_size=64, shuffle=True, num_workers=workers, persistent_workers=True)
+
+            def epoch():
+                start = time.perf_counter()
+                n = sum(len(labels) for _, labels in data)
+                return n / (time.perf_counter() - start)
+
+            epoch()
+            print(f"| {size}x{size} | {name} | {workers} | {statistics.median(epoch() for _ in range(3)):,.0f} |")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "training":
+        training()
+    else:
+        loader(sys.argv[sys.argv.index("--folder") + 1])
