@@ -22,7 +22,7 @@ internal static class TimeToAccuracy
     public static void Run(string[] args)
     {
         var target = double.Parse(Option(args, "--target", "0.93"), CultureInfo.InvariantCulture);
-        var epochs = int.Parse(Option(args, "--epochs", "10"), CultureInfo.InvariantCulture);
+        var epochs = int.Parse(Option(args, "--epochs", "14"), CultureInfo.InvariantCulture);
         var started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
         var directory = new DatasetLocator().LocateAsync(MnistVariant.FashionMnist, download: false).GetAwaiter().GetResult();
         using var train = MnistDataset.Load(directory, train: true, MnistVariant.FashionMnist);

@@ -51,7 +51,7 @@ public sealed partial class DataLoader
         var order = Enumerable.Range(0, _dataset.Count).ToArray();
         if (Options.Shuffle)
         {
-            new Random((int)Mix(Options.Seed, epoch, -1)).Shuffle(order);
+            new Random(SeedMix.Mix(Options.Seed, epoch, -1)).Shuffle(order);
         }
 
         return Enumerable.Range(0, BatchesPerEpoch)
@@ -184,7 +184,7 @@ public sealed partial class DataLoader
                 continue;
             }
 
-            var image = _transform is null ? sample.Image : _transform.Apply(sample.Image, new Random((int)Mix(Options.Seed, epoch, index)));
+            var image = _transform is null ? sample.Image : _transform.Apply(sample.Image, new Random(SeedMix.Mix(Options.Seed, epoch, index)));
             if (images.Count > 0 && !image.shape.SequenceEqual(images[0].shape))
             {
                 throw new InvalidOperationException(
@@ -205,15 +205,6 @@ public sealed partial class DataLoader
         var stacked = torch.stack(images).DetachFromDisposeScope();
         var labelTensor = torch.tensor(labels.ToArray()).DetachFromDisposeScope();
         return new Batch(stacked, labelTensor, kept);
-    }
-
-    // SplitMix64 over (seed, epoch, index): independent streams per sample.
-    private static long Mix(int seed, int epoch, int index)
-    {
-        var z = unchecked(((ulong)(uint)seed << 32) ^ ((ulong)(uint)epoch * 0x9E3779B97F4A7C15UL) ^ (ulong)(uint)index);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return (long)((z ^ (z >> 31)) & int.MaxValue);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping sample {Path}: {Reason}")]
