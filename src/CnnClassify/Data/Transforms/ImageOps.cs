@@ -133,4 +133,21 @@ internal static class ImageOps
     });
 
     public static double Uniform(Random random, double low, double high) => low + (random.NextDouble() * (high - low));
+
+    /// <summary>Checks the area-share and aspect-ratio ranges of the random-rectangle transforms.</summary>
+    public static void RequireAreaRanges((double Min, double Max) scale, (double Min, double Max) ratio)
+    {
+        if (!(scale.Min > 0 && scale.Min <= scale.Max && scale.Max <= 1) || !(ratio.Min > 0 && ratio.Min <= ratio.Max))
+        {
+            throw new ArgumentOutOfRangeException(nameof(scale), $"scale must satisfy 0 < min <= max <= 1 and ratio 0 < min <= max; got scale {scale}, ratio {ratio}.");
+        }
+    }
+
+    /// <summary>A rectangle's size drawn as the random-rectangle transforms do: its area uniform over <paramref name="scale"/> of <paramref name="area"/>, its aspect ratio (width / height) log-uniform over <paramref name="ratio"/>.</summary>
+    public static (long Width, long Height) DrawRectangle(Random random, double area, (double Min, double Max) scale, (double Min, double Max) ratio)
+    {
+        var target = area * Uniform(random, scale.Min, scale.Max);
+        var aspect = Math.Exp(Uniform(random, Math.Log(ratio.Min), Math.Log(ratio.Max)));
+        return ((long)Math.Round(Math.Sqrt(target * aspect)), (long)Math.Round(Math.Sqrt(target / aspect)));
+    }
 }

@@ -22,10 +22,7 @@ public sealed class RandomErasing : IImageTransform
         Probability = probability;
         Scale = scale ?? (0.02, 0.33);
         Ratio = ratio ?? (0.3, 3.3);
-        if (!(Scale.Min > 0 && Scale.Min <= Scale.Max && Scale.Max <= 1) || !(Ratio.Min > 0 && Ratio.Min <= Ratio.Max))
-        {
-            throw new ArgumentOutOfRangeException(nameof(scale), "scale must satisfy 0 < min <= max <= 1 and ratio 0 < min <= max.");
-        }
+        ImageOps.RequireAreaRanges(Scale, Ratio);
 
         Value = value;
     }
@@ -55,10 +52,8 @@ public sealed class RandomErasing : IImageTransform
         var (h, w) = (image.shape[1], image.shape[2]);
         for (var attempt = 0; attempt < 10; attempt++)
         {
-            var area = h * w * ImageOps.Uniform(random, Scale.Min, Scale.Max);
-            var aspect = Math.Exp(ImageOps.Uniform(random, Math.Log(Ratio.Min), Math.Log(Ratio.Max)));
-            var eh = (long)Math.Round(Math.Sqrt(area * aspect));
-            var ew = (long)Math.Round(Math.Sqrt(area / aspect));
+            // This transform reads the ratio as height / width, as torchvision does.
+            var (eh, ew) = ImageOps.DrawRectangle(random, h * w, Scale, Ratio);
             if (eh < 1 || ew < 1 || eh >= h || ew >= w)
             {
                 continue;

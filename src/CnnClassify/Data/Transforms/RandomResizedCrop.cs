@@ -20,10 +20,7 @@ public sealed class RandomResizedCrop : IImageTransform
         Size = size;
         Scale = scale ?? (0.08, 1.0);
         Ratio = ratio ?? (3.0 / 4.0, 4.0 / 3.0);
-        if (!(Scale.Min > 0 && Scale.Min <= Scale.Max && Scale.Max <= 1) || !(Ratio.Min > 0 && Ratio.Min <= Ratio.Max))
-        {
-            throw new ArgumentOutOfRangeException(nameof(scale), $"scale must satisfy 0 < min <= max <= 1 and ratio 0 < min <= max; got scale {Scale}, ratio {Ratio}.");
-        }
+        ImageOps.RequireAreaRanges(Scale, Ratio);
 
         Interpolation = interpolation;
     }
@@ -51,14 +48,9 @@ public sealed class RandomResizedCrop : IImageTransform
 
     private (long Top, long Left, long Height, long Width) Region(long h, long w, Random random)
     {
-        var area = (double)h * w;
-        var (logMin, logMax) = (Math.Log(Ratio.Min), Math.Log(Ratio.Max));
         for (var attempt = 0; attempt < 10; attempt++)
         {
-            var target = area * ImageOps.Uniform(random, Scale.Min, Scale.Max);
-            var aspect = Math.Exp(ImageOps.Uniform(random, logMin, logMax));
-            var width = (long)Math.Round(Math.Sqrt(target * aspect));
-            var height = (long)Math.Round(Math.Sqrt(target / aspect));
+            var (width, height) = ImageOps.DrawRectangle(random, (double)h * w, Scale, Ratio);
             if (width > 0 && height > 0 && width <= w && height <= h)
             {
                 return (random.NextInt64(h - height + 1), random.NextInt64(w - width + 1), height, width);
