@@ -1,6 +1,4 @@
 using System.CommandLine;
-using CnnClassify.Building;
-using CnnClassify.Data;
 
 namespace CnnClassify.Cli;
 
@@ -62,11 +60,4 @@ public static class CliApp
         : text.Split(',').Select(part => double.TryParse(part, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
             ? value
             : throw new UsageException($"{option} expects comma-separated numbers such as 0.485,0.456,0.406; got '{text}'.")).ToArray();
-
-    /// <summary>Writes a summary table of a model for one input shape.</summary>
-    internal static void WriteSummary(TextWriter output, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, SampleShape shape) =>
-        output.WriteLine(model.Summary(shape));
-
-    /// <summary>The colour mode for a channel count.</summary>
-    internal static ColorMode ColorModeFor(int channels) => channels == 1 ? ColorMode.Grayscale : ColorMode.Rgb;
 }

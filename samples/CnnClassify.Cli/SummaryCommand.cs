@@ -24,7 +24,7 @@ internal static class SummaryCommand
 
             var imageSize = parse.GetValue(size) ?? (name.ToLowerInvariant() is "lenet5" or "simplecnn" ? 28 : 224);
             using var network = ModelZoo.Create(name, new ModelOptions { NumClasses = parse.GetValue(classes), InChannels = parse.GetValue(channels), ImageSize = imageSize });
-            CliApp.WriteSummary(output, network, SampleShape.Image(parse.GetValue(channels), imageSize, imageSize));
+            output.WriteLine(network.Summary(SampleShape.Image(parse.GetValue(channels), imageSize, imageSize)));
             return 0;
         });
         return command;

@@ -127,9 +127,8 @@ internal static class TrainCommand
             var bestPath = Path.Combine(directory, "best.ckpt");
             Checkpoint.LoadModel(File.Exists(bestPath) ? bestPath : Path.Combine(directory, "last.ckpt"), network);
             var predictions = PredictionSet.Collect(network, test);
-            var testResult = trainer.Evaluate(test);
             var best = history.Best(Metric.ValidationAccuracy)!;
-            Reports.Write(directory, predictions, loaded.Test, testResult.Loss, new JsonObject
+            Reports.Write(directory, predictions, loaded.Test, predictions.Samples.Average(s => s.Loss), new JsonObject
             {
                 ["best_epoch"] = best.Epoch + 1,
                 ["epochs_run"] = history.Epochs.Count,
