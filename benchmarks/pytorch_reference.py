@@ -4,7 +4,7 @@ Usage: /usr/bin/python3 benchmarks/pytorch_reference.py training|loader [options
 
 training: images/s of a plain training loop (Adam, cross-entropy) for the same models, input
           sizes and batches as `CnnClassify.Benchmarks training`, in float32 and under
-          torch.autocast("cpu", torch.bfloat16); one warm-up epoch, median of three.
+          torch.autocast("cpu", torch.bfloat16); one warm-up epoch, median of five.
 loader:   images/s of torchvision's ImageFolder + DataLoader with the same augmentation as
           `CnnClassify.Benchmarks loader`, on a folder of JPEGs given with --folder.
 """
@@ -41,7 +41,7 @@ def training(batches=20):
     print("| Model | Input | Batch | fp32 images/s | bf16 autocast images/s | bf16 / fp32 |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for name, channels, size, batch in [("simplecnn", 1, 28, 128), ("resnet18", 3, 32, 128), ("resnet18", 3, 224, 16)]:
-        count = batch * (max(4, batches // 4) if size > 64 else batches)
+        count = batch * (max(4, batches // 2) if size > 64 else batches)
         rates = []
         for bf16 in (False, True):
             torch.manual_seed(0)
@@ -65,7 +65,7 @@ def training(batches=20):
                 return count / (time.perf_counter() - start)
 
             epoch()
-            rates.append(statistics.median(epoch() for _ in range(3)))
+            rates.append(statistics.median(epoch() for _ in range(5)))
         print(f"| {name} | {channels}x{size}x{size} | {batch} | {rates[0]:,.0f} | {rates[1]:,.0f} | {rates[1] / rates[0]:.2f}x |")
 
 

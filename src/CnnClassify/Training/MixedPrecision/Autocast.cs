@@ -1,5 +1,4 @@
-using System.Reflection;
-using System.Runtime.InteropServices;
+using CnnClassify.Interop;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -92,25 +91,17 @@ public sealed class Autocast : IDisposable
 
         public static unsafe NativeApi? TryLoad()
         {
-            // Make sure TorchSharp has loaded its native libraries first.
-            torch.InitializeDeviceType(DeviceType.CPU);
-            var library = IntPtr.Zero;
-            foreach (var name in new[] { "libtorch_cpu.so", "libtorch_cpu.dylib", "torch_cpu.dll", "libtorch_cpu" })
+            if (LibTorchExports.LoadFailure.Length > 0)
             {
-                if (NativeLibrary.TryLoad(name, typeof(torch).Assembly, DllImportSearchPath.SafeDirectories | DllImportSearchPath.AssemblyDirectory, out library))
-                {
-                    break;
-                }
-            }
-
-            if (library == IntPtr.Zero)
-            {
-                Failure = "libtorch_cpu could not be loaded";
+                Failure = LibTorchExports.LoadFailure;
                 return null;
             }
 
-            IntPtr Find(string name) =>
-                NativeLibrary.TryGetExport(library, name, out var address) ? address : throw new EntryPointNotFoundException(name);
+            static IntPtr Find(string name)
+            {
+                var address = LibTorchExports.Find(name);
+                return address != IntPtr.Zero ? address : throw new EntryPointNotFoundException(name);
+            }
 
             try
             {

@@ -55,25 +55,31 @@ public abstract class OptimizerSpec
             learningRate, momentum, weight_decay: weightDecay, nesterov: nesterov));
     }
 
-    /// <summary>Adam (Kingma and Ba, 2015), with L2 weight decay.</summary>
+    /// <summary>
+    /// Adam (Kingma and Ba, 2015), with L2 weight decay. On the CPU the update runs in LibTorch's fused
+    /// kernel, one pass over each parameter.
+    /// </summary>
     /// <param name="learningRate">The learning rate, above 0.</param>
     /// <param name="beta1">Decay of the first-moment average.</param>
     /// <param name="beta2">Decay of the second-moment average.</param>
     /// <param name="eps">Added to the denominator.</param>
     /// <param name="weightDecay">L2 penalty, at least 0.</param>
     public static OptimizerSpec Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0) =>
-        new Created("adam", learningRate, weightDecay, groups => optim.Adam(
+        new Created("adam", learningRate, weightDecay, groups => new FusedAdam(
             groups.Select(g => new Adam.ParamGroup(g.Parameters, g.LearningRate, beta1, beta2, eps, weightDecay)),
             learningRate, beta1, beta2, eps, weightDecay));
 
-    /// <summary>AdamW (Loshchilov and Hutter, 2019): Adam with decoupled weight decay.</summary>
+    /// <summary>
+    /// AdamW (Loshchilov and Hutter, 2019): Adam with decoupled weight decay. On the CPU the update runs
+    /// in LibTorch's fused kernel, one pass over each parameter.
+    /// </summary>
     /// <param name="learningRate">The learning rate, above 0.</param>
     /// <param name="weightDecay">Decoupled weight decay, at least 0 (PyTorch's default 0.01).</param>
     /// <param name="beta1">Decay of the first-moment average.</param>
     /// <param name="beta2">Decay of the second-moment average.</param>
     /// <param name="eps">Added to the denominator.</param>
     public static OptimizerSpec AdamW(double learningRate = 1e-3, double weightDecay = 0.01, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) =>
-        new Created("adamw", learningRate, weightDecay, groups => optim.AdamW(
+        new Created("adamw", learningRate, weightDecay, groups => new FusedAdamW(
             groups.Select(g => new AdamW.ParamGroup(g.Parameters, g.LearningRate, beta1, beta2, eps, weightDecay)),
             learningRate, beta1, beta2, eps, weightDecay));
 
