@@ -5,6 +5,7 @@ Usage: /usr/bin/python3 benchmarks/pytorch_reference.py training|loader [options
 training: images/s of a plain training loop (Adam, cross-entropy) for the same models, input
           sizes and batches as `CnnClassify.Benchmarks training`, in float32 and under
           torch.autocast("cpu", torch.bfloat16); one warm-up epoch, median of five.
+          --channels-last puts the model and the batches in torch.channels_last.
 loader:   images/s of torchvision's ImageFolder + DataLoader with the same augmentation as
           `CnnClassify.Benchmarks loader`, on a folder of JPEGs given with --folder.
 """
@@ -36,8 +37,9 @@ class SimpleCNN(nn.Module):
         return self.classifier(torch.flatten(self.features(x), 1))
 
 
-def training(batches=20):
-    print(f"PyTorch {torch.__version__}, threads {torch.get_num_threads()}, {batches} batches per epoch")
+def training(batches=20, channels_last=False):
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    print(f"PyTorch {torch.__version__}, threads {torch.get_num_threads()}, {batches} batches per epoch, {layout}")
     print("| Model | Input | Batch | fp32 images/s | bf16 autocast images/s | bf16 / fp32 |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for name, channels, size, batch in [("simplecnn", 1, 28, 128), ("resnet18", 3, 32, 128), ("resnet18", 3, 224, 16)]:
@@ -46,6 +48,7 @@ def training(batches=20):
         for bf16 in (False, True):
             torch.manual_seed(0)
             model = SimpleCNN() if name == "simplecnn" else torchvision.models.resnet18(num_classes=10)
+            model = model.to(memory_format=layout)
             optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
             images = torch.randint(0, 256, (count, channels, size, size), dtype=torch.uint8)
             labels = torch.arange(count) % 10
@@ -56,7 +59,7 @@ def training(batches=20):
                 start = time.perf_counter()
                 for b in range(0, count, batch):
                     idx = order[b:b + batch]
-                    x = images[idx].float().div_(255)
+                    x = images[idx].float().div_(255).contiguous(memory_format=layout)
                     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                         loss = F.cross_entropy(model(x), labels[idx])
                     optimizer.zero_grad()
@@ -96,6 +99,6 @@ def loader(folder, workers_list=(1, 2, 4)):
 
 if __name__ == "__main__":
     if sys.argv[1] == "training":
-        training()
+        training(channels_last="--channels-last" in sys.argv)
     else:
         loader(sys.argv[sys.argv.index("--folder") + 1])

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CnnClassify.Data;
+using CnnClassify.Interop;
 using CnnClassify.Models;
 using CnnClassify.Training;
 using CnnClassify.Training.Losses;
@@ -26,7 +27,8 @@ internal static class TrainingBenchmark
     {
         var batches = int.Parse(Option(args, "--batches", "20"), CultureInfo.InvariantCulture);
         var only = Option(args, "--model", string.Empty);
-        Console.WriteLine($"Training throughput, {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, {batches} batches per epoch");
+        ChannelsLast = args.Contains("--channels-last");
+        Console.WriteLine($"Training throughput, {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, {batches} batches per epoch, {(ChannelsLast ? "channels-last" : "contiguous")} batches");
         Console.WriteLine("| Model | Input | Batch | Precision | Raw loop images/s | Trainer images/s | Trainer / raw |");
         Console.WriteLine("| --- | --- | ---: | --- | ---: | ---: | ---: |");
         foreach (var (model, channels, size, batch) in Cases.Where(c => only.Length == 0 || c.Model == only))
@@ -42,6 +44,9 @@ internal static class TrainingBenchmark
             }
         }
     }
+
+    // Both loops feed channels-last batches when set (--channels-last).
+    private static bool ChannelsLast { get; set; }
 
     private static DataLoader Loader(int channels, int size, int batch, int count)
     {
@@ -80,7 +85,7 @@ internal static class TrainingBenchmark
                 Tensor loss;
                 using (precision == Precision.Bf16 ? Autocast.Enable(CPU, ScalarType.BFloat16) : null)
                 {
-                    loss = nn.functional.cross_entropy(network.call(batch.Images), batch.Labels);
+                    loss = nn.functional.cross_entropy(network.call(ChannelsLast ? batch.Images.ToChannelsLast() : batch.Images), batch.Labels);
                 }
 
                 optimizer.zero_grad();
@@ -99,7 +104,7 @@ internal static class TrainingBenchmark
         if (!Live.TryGetValue(key, out var state))
         {
             var model = Model(name, channels, size);
-            var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Adam()).UseLoss(LossFunction.CrossEntropy()).UsePrecision(precision).UseDevice(CPU).Build();
+            var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Adam()).UseLoss(LossFunction.CrossEntropy()).UsePrecision(precision).UseChannelsLast(ChannelsLast).UseDevice(CPU).Build();
             state = (model, trainer.Optimizer, trainer);
             Live[key] = state;
         }

@@ -1,5 +1,6 @@
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
+using CnnClassify.Interop;
 using CnnClassify.Models;
 using CnnClassify.Training;
 using SixLabors.ImageSharp;
@@ -68,8 +69,9 @@ public sealed class Predictor : IDisposable
     /// <param name="path">The checkpoint.</param>
     /// <param name="testTimeAugmentation">Whether to average over a horizontal flip.</param>
     /// <param name="device">Where to run; default the CPU.</param>
+    /// <param name="channelsLast">Whether to feed the model channels-last batches (<see cref="PredictorOptions.ChannelsLast"/>).</param>
     /// <exception cref="InvalidDataException">The checkpoint has no model name (use the overload that takes a model) or does not fit.</exception>
-    public static Predictor FromCheckpoint(string path, bool testTimeAugmentation = false, Device? device = null)
+    public static Predictor FromCheckpoint(string path, bool testTimeAugmentation = false, Device? device = null, bool channelsLast = false)
     {
         var metadata = Checkpoint.ReadMetadata(path);
         if (metadata.ModelName is null)
@@ -86,7 +88,7 @@ public sealed class Predictor : IDisposable
         });
         try
         {
-            return FromCheckpoint(path, model, testTimeAugmentation, device, ownsModel: true);
+            return FromCheckpoint(path, model, testTimeAugmentation, device, channelsLast, ownsModel: true);
         }
         catch
         {
@@ -100,8 +102,9 @@ public sealed class Predictor : IDisposable
     /// <param name="model">A model of the saved architecture; the predictor does not dispose it.</param>
     /// <param name="testTimeAugmentation">Whether to average over a horizontal flip.</param>
     /// <param name="device">Where to run; default the CPU.</param>
-    public static Predictor FromCheckpoint(string path, nn.Module<Tensor, Tensor> model, bool testTimeAugmentation = false, Device? device = null) =>
-        FromCheckpoint(path, model, testTimeAugmentation, device, ownsModel: false);
+    /// <param name="channelsLast">Whether to feed the model channels-last batches (<see cref="PredictorOptions.ChannelsLast"/>).</param>
+    public static Predictor FromCheckpoint(string path, nn.Module<Tensor, Tensor> model, bool testTimeAugmentation = false, Device? device = null, bool channelsLast = false) =>
+        FromCheckpoint(path, model, testTimeAugmentation, device, channelsLast, ownsModel: false);
 
     /// <summary>Classifies an image file.</summary>
     /// <param name="path">A JPEG, PNG, BMP, GIF or WebP file.</param>
@@ -165,7 +168,7 @@ public sealed class Predictor : IDisposable
         }
     }
 
-    private static Predictor FromCheckpoint(string path, nn.Module<Tensor, Tensor> model, bool testTimeAugmentation, Device? device, bool ownsModel)
+    private static Predictor FromCheckpoint(string path, nn.Module<Tensor, Tensor> model, bool testTimeAugmentation, Device? device, bool channelsLast, bool ownsModel)
     {
         var metadata = Checkpoint.ReadMetadata(path);
         Checkpoint.LoadModel(path, model);
@@ -178,6 +181,7 @@ public sealed class Predictor : IDisposable
             Mean = metadata.NormalizeMean,
             Std = metadata.NormalizeStd,
             TestTimeAugmentation = testTimeAugmentation,
+            ChannelsLast = channelsLast,
         }, ownsModel);
     }
 
@@ -185,6 +189,11 @@ public sealed class Predictor : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         var batch = torch.stack(images.Select(image => _prepare.Apply(image, Random.Shared)).ToArray()).to(_device);
+        if (Options.ChannelsLast)
+        {
+            batch = batch.ToChannelsLast();
+        }
+
         Tensor probabilities;
         lock (_forward)
         {

@@ -21,6 +21,12 @@ public sealed record PredictorOptions
     /// <summary>Whether to average the probabilities of the image and its mirror image (test-time augmentation).</summary>
     public bool TestTimeAugmentation { get; init; }
 
+    /// <summary>
+    /// Whether to feed the model channels-last batches
+    /// (<see cref="Interop.ChannelsLastExtensions.ToChannelsLast"/>), which convolutions read faster.
+    /// </summary>
+    public bool ChannelsLast { get; init; }
+
     /// <summary>Largest width x height accepted when decoding.</summary>
     public long MaxPixels { get; init; } = Data.ImageDecoder.DefaultMaxPixels;
 }

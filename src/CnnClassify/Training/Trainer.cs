@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CnnClassify.Data;
+using CnnClassify.Interop;
 using CnnClassify.Models;
 using CnnClassify.Training.Callbacks;
 using CnnClassify.Training.Losses;
@@ -147,7 +148,7 @@ public sealed class Trainer
                 using var scope = torch.NewDisposeScope();
                 using (batch)
                 {
-                    var (images, labels) = (batch.Images.to(Device), batch.Labels.to(Device));
+                    var (images, labels) = (Layout(batch.Images.to(Device)), batch.Labels.to(Device));
                     Tensor output;
                     using (Autocasting())
                     {
@@ -300,6 +301,7 @@ public sealed class Trainer
         }
 
         Tensor logits;
+        images = Layout(images);
         using (Autocasting())
         {
             logits = Model.call(images);
@@ -350,6 +352,8 @@ public sealed class Trainer
             groups[i].LearningRate = _baseLearningRates[i] * factor;
         }
     }
+
+    private Tensor Layout(Tensor images) => _settings.ChannelsLast && images.dim() == 4 ? images.ToChannelsLast() : images;
 
     private Autocast? Autocasting() => _settings.Precision switch
     {

@@ -24,6 +24,8 @@ internal sealed record TrainerSettings
 
     public Precision Precision { get; init; }
 
+    public bool ChannelsLast { get; init; }
+
     public double? ClipNorm { get; init; }
 
     public double? ClipValue { get; init; }

@@ -70,6 +70,18 @@ public sealed class PredictorTests : IDisposable
     }
 
     [Fact]
+    public void A_channels_last_predictor_gives_the_same_probabilities()
+    {
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, channelsLast: true);
+
+        Assert.True(predictor.Options.ChannelsLast);
+        foreach (var path in _images)
+        {
+            Assert.Equal(InMemoryProbabilities(path), predictor.Predict(path).Probabilities, new ToleranceComparer(1e-5));
+        }
+    }
+
+    [Fact]
     public void Top_k_lists_classes_by_probability_and_probabilities_sum_to_one()
     {
         using var predictor = Predictor.FromCheckpoint(_checkpoint);
