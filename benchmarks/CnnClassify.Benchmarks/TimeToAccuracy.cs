@@ -23,6 +23,7 @@ internal static class TimeToAccuracy
     {
         var target = double.Parse(Option(args, "--target", "0.93"), CultureInfo.InvariantCulture);
         var epochs = int.Parse(Option(args, "--epochs", "14"), CultureInfo.InvariantCulture);
+        var channelsLast = args.Contains("--channels-last");
         var started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
         var directory = new DatasetLocator().LocateAsync(MnistVariant.FashionMnist, download: false).GetAwaiter().GetResult();
         using var train = MnistDataset.Load(directory, train: true, MnistVariant.FashionMnist);
@@ -47,10 +48,11 @@ internal static class TimeToAccuracy
             .UseSchedule(LearningRateSchedule.OneCycle(pctStart: 0.25))
             .UseLoss(LossFunction.CrossEntropy(labelSmoothing: 0.1))
             .UsePrecision(Autocast.IsSupported ? Precision.Bf16 : Precision.Fp32)
+            .UseChannelsLast(channelsLast)
             .UseSeed(0)
             .AddCallback(reached)
             .Build();
-        Console.WriteLine($"recipe: {model.Summary().TotalParameters:N0} parameters, AdamW 4e-3 + OneCycle over {epochs} epochs, label smoothing 0.1, bf16, flip + crop(pad 2), batch 128");
+        Console.WriteLine($"recipe: {model.Summary().TotalParameters:N0} parameters, AdamW 4e-3 + OneCycle over {epochs} epochs, label smoothing 0.1, bf16, flip + crop(pad 2), batch 128{(channelsLast ? ", channels-last" : string.Empty)}");
         trainer.Fit(trainLoader, null, epochs);
         Console.WriteLine(reached.Seconds is { } seconds
             ? $"reached {target:P1} test accuracy after {seconds:F0} s from process start (epoch {reached.Epoch})"
