@@ -37,6 +37,10 @@ class SimpleCNN(nn.Module):
         return self.classifier(torch.flatten(self.features(x), 1))
 
 
+def rate(images_per_second):
+    return f"{images_per_second:,.1f}" if images_per_second < 100 else f"{images_per_second:,.0f}"
+
+
 def training(batches=20, channels_last=False):
     layout = torch.channels_last if channels_last else torch.contiguous_format
     print(f"PyTorch {torch.__version__}, threads {torch.get_num_threads()}, {batches} batches per epoch, {layout}")
@@ -69,7 +73,7 @@ def training(batches=20, channels_last=False):
 
             epoch()
             rates.append(statistics.median(epoch() for _ in range(5)))
-        print(f"| {name} | {channels}x{size}x{size} | {batch} | {rates[0]:,.0f} | {rates[1]:,.0f} | {rates[1] / rates[0]:.2f}x |")
+        print(f"| {name} | {channels}x{size}x{size} | {batch} | {rate(rates[0])} | {rate(rates[1])} | {rates[1] / rates[0]:.2f}x |")
 
 
 def loader(folder, workers_list=(1, 2, 4)):

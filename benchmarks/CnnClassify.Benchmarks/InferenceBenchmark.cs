@@ -18,14 +18,15 @@ internal static class InferenceBenchmark
         var root = Directory.CreateTempSubdirectory("cnnclassify-inference-bench-").FullName;
         try
         {
-            Console.WriteLine($"Predictor, {Environment.ProcessorCount} cores, decode + preprocess + forward per image");
+            var channelsLast = args.Contains("--channels-last");
+            Console.WriteLine($"Predictor, {Environment.ProcessorCount} cores, decode + preprocess + forward per image, {(channelsLast ? "channels-last" : "contiguous")} batches");
             Console.WriteLine("| Model | Input | Batch images/s | Latency p50 | Latency p99 |");
             Console.WriteLine("| --- | --- | ---: | ---: | ---: |");
             foreach (var (name, channels, size) in new[] { ("simplecnn", 1, 28), ("resnet18", 3, 224) })
             {
                 var files = Enumerable.Range(0, 256).Select(i => Write(Path.Combine(root, $"{name}-{i}.png"), channels, size, i)).ToList();
                 using var model = ModelZoo.Create(name, new ModelOptions { NumClasses = 10, InChannels = channels, ImageSize = size });
-                using var predictor = new Predictor(model, new PredictorOptions { ClassNames = [.. Enumerable.Range(0, 10).Select(i => i.ToString(CultureInfo.InvariantCulture))], InChannels = channels, ImageSize = size });
+                using var predictor = new Predictor(model, new PredictorOptions { ClassNames = [.. Enumerable.Range(0, 10).Select(i => i.ToString(CultureInfo.InvariantCulture))], InChannels = channels, ImageSize = size, ChannelsLast = channelsLast });
                 predictor.PredictBatch(files.Take(64));
                 var clock = Stopwatch.StartNew();
                 predictor.PredictBatch(files, batchSize: 64);

@@ -40,13 +40,15 @@ internal static class TrainingBenchmark
                 var (raw, trainer) = Interleaved(
                     epoch => RawLoop(model, channels, size, loader, precision, epoch),
                     epoch => TrainerEpoch(model, channels, size, loader, precision, epoch));
-                Console.WriteLine($"| {model} | {channels}x{size}x{size} | {batch} | {precision} | {raw:N0} | {trainer:N0} | {trainer / raw:F3} |");
+                Console.WriteLine($"| {model} | {channels}x{size}x{size} | {batch} | {precision} | {Rate(raw)} | {Rate(trainer)} | {trainer / raw:F3} |");
             }
         }
     }
 
     // Both loops feed channels-last batches when set (--channels-last).
     private static bool ChannelsLast { get; set; }
+
+    private static string Rate(double imagesPerSecond) => imagesPerSecond.ToString(imagesPerSecond < 100 ? "N1" : "N0", CultureInfo.InvariantCulture);
 
     private static DataLoader Loader(int channels, int size, int batch, int count)
     {

@@ -98,10 +98,12 @@ public sealed class TrainerBuilder
     /// <summary>
     /// Feeds the model its batches in the channels-last memory layout
     /// (<see cref="Interop.ChannelsLastExtensions.ToChannelsLast"/>), in training and in
-    /// <see cref="Trainer.Evaluate"/>. Convolutions then skip their layout conversions; on this
-    /// project's CPU benchmarks ResNet-18 trains 7 to 19 % faster. Values are unchanged; the weights
-    /// keep their own layout, so checkpoints are not affected. A custom model that calls <c>view</c> on
-    /// convolution outputs must use <c>reshape</c> or <c>flatten</c> instead.
+    /// <see cref="Trainer.Evaluate"/>. Activations then stay channels-last through the network;
+    /// values are unchanged, and the weights keep their own layout, so checkpoints are not affected.
+    /// It pays off where activations outweigh weights (large images); where they do not, such as
+    /// ResNet-18 on 32x32 images in bf16, it measured slower, so measure your own model
+    /// (docs/benchmarks.md). A custom model that calls <c>view</c> on convolution outputs must use
+    /// <c>reshape</c> or <c>flatten</c> instead.
     /// </summary>
     /// <param name="enabled">Whether to convert the batches.</param>
     public TrainerBuilder UseChannelsLast(bool enabled = true)
