@@ -16,7 +16,8 @@ namespace CnnClassify.Benchmarks;
 /// Training throughput, in images per second, of the Trainer against a minimal hand-written
 /// TorchSharp loop (TorchSharp's own Adam) over the same batches, in float32 and in bf16 autocast.
 /// Both read the same in-memory uint8 images through the same loader (one worker, ToTensor). One
-/// warm-up epoch each, then the medians of five timed epochs taken in turns.
+/// warm-up epoch each, then the medians of five timed epochs; the four series of a model (raw and
+/// Trainer, fp32 and bf16) take their epochs in turns.
 /// </summary>
 internal static class TrainingBenchmark
 {
@@ -34,14 +35,20 @@ internal static class TrainingBenchmark
         foreach (var (model, channels, size, batch) in Cases.Where(c => only.Length == 0 || c.Model == only))
         {
             var count = batch * (size > 64 ? Math.Max(4, batches / 2) : batches);
-            foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })
+            var loader = Loader(channels, size, batch, count);
+            Precision[] precisions = [Precision.Fp32, Precision.Bf16];
+            var rates = Interleaved([.. precisions.SelectMany(precision => new Func<int, double>[]
             {
-                var loader = Loader(channels, size, batch, count);
-                var (raw, trainer) = Interleaved(
-                    epoch => RawLoop(model, channels, size, loader, precision, epoch),
-                    epoch => TrainerEpoch(model, channels, size, loader, precision, epoch));
-                Console.WriteLine($"| {model} | {channels}x{size}x{size} | {batch} | {precision} | {Rate(raw)} | {Rate(trainer)} | {trainer / raw:F3} |");
+                epoch => RawLoop(model, channels, size, loader, precision, epoch),
+                epoch => TrainerEpoch(model, channels, size, loader, precision, epoch),
+            })]);
+            for (var i = 0; i < precisions.Length; i++)
+            {
+                var (raw, trainer) = (rates[2 * i], rates[(2 * i) + 1]);
+                Console.WriteLine($"| {model} | {channels}x{size}x{size} | {batch} | {precisions[i]} | {Rate(raw)} | {Rate(trainer)} | {trainer / raw:F3} |");
             }
+
+            Console.WriteLine($"|   bf16 / fp32 | | | | {rates[2] / rates[0]:F2}x | {rates[3] / rates[1]:F2}x | |");
         }
     }
 
@@ -117,13 +124,16 @@ internal static class TrainingBenchmark
     }
 
     // One warm-up epoch each, then five timed epochs taken in turns, so that drift in the machine's
-    // speed reaches both loops alike; the medians.
-    private static (double First, double Second) Interleaved(Func<int, double> first, Func<int, double> second)
+    // speed reaches every series alike; the medians.
+    private static double[] Interleaved(IReadOnlyList<Func<int, double>> series)
     {
-        first(0);
-        second(0);
-        var rates = Enumerable.Range(1, 5).Select(epoch => (First: first(epoch), Second: second(epoch))).ToList();
-        return (rates.Select(r => r.First).Order().ElementAt(2), rates.Select(r => r.Second).Order().ElementAt(2));
+        foreach (var run in series)
+        {
+            run(0);
+        }
+
+        var rates = Enumerable.Range(1, 5).Select(epoch => series.Select(run => run(epoch)).ToArray()).ToList();
+        return [.. series.Select((_, i) => rates.Select(r => r[i]).Order().ElementAt(2))];
     }
 
     private static string Option(string[] args, string name, string fallback)
