@@ -13,21 +13,11 @@ internal sealed class FusedAdam(IEnumerable<Adam.ParamGroup> groups, double lear
 {
     /// <inheritdoc />
     public override Tensor step(Func<Tensor>? closure = null) =>
-        closure is null && FusedAdamKernel.Adam.TryStep(_parameter_groups, Slot, Settings, p => ((State)_state[p.Handle]).step++)
+        closure is null && FusedAdamKernel.Adam.TryStep(
+            _parameter_groups,
+            p => TorchSharpAdamState.SlotAfterStep(p, _state[p.Handle]),
+            TorchSharpAdamState.Settings,
+            p => TorchSharpAdamState.CountStep(_state[p.Handle]))
             ? null!
             : base.step(closure);
-
-    private AdamSlot? Slot(Parameter parameter)
-    {
-        var state = (State)_state[parameter.Handle];
-        return parameter.grad is { } gradient
-            ? new AdamSlot(parameter, gradient, state.exp_avg, state.exp_avg_sq, state.max_exp_avg_sq, state.step + 1)
-            : null;
-    }
-
-    private static AdamSettings Settings(TorchSharp.Modules.ParamGroup group)
-    {
-        var options = (Options)group.Options;
-        return new AdamSettings(options.LearningRate!.Value, options.beta1!.Value, options.beta2!.Value, options.weight_decay!.Value, options.eps!.Value, options.amsgrad!.Value, options.maximize!.Value);
-    }
 }
