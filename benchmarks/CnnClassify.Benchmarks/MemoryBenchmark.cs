@@ -3,7 +3,6 @@ using System.Globalization;
 using CnnClassify.Data;
 using CnnClassify.Models;
 using CnnClassify.Training;
-using CnnClassify.Training.MixedPrecision;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -4,11 +4,6 @@ using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
 using CnnClassify.Training;
-using CnnClassify.Training.Callbacks;
-using CnnClassify.Training.Losses;
-using CnnClassify.Training.MixedPrecision;
-using CnnClassify.Training.Optimizers;
-using CnnClassify.Training.Schedules;
 
 namespace CnnClassify.Benchmarks;
 

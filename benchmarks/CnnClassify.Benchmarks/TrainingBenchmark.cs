@@ -4,9 +4,6 @@ using CnnClassify.Data;
 using CnnClassify.Interop;
 using CnnClassify.Models;
 using CnnClassify.Training;
-using CnnClassify.Training.Losses;
-using CnnClassify.Training.MixedPrecision;
-using CnnClassify.Training.Optimizers;
 using TorchSharp;
 using static TorchSharp.torch;
 

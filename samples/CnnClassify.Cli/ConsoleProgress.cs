@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using CnnClassify.Training;
-using CnnClassify.Training.Callbacks;
 using Spectre.Console;
 
 namespace CnnClassify.Cli;

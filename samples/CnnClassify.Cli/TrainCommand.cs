@@ -8,11 +8,6 @@ using CnnClassify.Evaluation.Plots;
 using CnnClassify.Interop;
 using CnnClassify.Models;
 using CnnClassify.Training;
-using CnnClassify.Training.Callbacks;
-using CnnClassify.Training.Losses;
-using CnnClassify.Training.MixedPrecision;
-using CnnClassify.Training.Optimizers;
-using CnnClassify.Training.Schedules;
 using Spectre.Console;
 
 namespace CnnClassify.Cli;
@@ -154,9 +149,9 @@ internal static class TrainCommand
 
     private static Precision Precision(string amp) => amp switch
     {
-        "none" => Training.MixedPrecision.Precision.Fp32,
-        "bf16" => Training.MixedPrecision.Precision.Bf16,
-        "fp16" => Training.MixedPrecision.Precision.Fp16,
+        "none" => Training.Precision.Fp32,
+        "bf16" => Training.Precision.Bf16,
+        "fp16" => Training.Precision.Fp16,
         _ => throw new UsageException($"--amp must be none, bf16 or fp16; got '{amp}'."),
     };
 

@@ -6,7 +6,6 @@ using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Layers;
 using CnnClassify.Training;
-using CnnClassify.Training.Optimizers;
 using TorchSharp;
 using static TorchSharp.torch;
 

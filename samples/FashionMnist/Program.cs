@@ -12,10 +12,6 @@ using CnnClassify.Evaluation.Plots;
 using CnnClassify.Inference;
 using CnnClassify.Models;
 using CnnClassify.Training;
-using CnnClassify.Training.Callbacks;
-using CnnClassify.Training.MixedPrecision;
-using CnnClassify.Training.Optimizers;
-using CnnClassify.Training.Schedules;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

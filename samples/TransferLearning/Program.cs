@@ -9,8 +9,6 @@ using CnnClassify.Data.Transforms;
 using CnnClassify.Interop;
 using CnnClassify.Models;
 using CnnClassify.Training;
-using CnnClassify.Training.MixedPrecision;
-using CnnClassify.Training.Optimizers;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

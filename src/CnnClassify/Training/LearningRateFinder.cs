@@ -1,6 +1,4 @@
 using CnnClassify.Models;
-using CnnClassify.Training.Losses;
-using CnnClassify.Training.Optimizers;
 using TorchSharp;
 using static TorchSharp.torch;
 using DataLoader = CnnClassify.Data.DataLoader;

@@ -1,10 +1,4 @@
 using CnnClassify.Models;
-using CnnClassify.Training.Callbacks;
-using CnnClassify.Training.Losses;
-using CnnClassify.Training.MixedPrecision;
-using CnnClassify.Training.Mixing;
-using CnnClassify.Training.Optimizers;
-using CnnClassify.Training.Schedules;
 using TorchSharp;
 using static TorchSharp.torch;
 

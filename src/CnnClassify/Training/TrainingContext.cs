@@ -25,7 +25,7 @@ public sealed class TrainingContext
     /// <summary>The last training batch's loss.</summary>
     public double BatchLoss { get; internal set; }
 
-    /// <summary>The finished epoch's metrics, in <see cref="Callbacks.TrainerCallback.OnEpochEnd"/>.</summary>
+    /// <summary>The finished epoch's metrics, in <see cref="TrainerCallback.OnEpochEnd"/>.</summary>
     public EpochMetrics? EpochMetrics { get; internal set; }
 
     /// <summary>Set to <see langword="true"/> to stop after the current epoch.</summary>

@@ -5,8 +5,6 @@ using CnnClassify.Models;
 using CnnClassify.Tests.Data;
 using CnnClassify.Tests.Training;
 using CnnClassify.Training;
-using CnnClassify.Training.Callbacks;
-using CnnClassify.Training.Optimizers;
 using SixLabors.ImageSharp;
 using TorchSharp;
 using static TorchSharp.torch;

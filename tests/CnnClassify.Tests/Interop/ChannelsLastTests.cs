@@ -3,7 +3,6 @@ using CnnClassify.Data;
 using CnnClassify.Interop;
 using CnnClassify.Tests.Training;
 using CnnClassify.Training;
-using CnnClassify.Training.Optimizers;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,4 @@
 using CnnClassify.Training;
-using CnnClassify.Training.Callbacks;
-using CnnClassify.Training.Optimizers;
 
 namespace CnnClassify.Tests.Training;
 

@@ -1,10 +1,6 @@
 using CnnClassify.Data.Transforms;
 using CnnClassify.Interop;
 using CnnClassify.Training;
-using CnnClassify.Training.Callbacks;
-using CnnClassify.Training.Mixing;
-using CnnClassify.Training.Optimizers;
-using CnnClassify.Training.Schedules;
 using TorchSharp;
 using static TorchSharp.torch;
 using DataLoader = CnnClassify.Data.DataLoader;

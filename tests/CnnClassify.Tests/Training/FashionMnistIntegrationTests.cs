@@ -2,7 +2,6 @@ using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
 using CnnClassify.Models;
 using CnnClassify.Training;
-using CnnClassify.Training.Optimizers;
 using Xunit.Abstractions;
 
 namespace CnnClassify.Tests.Training;

@@ -1,5 +1,5 @@
 using CnnClassify.Models;
-using CnnClassify.Training.Optimizers;
+using CnnClassify.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

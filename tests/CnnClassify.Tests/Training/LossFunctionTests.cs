@@ -1,4 +1,4 @@
-using CnnClassify.Training.Losses;
+using CnnClassify.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 

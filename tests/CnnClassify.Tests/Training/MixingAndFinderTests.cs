@@ -1,5 +1,4 @@
 using CnnClassify.Training;
-using CnnClassify.Training.Mixing;
 using TorchSharp;
 using static TorchSharp.torch;
 

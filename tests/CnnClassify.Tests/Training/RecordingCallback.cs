@@ -1,5 +1,4 @@
 using CnnClassify.Training;
-using CnnClassify.Training.Callbacks;
 
 namespace CnnClassify.Tests.Training;
 

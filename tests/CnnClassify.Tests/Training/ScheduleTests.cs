@@ -1,5 +1,4 @@
 using CnnClassify.Training;
-using CnnClassify.Training.Schedules;
 
 namespace CnnClassify.Tests.Training;
 

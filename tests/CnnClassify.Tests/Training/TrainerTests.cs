@@ -2,10 +2,6 @@ using CnnClassify.Data;
 using CnnClassify.Interop;
 using CnnClassify.Models;
 using CnnClassify.Training;
-using CnnClassify.Training.Callbacks;
-using CnnClassify.Training.Losses;
-using CnnClassify.Training.Optimizers;
-using CnnClassify.Training.Schedules;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -209,7 +205,7 @@ public class TrainerDeterminismTests
         History Run()
         {
             using var model = TrainingData.Conv(seed: 9);
-            return Trainer.For(model).UseSeed(5).UseBatchMixing(CnnClassify.Training.Mixing.BatchMixer.MixUp(0.4)).Build()
+            return Trainer.For(model).UseSeed(5).UseBatchMixing(CnnClassify.Training.BatchMixer.MixUp(0.4)).Build()
                 .Fit(TrainingData.Loader(TrainingData.Separable(64), seed: 2), TrainingData.Loader(TrainingData.Separable(32, seed: 3)), epochs: 2);
         }
 

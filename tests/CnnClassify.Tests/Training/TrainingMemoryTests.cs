@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using CnnClassify.Training;
-using CnnClassify.Training.MixedPrecision;
 using TorchSharp;
 
 namespace CnnClassify.Tests.Training;

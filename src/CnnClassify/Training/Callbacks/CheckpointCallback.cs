@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace CnnClassify.Training.Callbacks;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// Saves checkpoints (see <see cref="Checkpoint"/>) into a folder: <c>best.ckpt</c> whenever the

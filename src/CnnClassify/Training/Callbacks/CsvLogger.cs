@@ -1,4 +1,4 @@
-namespace CnnClassify.Training.Callbacks;
+namespace CnnClassify.Training;
 
 /// <summary>Writes the history to a CSV file after every epoch (header plus one line per epoch), atomically.</summary>
 public sealed class CsvLogger : TrainerCallback

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace CnnClassify.Training.Callbacks;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// Stops training once the monitored metric has gone <see cref="Patience"/> epochs without

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace CnnClassify.Training.Callbacks;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// Keeps an exponential moving average of the model's parameters, updated after every optimizer

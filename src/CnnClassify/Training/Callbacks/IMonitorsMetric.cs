@@ -1,4 +1,4 @@
-namespace CnnClassify.Training.Callbacks;
+namespace CnnClassify.Training;
 
 /// <summary>A callback that watches a metric, so the trainer can check that the metric will exist.</summary>
 public interface IMonitorsMetric

@@ -1,7 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 
-namespace CnnClassify.Training.Callbacks;
+namespace CnnClassify.Training;
 
 /// <summary>Writes losses, accuracies and the learning rate per epoch as TensorBoard scalars, through TorchSharp's <c>SummaryWriter</c>.</summary>
 public sealed class TensorBoardLogger : TrainerCallback

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace CnnClassify.Training.Callbacks;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// Hooks into the training loop. Override the events you need; all do nothing by default. The

@@ -1,4 +1,4 @@
-namespace CnnClassify.Training.Callbacks;
+namespace CnnClassify.Training;
 
 /// <summary>A progress report: after every batch, and once more with <see cref="Epoch"/> metrics at each epoch's end.</summary>
 /// <param name="Epoch">Zero-based epoch.</param>

@@ -2,7 +2,7 @@ using CnnClassify.Interop;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace CnnClassify.Training.MixedPrecision;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// PyTorch's autocast, which TorchSharp does not expose, reached through the functions that

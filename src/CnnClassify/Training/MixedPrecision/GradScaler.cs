@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace CnnClassify.Training.MixedPrecision;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// Dynamic loss scaling for float16 training, as PyTorch's <c>GradScaler</c>: the loss is

@@ -1,4 +1,4 @@
-namespace CnnClassify.Training.MixedPrecision;
+namespace CnnClassify.Training;
 
 /// <summary>The arithmetic the forward pass runs in.</summary>
 public enum Precision

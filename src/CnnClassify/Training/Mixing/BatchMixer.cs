@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace CnnClassify.Training.Mixing;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// Mixes each image of a batch with another image of the same batch, and their labels in the

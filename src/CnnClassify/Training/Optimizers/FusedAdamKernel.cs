@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace CnnClassify.Training.Optimizers;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// LibTorch's fused CPU Adam update (<c>at::cpu::_fused_adam_</c> and <c>_fused_adamw_</c>), which

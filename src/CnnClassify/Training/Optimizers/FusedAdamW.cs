@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace CnnClassify.Training.Optimizers;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// TorchSharp's AdamW whose update runs in LibTorch's fused CPU kernel when every parameter fits it

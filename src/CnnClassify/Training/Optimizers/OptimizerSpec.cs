@@ -4,7 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace CnnClassify.Training.Optimizers;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// How to build an optimizer: the algorithm and its settings. The trainer calls

@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace CnnClassify.Training.Optimizers;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// Reads and advances the state that TorchSharp's <see cref="Adam"/> and <see cref="AdamW"/> keep per

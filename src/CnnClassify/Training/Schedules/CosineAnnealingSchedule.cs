@@ -1,4 +1,4 @@
-namespace CnnClassify.Training.Schedules;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// CosineAnnealingLR in closed form: <c>min + (1 - min) * (1 + cos(pi * epoch / period)) / 2</c>,

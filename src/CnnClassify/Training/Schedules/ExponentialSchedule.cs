@@ -1,4 +1,4 @@
-namespace CnnClassify.Training.Schedules;
+namespace CnnClassify.Training;
 
 /// <summary>ExponentialLR: the rate is multiplied by gamma every epoch.</summary>
 public sealed class ExponentialSchedule : LearningRateSchedule

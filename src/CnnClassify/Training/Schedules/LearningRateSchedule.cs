@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace CnnClassify.Training.Schedules;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// A learning-rate schedule, as a factor applied to each parameter group's base rate, so that

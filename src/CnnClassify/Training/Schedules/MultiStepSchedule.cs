@@ -1,4 +1,4 @@
-namespace CnnClassify.Training.Schedules;
+namespace CnnClassify.Training;
 
 /// <summary>MultiStepLR: the rate is multiplied by gamma at each milestone epoch.</summary>
 public sealed class MultiStepSchedule : LearningRateSchedule

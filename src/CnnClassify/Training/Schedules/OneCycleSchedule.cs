@@ -1,4 +1,4 @@
-namespace CnnClassify.Training.Schedules;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// OneCycleLR (Smith, 2018) with cosine annealing, per optimizer step, as PyTorch computes it:

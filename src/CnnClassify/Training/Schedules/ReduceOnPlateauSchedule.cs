@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace CnnClassify.Training.Schedules;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// ReduceLROnPlateau: when the monitored metric has not improved by more than a relative

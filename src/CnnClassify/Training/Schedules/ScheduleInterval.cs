@@ -1,4 +1,4 @@
-namespace CnnClassify.Training.Schedules;
+namespace CnnClassify.Training;
 
 /// <summary>How often a learning-rate schedule changes the rate.</summary>
 public enum ScheduleInterval

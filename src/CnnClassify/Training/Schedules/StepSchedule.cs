@@ -1,4 +1,4 @@
-namespace CnnClassify.Training.Schedules;
+namespace CnnClassify.Training;
 
 /// <summary>StepLR: the rate is multiplied by gamma every <see cref="StepSize"/> epochs.</summary>
 public sealed class StepSchedule : LearningRateSchedule

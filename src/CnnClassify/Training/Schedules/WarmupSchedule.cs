@@ -1,4 +1,4 @@
-namespace CnnClassify.Training.Schedules;
+namespace CnnClassify.Training;
 
 /// <summary>
 /// Linear warmup over the first <see cref="Steps"/> optimizer steps, from
