@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using CnnClassify.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -56,6 +57,42 @@ public sealed class CnnBuilder
         return new(shape);
     }
 
+    /// <summary>
+    /// Repeats the builder calls that <paramref name="architecture"/> records, such as those a
+    /// checkpoint stores, giving a builder whose <see cref="Build"/> makes the same model.
+    /// </summary>
+    /// <param name="architecture">The input shape and layer calls, from <see cref="CnnModel.Architecture"/>.</param>
+    /// <exception cref="ArgumentException">A layer was made by code (<see cref="Add"/> or a custom activation), or its description is damaged; the message names the layer.</exception>
+    public static CnnBuilder FromArchitecture(CnnArchitecture architecture)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        var builder = Input(new SampleShape([.. architecture.InputShape]));
+        for (var i = 0; i < architecture.Layers.Count; i++)
+        {
+            var spec = architecture.Layers[i];
+            if (!spec.IsRebuildable)
+            {
+                throw new ArgumentException($"Layer {i} '{spec.Name}' was added by code ({CustomDescription(spec)}), so it cannot be rebuilt from a description; build the model with the same CnnBuilder calls and load the weights into it.", nameof(architecture));
+            }
+
+            try
+            {
+                builder.Replay(spec);
+            }
+            catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or LayerShapeException)
+            {
+                throw new ArgumentException($"Layer {i} '{spec.Name}' ({spec.Kind}) cannot be rebuilt from its description: {ex.Message}", nameof(architecture), ex);
+            }
+
+            if (builder._layers[^1].Name != spec.Name)
+            {
+                builder.Named(spec.Name);
+            }
+        }
+
+        return builder;
+    }
+
     /// <summary>Adds a 2-D convolution; its input channels are inferred.</summary>
     /// <param name="outChannels">Output channels, at least 1.</param>
     /// <param name="kernel">Square kernel size, at least 1.</param>
@@ -86,7 +123,8 @@ public sealed class CnnBuilder
 
                 return ShapeRules.SlidingWindow(input, outChannels, kernel, stride, padding, dilation);
             },
-            input => nn.Conv2d(input.Channels, outChannels, kernel, stride: stride, padding: padding, dilation: dilation, groups: groups, bias: bias));
+            input => nn.Conv2d(input.Channels, outChannels, kernel, stride: stride, padding: padding, dilation: dilation, groups: groups, bias: bias),
+            Call(nameof(Conv), (nameof(outChannels), outChannels), (nameof(kernel), kernel), (nameof(stride), stride), (nameof(padding), padding), (nameof(dilation), dilation), (nameof(groups), groups), (nameof(bias), bias)));
     }
 
     /// <summary>Adds a <see cref="CnnClassify.Layers.ConvBlock"/>: convolution, optional BatchNorm, activation.</summary>
@@ -112,7 +150,8 @@ public sealed class CnnBuilder
                 ShapeRules.RequireImage(input, "convolutions must come before Flatten");
                 return ShapeRules.SlidingWindow(input, outChannels, kernel, stride, pad);
             },
-            input => new ConvBlock(input.Channels, outChannels, kernel, stride, pad, batchNorm: batchNorm, activation: act));
+            input => new ConvBlock(input.Channels, outChannels, kernel, stride, pad, batchNorm: batchNorm, activation: act),
+            act.IsCustom ? null : Call(nameof(ConvBlock), (nameof(outChannels), outChannels), (nameof(kernel), kernel), (nameof(stride), stride), (nameof(padding), pad), (nameof(activation), act.Name), (nameof(batchNorm), batchNorm)));
     }
 
     /// <summary>Adds a BatchNorm over the channels of an image (BatchNorm2d) or the features of a vector (BatchNorm1d).</summary>
@@ -130,7 +169,8 @@ public sealed class CnnBuilder
             input => input.Rank is 1 or 3 ? input : throw new ShapeRules.Rejected("is neither an image nor a vector"),
             input => input.IsImage
                 ? nn.BatchNorm2d(input.Channels, eps, momentum)
-                : nn.BatchNorm1d(input.Channels, eps, momentum));
+                : nn.BatchNorm1d(input.Channels, eps, momentum),
+            Call(nameof(BatchNorm), (nameof(eps), eps), (nameof(momentum), momentum)));
     }
 
     /// <summary>Adds an activation layer; the shape is unchanged.</summary>
@@ -145,7 +185,8 @@ public sealed class CnnBuilder
         }
 
         var kind = new string(activation.Name.TakeWhile(char.IsLetterOrDigit).ToArray()).ToLowerInvariant();
-        return Append(kind, activation.Name, input => input, _ => activation.CreateModule()!);
+        return Append(kind, activation.Name, input => input, _ => activation.CreateModule()!,
+            activation.IsCustom ? null : Call(nameof(Activation), ("name", activation.Name)));
     }
 
     /// <summary>Adds a ReLU.</summary>
@@ -181,7 +222,7 @@ public sealed class CnnBuilder
     /// <param name="ceilMode">Whether to round the output size up, keeping a partial last window.</param>
     /// <exception cref="LayerShapeException">The input is not an image or would shrink below 1x1.</exception>
     public CnnBuilder MaxPool(long kernel, long? stride = null, long padding = 0, bool ceilMode = false) =>
-        Pool("MaxPool2d", kernel, stride, padding, ceilMode,
+        Pool(nameof(MaxPool), "MaxPool2d", kernel, stride, padding, ceilMode,
             (k, s, p) => nn.MaxPool2d(k, stride: s, padding: p, ceil_mode: ceilMode));
 
     /// <summary>Adds a 2-D average pooling (padding counts as zeros in the average, as in PyTorch).</summary>
@@ -191,36 +232,36 @@ public sealed class CnnBuilder
     /// <param name="ceilMode">Whether to round the output size up, keeping a partial last window.</param>
     /// <exception cref="LayerShapeException">The input is not an image or would shrink below 1x1.</exception>
     public CnnBuilder AvgPool(long kernel, long? stride = null, long padding = 0, bool ceilMode = false) =>
-        Pool("AvgPool2d", kernel, stride, padding, ceilMode,
+        Pool(nameof(AvgPool), "AvgPool2d", kernel, stride, padding, ceilMode,
             (k, s, p) => nn.AvgPool2d(k, stride: s, padding: p, ceil_mode: ceilMode));
 
     /// <summary>Adds a pooling that averages each channel over the whole image: CxHxW becomes C.</summary>
     /// <exception cref="LayerShapeException">The input is not an image.</exception>
     public CnnBuilder GlobalAvgPool() =>
-        Append("pool", nameof(GlobalAveragePool2d), GlobalPoolShape, _ => new GlobalAveragePool2d());
+        Append("pool", nameof(GlobalAveragePool2d), GlobalPoolShape, _ => new GlobalAveragePool2d(), Call(nameof(GlobalAvgPool)));
 
     /// <summary>Adds a pooling that takes each channel's maximum over the whole image: CxHxW becomes C.</summary>
     /// <exception cref="LayerShapeException">The input is not an image.</exception>
     public CnnBuilder GlobalMaxPool() =>
-        Append("pool", nameof(GlobalMaxPool2d), GlobalPoolShape, _ => new GlobalMaxPool2d());
+        Append("pool", nameof(GlobalMaxPool2d), GlobalPoolShape, _ => new GlobalMaxPool2d(), Call(nameof(GlobalMaxPool)));
 
     /// <summary>Adds an adaptive average pooling to a fixed output size, whatever the input size.</summary>
     /// <param name="height">Output height, at least 1.</param>
     /// <param name="width">Output width, at least 1.</param>
     /// <exception cref="LayerShapeException">The input is not an image.</exception>
     public CnnBuilder AdaptiveAvgPool(long height, long width) =>
-        AdaptivePool("AdaptiveAvgPool2d", height, width, () => nn.AdaptiveAvgPool2d((height, width)));
+        AdaptivePool(nameof(AdaptiveAvgPool), "AdaptiveAvgPool2d", height, width, () => nn.AdaptiveAvgPool2d((height, width)));
 
     /// <summary>Adds an adaptive max pooling to a fixed output size, whatever the input size.</summary>
     /// <param name="height">Output height, at least 1.</param>
     /// <param name="width">Output width, at least 1.</param>
     /// <exception cref="LayerShapeException">The input is not an image.</exception>
     public CnnBuilder AdaptiveMaxPool(long height, long width) =>
-        AdaptivePool("AdaptiveMaxPool2d", height, width, () => nn.AdaptiveMaxPool2d([height, width]));
+        AdaptivePool(nameof(AdaptiveMaxPool), "AdaptiveMaxPool2d", height, width, () => nn.AdaptiveMaxPool2d([height, width]));
 
     /// <summary>Adds a flatten: any shape becomes a vector of its element count.</summary>
     public CnnBuilder Flatten() =>
-        Append("flatten", "Flatten", input => SampleShape.Vector(input.ElementCount), _ => nn.Flatten());
+        Append("flatten", "Flatten", input => SampleShape.Vector(input.ElementCount), _ => nn.Flatten(), Call(nameof(Flatten)));
 
     /// <summary>Adds a fully connected layer; its input features are inferred.</summary>
     /// <param name="outFeatures">Output features, at least 1.</param>
@@ -235,7 +276,8 @@ public sealed class CnnBuilder
                 ShapeRules.RequireVector(input, "add Flatten() or a global pool before Dense");
                 return SampleShape.Vector(outFeatures);
             },
-            input => nn.Linear(input.Channels, outFeatures, hasBias: bias));
+            input => nn.Linear(input.Channels, outFeatures, hasBias: bias),
+            Call(nameof(Dense), (nameof(outFeatures), outFeatures), (nameof(bias), bias)));
     }
 
     /// <summary>Adds dropout, which zeroes each element with probability <paramref name="probability"/> while training.</summary>
@@ -245,7 +287,7 @@ public sealed class CnnBuilder
     {
         LayerArguments.Probability(probability, nameof(probability));
         var description = $"Dropout({probability.ToString(CultureInfo.InvariantCulture)})";
-        return Append("dropout", description, input => input, _ => nn.Dropout(probability));
+        return Append("dropout", description, input => input, _ => nn.Dropout(probability), Call(nameof(Dropout), (nameof(probability), probability)));
     }
 
     /// <summary>Adds AlexNet's local response normalisation across channels (see <see cref="LocalResponseNormalization"/>).</summary>
@@ -263,7 +305,8 @@ public sealed class CnnBuilder
                 ShapeRules.RequireImage(input, "local response normalisation works across image channels");
                 return input;
             },
-            _ => new LocalResponseNormalization(size, alpha, beta, k));
+            _ => new LocalResponseNormalization(size, alpha, beta, k),
+            Call(nameof(LocalResponseNorm), (nameof(size), size), (nameof(alpha), alpha), (nameof(beta), beta), (nameof(k), k)));
     }
 
     /// <summary>Adds a <see cref="BasicResidualBlock"/> (two 3x3 convolutions and a shortcut).</summary>
@@ -276,7 +319,8 @@ public sealed class CnnBuilder
         LayerArguments.Positive(stride, nameof(stride));
         return Append("res", Describe(nameof(BasicResidualBlock), [outChannels], ("stride", stride, 1)),
             input => ResidualShape(input, outChannels, stride),
-            input => new BasicResidualBlock(input.Channels, outChannels, stride));
+            input => new BasicResidualBlock(input.Channels, outChannels, stride),
+            Call(nameof(Residual), (nameof(outChannels), outChannels), (nameof(stride), stride)));
     }
 
     /// <summary>Adds a <see cref="BottleneckResidualBlock"/> with <c>planes * 4</c> output channels.</summary>
@@ -294,7 +338,8 @@ public sealed class CnnBuilder
         var description = Describe(nameof(BottleneckResidualBlock), [planes], ("stride", stride, 1), ("groups", groups, 1), ("baseWidth", baseWidth, 64));
         return Append("res", description,
             input => ResidualShape(input, planes * BottleneckResidualBlock.Expansion, stride),
-            input => new BottleneckResidualBlock(input.Channels, planes, stride, groups, baseWidth));
+            input => new BottleneckResidualBlock(input.Channels, planes, stride, groups, baseWidth),
+            Call(nameof(Bottleneck), (nameof(planes), planes), (nameof(stride), stride), (nameof(groups), groups), (nameof(baseWidth), baseWidth)));
     }
 
     /// <summary>Adds GoogLeNet's <see cref="InceptionBlock"/>; the height and width are kept.</summary>
@@ -311,7 +356,8 @@ public sealed class CnnBuilder
                 ShapeRules.RequireImage(input, "Inception blocks must come before Flatten");
                 return SampleShape.Image(channels.OutputChannels, input.Height, input.Width);
             },
-            input => new InceptionBlock(input.Channels, channels, wideKernelSize));
+            input => new InceptionBlock(input.Channels, channels, wideKernelSize),
+            Call(nameof(Inception), (nameof(channels), new[] { channels.Conv1x1, channels.Reduce3x3, channels.Conv3x3, channels.Reduce5x5, channels.Conv5x5, channels.PoolProjection }), (nameof(wideKernelSize), wideKernelSize)));
     }
 
     /// <summary>Adds any TorchSharp module, created from the shape that reaches it.</summary>
@@ -327,7 +373,7 @@ public sealed class CnnBuilder
         ValidateName(name);
         ArgumentNullException.ThrowIfNull(create);
         var shape = outputShape ?? (input => ProbeOutputShape(create, input));
-        return Append(name, name, shape, create, explicitName: name);
+        return Append(name, name, shape, create, call: null, explicitName: name);
     }
 
     /// <summary>Runs <paramref name="body"/> <paramref name="times"/> times, for stacks of identical blocks.</summary>
@@ -384,12 +430,53 @@ public sealed class CnnBuilder
         }
 
         var modules = _layers.Select(layer => (layer.Name, layer.Create(layer.InputShape))).ToArray();
-        var model = new CnnModel(InputShape, Layers, modules);
+        var architecture = new CnnArchitecture(InputShape.Dimensions, _layers.Select(layer => layer.Spec).ToList());
+        var model = new CnnModel(InputShape, Layers, modules, architecture);
         _weightInitialization.Apply(model);
         return model;
     }
 
-    private CnnBuilder Pool(string type, long kernel, long? stride, long padding, bool ceilMode, Func<long, long, long, nn.Module<Tensor, Tensor>> create)
+    private static string CustomDescription(LayerSpec spec) =>
+        spec.Arguments.TryGetValue("description", out var description) && description.ValueKind == JsonValueKind.String ? description.GetString()! : spec.Kind;
+
+    private void Replay(LayerSpec spec)
+    {
+        var a = spec.Arguments;
+        long L(string name) => a[name].GetInt64();
+        double D(string name) => a[name].GetDouble();
+        bool B(string name) => a[name].GetBoolean();
+        string S(string name) => a[name].GetString() ?? throw new FormatException($"'{name}' is null");
+        ActivationFunction Act(string name) => ActivationFunction.FromName(S(name)) ?? throw new FormatException($"'{S(name)}' is not a built-in activation");
+        _ = spec.Kind switch
+        {
+            nameof(Conv) => Conv(L("outChannels"), L("kernel"), L("stride"), L("padding"), L("dilation"), L("groups"), B("bias")),
+            nameof(ConvBlock) => ConvBlock(L("outChannels"), L("kernel"), L("stride"), L("padding"), Act("activation"), B("batchNorm")),
+            nameof(BatchNorm) => BatchNorm(D("eps"), D("momentum")),
+            nameof(Activation) => Activation(Act("name")),
+            nameof(MaxPool) => MaxPool(L("kernel"), L("stride"), L("padding"), B("ceilMode")),
+            nameof(AvgPool) => AvgPool(L("kernel"), L("stride"), L("padding"), B("ceilMode")),
+            nameof(GlobalAvgPool) => GlobalAvgPool(),
+            nameof(GlobalMaxPool) => GlobalMaxPool(),
+            nameof(AdaptiveAvgPool) => AdaptiveAvgPool(L("height"), L("width")),
+            nameof(AdaptiveMaxPool) => AdaptiveMaxPool(L("height"), L("width")),
+            nameof(Flatten) => Flatten(),
+            nameof(Dense) => Dense(L("outFeatures"), B("bias")),
+            nameof(Dropout) => Dropout(D("probability")),
+            nameof(LocalResponseNorm) => LocalResponseNorm(L("size"), D("alpha"), D("beta"), D("k")),
+            nameof(Residual) => Residual(L("outChannels"), L("stride")),
+            nameof(Bottleneck) => Bottleneck(L("planes"), L("stride"), L("groups"), L("baseWidth")),
+            nameof(Inception) => Inception(InceptionFrom(a["channels"]), L("wideKernelSize")),
+            _ => throw new FormatException($"'{spec.Kind}' is not a CnnBuilder layer"),
+        };
+    }
+
+    private static InceptionChannels InceptionFrom(JsonElement element)
+    {
+        var c = element.EnumerateArray().Select(value => value.GetInt64()).ToArray();
+        return c.Length == 6 ? new InceptionChannels(c[0], c[1], c[2], c[3], c[4], c[5]) : throw new FormatException($"Inception needs 6 channel counts, not {c.Length}");
+    }
+
+    private CnnBuilder Pool(string method, string type, long kernel, long? stride, long padding, bool ceilMode, Func<long, long, long, nn.Module<Tensor, Tensor>> create)
     {
         LayerArguments.Positive(kernel, nameof(kernel));
         var step = stride ?? kernel;
@@ -403,10 +490,11 @@ public sealed class CnnBuilder
                 ShapeRules.RequirePoolPadding(kernel, padding);
                 return ShapeRules.SlidingWindow(input, input.Channels, kernel, step, padding, ceilMode: ceilMode);
             },
-            _ => create(kernel, step, padding));
+            _ => create(kernel, step, padding),
+            Call(method, (nameof(kernel), kernel), (nameof(stride), step), (nameof(padding), padding), (nameof(ceilMode), ceilMode)));
     }
 
-    private CnnBuilder AdaptivePool(string type, long height, long width, Func<nn.Module<Tensor, Tensor>> create)
+    private CnnBuilder AdaptivePool(string method, string type, long height, long width, Func<nn.Module<Tensor, Tensor>> create)
     {
         LayerArguments.Positive(height, nameof(height));
         LayerArguments.Positive(width, nameof(width));
@@ -416,7 +504,8 @@ public sealed class CnnBuilder
                 ShapeRules.RequireImage(input, "pooling must come before Flatten");
                 return SampleShape.Image(input.Channels, height, width);
             },
-            _ => create());
+            _ => create(),
+            Call(method, (nameof(height), height), (nameof(width), width)));
     }
 
     private static SampleShape GlobalPoolShape(SampleShape input)
@@ -455,7 +544,7 @@ public sealed class CnnBuilder
         return new SampleShape(output.shape[1..]);
     }
 
-    private CnnBuilder Append(string kind, string description, Func<SampleShape, SampleShape> outputShape, Func<SampleShape, nn.Module<Tensor, Tensor>> create, string? explicitName = null)
+    private CnnBuilder Append(string kind, string description, Func<SampleShape, SampleShape> outputShape, Func<SampleShape, nn.Module<Tensor, Tensor>> create, LayerCall? call, string? explicitName = null)
     {
         var input = OutputShape;
         SampleShape output;
@@ -476,7 +565,7 @@ public sealed class CnnBuilder
             name = UniqueName($"{kind}{_kindCounts[kind]}");
         }
 
-        _layers.Add(new BuilderLayer(name, description, input, output, create));
+        _layers.Add(new BuilderLayer(name, description, input, output, create, call ?? new LayerCall(LayerSpec.CustomKind, new Dictionary<string, JsonElement> { ["description"] = JsonSerializer.SerializeToElement(description) })));
         return this;
     }
 
@@ -516,8 +605,15 @@ public sealed class CnnBuilder
         return $"{type}({string.Join(", ", parts)})";
     }
 
-    private sealed record BuilderLayer(string Name, string Description, SampleShape InputShape, SampleShape OutputShape, Func<SampleShape, nn.Module<Tensor, Tensor>> Create)
+    private static LayerCall Call(string method, params (string Name, object Value)[] arguments) =>
+        new(method, arguments.ToDictionary(argument => argument.Name, argument => JsonSerializer.SerializeToElement(argument.Value)));
+
+    private sealed record LayerCall(string Method, IReadOnlyDictionary<string, JsonElement> Arguments);
+
+    private sealed record BuilderLayer(string Name, string Description, SampleShape InputShape, SampleShape OutputShape, Func<SampleShape, nn.Module<Tensor, Tensor>> Create, LayerCall Call)
     {
         public LayerDefinition Definition => new(Name, Description, InputShape, OutputShape);
+
+        public LayerSpec Spec => new(Call.Method, Name, Call.Arguments);
     }
 }

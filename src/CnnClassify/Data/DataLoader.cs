@@ -41,6 +41,9 @@ public sealed partial class DataLoader
     /// <summary>The dataset.</summary>
     public IImageDataset Dataset => _dataset;
 
+    /// <summary>The transform applied to each sample, or <see langword="null"/> for none.</summary>
+    public IImageTransform? Transform => _transform;
+
     /// <summary>Batches in one epoch.</summary>
     public int BatchesPerEpoch => Options.DropLast ? _dataset.Count / Options.BatchSize : (_dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
 

@@ -1,3 +1,4 @@
+using CnnClassify.Inference;
 using TorchSharp;
 using static TorchSharp.torch;
 using DataLoader = CnnClassify.Data.DataLoader;
@@ -58,17 +59,20 @@ public sealed class PredictionSet
     /// <param name="i">The position in <see cref="Samples"/>.</param>
     public IReadOnlyList<float> Probabilities(int i) => _probabilities[i];
 
-    /// <summary>Share of samples whose top class is the target.</summary>
+    /// <summary>Share of samples whose top class is the target; NaN for an empty set.</summary>
     public double Accuracy => TopKAccuracy(1);
 
-    /// <summary>Share of samples whose target is among the <paramref name="k"/> most probable classes.</summary>
+    /// <summary>
+    /// Share of samples whose target is among the <paramref name="k"/> most probable classes (fewer
+    /// than <paramref name="k"/> classes more probable, so ties count); NaN for an empty set.
+    /// </summary>
     /// <param name="k">At least 1.</param>
     public double TopKAccuracy(int k)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         if (Samples.Count == 0)
         {
-            return 0;
+            return double.NaN;
         }
 
         var hits = 0;
@@ -96,48 +100,35 @@ public sealed class PredictionSet
         return Samples.Where(s => s.Predicted != s.Target).OrderByDescending(s => s.Loss).Take(count).ToList();
     }
 
-    /// <summary>Runs <paramref name="model"/> in evaluation mode over <paramref name="loader"/> and collects its softmax probabilities.</summary>
-    /// <param name="model">A classifier producing logits.</param>
+    /// <summary>
+    /// Runs <paramref name="model"/> in evaluation mode over <paramref name="loader"/> and collects its
+    /// probabilities, through the same evaluation path as the trainer's validation and the predictor
+    /// (an ensemble that averages probabilities is taken as it is).
+    /// </summary>
+    /// <param name="model">A classifier producing logits, or an <see cref="Models.Ensemble"/>.</param>
     /// <param name="loader">The batches, usually unshuffled.</param>
     /// <param name="classNames">The class names; <see langword="null"/> uses the loader's dataset's.</param>
-    /// <param name="outputsAreProbabilities">Whether the model already outputs probabilities (an ensemble averaging probabilities).</param>
-    public static PredictionSet Collect(nn.Module<Tensor, Tensor> model, DataLoader loader, IReadOnlyList<string>? classNames = null, bool outputsAreProbabilities = false)
+    /// <param name="options">Precision and memory layout; <see langword="null"/> for float32.</param>
+    public static PredictionSet Collect(nn.Module<Tensor, Tensor> model, DataLoader loader, IReadOnlyList<string>? classNames = null, InferenceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(loader);
-        var device = model.parameters().FirstOrDefault()?.device ?? CPU;
         var probabilities = new List<float[]>();
         var targets = new List<int>();
         var indices = new List<int>();
-        var wasTraining = model.training;
-        model.eval();
-        try
+        ModelRunner.Evaluate(model, loader, ModelRunner.DeviceOf(model), options ?? new InferenceOptions(), (batch, labels, _, probs) =>
         {
-            using var noGrad = torch.no_grad();
-            foreach (var batch in loader.Epoch())
+            var rows = probs.cpu();
+            var columns = (int)rows.shape[1];
+            var values = rows.data<float>().ToArray();
+            for (var r = 0; r < batch.Count; r++)
             {
-                using var scope = torch.NewDisposeScope();
-                using (batch)
-                {
-                    var output = model.call(batch.Images.to(device)).to(ScalarType.Float32);
-                    var rows = (outputsAreProbabilities ? output : output.softmax(1)).cpu();
-                    var columns = (int)rows.shape[1];
-                    var values = rows.data<float>().ToArray();
-                    for (var r = 0; r < batch.Count; r++)
-                    {
-                        probabilities.Add(values.AsSpan(r * columns, columns).ToArray());
-                    }
-
-                    targets.AddRange(batch.Labels.data<long>().ToArray().Select(l => (int)l));
-                    indices.AddRange(batch.Indices);
-                }
+                probabilities.Add(values.AsSpan(r * columns, columns).ToArray());
             }
-        }
-        finally
-        {
-            model.train(wasTraining);
-        }
 
+            targets.AddRange(batch.Labels.data<long>().ToArray().Select(l => (int)l));
+            indices.AddRange(batch.Indices);
+        });
         return new PredictionSet(probabilities, targets, indices, classNames ?? loader.Dataset.Classes);
     }
 }

@@ -23,72 +23,72 @@ public sealed class Predictor : IDisposable
     private readonly Device _device;
     private readonly Lock _forward = new();
 
-    /// <summary>Wraps a model already in memory.</summary>
-    /// <param name="model">A classifier producing logits; it is put in evaluation mode.</param>
-    /// <param name="options">Classes and preprocessing.</param>
-    /// <exception cref="ArgumentException">The options are inconsistent.</exception>
-    public Predictor(nn.Module<Tensor, Tensor> model, PredictorOptions options)
-        : this(model, options, ownsModel: false)
+    /// <summary>Wraps a zoo or builder model already in memory, prepared as its <see cref="ClassificationModel.Configuration"/> says.</summary>
+    /// <param name="model">The model; it is put in evaluation mode and not disposed by the predictor.</param>
+    /// <param name="options">How to run; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentException">The configuration cannot drive prediction (not 1 or 3 channels, no input size).</exception>
+    public Predictor(ClassificationModel model, PredictorOptions? options = null)
+        : this(model, (model ?? throw new ArgumentNullException(nameof(model))).Configuration, options, ownsModel: false)
     {
     }
 
-    private Predictor(nn.Module<Tensor, Tensor> model, PredictorOptions options, bool ownsModel)
+    /// <summary>Wraps any module, with its description given separately.</summary>
+    /// <param name="model">A classifier producing logits; it is put in evaluation mode and not disposed by the predictor.</param>
+    /// <param name="configuration">Input, classes and preprocessing of the model.</param>
+    /// <param name="options">How to run; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentException">The configuration cannot drive prediction (not 1 or 3 channels, no input size).</exception>
+    public Predictor(nn.Module<Tensor, Tensor> model, ModelConfiguration configuration, PredictorOptions? options = null)
+        : this(model, configuration, options, ownsModel: false)
+    {
+    }
+
+    private Predictor(nn.Module<Tensor, Tensor> model, ModelConfiguration configuration, PredictorOptions? options, bool ownsModel)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.ClassNames.Count == 0 || options.InChannels is not (1 or 3) || options.ImageSize < 1 || options.Mean.Count != options.Std.Count)
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration.InChannels is not (1 or 3) || configuration.InputHeight < 1 || configuration.InputWidth < 1)
         {
-            throw new ArgumentException("Predictor needs class names, 1 or 3 input channels, a positive image size and as many means as standard deviations.", nameof(options));
+            throw new ArgumentException($"Predictor needs an image model of 1 or 3 input channels with a known input size; the configuration says {configuration.InChannels}x{configuration.InputHeight}x{configuration.InputWidth}.", nameof(configuration));
         }
 
+        configuration.Validate("the model configuration");
         _model = model;
         _ownsModel = ownsModel;
-        Options = options;
+        Configuration = configuration;
+        Options = options ?? new PredictorOptions();
+        ClassNames = configuration.ClassNames.Count > 0
+            ? configuration.ClassNames
+            : Enumerable.Range(0, configuration.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         _model.eval();
-        _device = model.parameters().FirstOrDefault()?.device ?? CPU;
-        _decoder = new ImageDecoder(options.InChannels == 1 ? ColorMode.Grayscale : ColorMode.Rgb, options.MaxPixels);
-        var steps = new List<IImageTransform> { new Resize(options.ImageSize, options.ImageSize), new ToTensor() };
-        if (options.Mean.Count > 0)
-        {
-            steps.Add(new Normalize(options.Mean, options.Std));
-        }
-
-        _prepare = new Compose([.. steps]);
+        _device = ModelRunner.DeviceOf(model);
+        _decoder = new ImageDecoder(configuration.ColorMode, Options.MaxPixels);
+        _prepare = configuration.EvalTransform();
     }
 
-    /// <summary>Classes and preprocessing in use.</summary>
+    /// <summary>How the predictor runs.</summary>
     public PredictorOptions Options { get; }
 
-    /// <summary>The class names, in label order.</summary>
-    public IReadOnlyList<string> ClassNames => Options.ClassNames;
+    /// <summary>The model's description: input, classes, preprocessing.</summary>
+    public ModelConfiguration Configuration { get; }
+
+    /// <summary>The class names, in label order (the label numbers when the configuration has none).</summary>
+    public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>
-    /// Loads a checkpoint written by the trainer: the model named in its metadata is created from
-    /// the <see cref="ModelZoo"/> and given the saved weights, and preprocessing follows the metadata.
+    /// Loads a checkpoint written by the trainer with nothing else: the model it describes (a zoo
+    /// model by name, or a <c>CnnBuilder</c> model from its stored layers) is rebuilt with the saved
+    /// weights, and images are prepared as its configuration says.
     /// </summary>
     /// <param name="path">The checkpoint.</param>
-    /// <param name="testTimeAugmentation">Whether to average over a horizontal flip.</param>
-    /// <param name="device">Where to run; default the CPU.</param>
-    /// <param name="channelsLast">Whether to feed the model channels-last batches (<see cref="PredictorOptions.ChannelsLast"/>).</param>
-    /// <exception cref="InvalidDataException">The checkpoint has no model name (use the overload that takes a model) or does not fit.</exception>
-    public static Predictor FromCheckpoint(string path, bool testTimeAugmentation = false, Device? device = null, bool channelsLast = false)
+    /// <param name="options">How to run, including the device; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="InvalidDataException">The checkpoint is damaged, or holds a custom model that only code can create (use the overload that takes the model).</exception>
+    public static Predictor FromCheckpoint(string path, PredictorOptions? options = null)
     {
-        var metadata = Checkpoint.ReadMetadata(path);
-        if (metadata.ModelName is null)
-        {
-            throw new InvalidDataException($"Checkpoint '{path}' does not name a zoo model; create the model yourself and call FromCheckpoint(path, model).");
-        }
-
-        var model = ModelZoo.Create(metadata.ModelName, new ModelOptions
-        {
-            NumClasses = metadata.ClassNames.Count,
-            InChannels = metadata.InChannels,
-            ImageSize = metadata.ImageSize,
-            AuxiliaryHeads = metadata.AuxiliaryHeads,
-        });
+        var model = Checkpoint.LoadModel(path);
         try
         {
-            return FromCheckpoint(path, model, testTimeAugmentation, device, channelsLast, ownsModel: true);
+            model.to(options?.Device ?? CPU);
+            return new Predictor(model, model.Configuration, options, ownsModel: true);
         }
         catch
         {
@@ -97,14 +97,19 @@ public sealed class Predictor : IDisposable
         }
     }
 
-    /// <summary>Loads a checkpoint's weights into <paramref name="model"/> and its preprocessing from the metadata.</summary>
+    /// <summary>Loads a checkpoint's weights and configuration into <paramref name="model"/>, for custom models a checkpoint cannot rebuild.</summary>
     /// <param name="path">The checkpoint.</param>
     /// <param name="model">A model of the saved architecture; the predictor does not dispose it.</param>
-    /// <param name="testTimeAugmentation">Whether to average over a horizontal flip.</param>
-    /// <param name="device">Where to run; default the CPU.</param>
-    /// <param name="channelsLast">Whether to feed the model channels-last batches (<see cref="PredictorOptions.ChannelsLast"/>).</param>
-    public static Predictor FromCheckpoint(string path, nn.Module<Tensor, Tensor> model, bool testTimeAugmentation = false, Device? device = null, bool channelsLast = false) =>
-        FromCheckpoint(path, model, testTimeAugmentation, device, channelsLast, ownsModel: false);
+    /// <param name="options">How to run, including the device; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="InvalidDataException">The checkpoint is damaged or its weights do not fit the model.</exception>
+    public static Predictor FromCheckpoint(string path, nn.Module<Tensor, Tensor> model, PredictorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var configuration = Checkpoint.ReadConfiguration(path);
+        Checkpoint.LoadModel(path, model);
+        model.to(options?.Device ?? CPU);
+        return new Predictor(model, configuration, options, ownsModel: false);
+    }
 
     /// <summary>Classifies an image file.</summary>
     /// <param name="path">A JPEG, PNG, BMP, GIF or WebP file.</param>
@@ -168,46 +173,25 @@ public sealed class Predictor : IDisposable
         }
     }
 
-    private static Predictor FromCheckpoint(string path, nn.Module<Tensor, Tensor> model, bool testTimeAugmentation, Device? device, bool channelsLast, bool ownsModel)
-    {
-        var metadata = Checkpoint.ReadMetadata(path);
-        Checkpoint.LoadModel(path, model);
-        model.to(device ?? CPU);
-        return new Predictor(model, new PredictorOptions
-        {
-            ClassNames = metadata.ClassNames,
-            InChannels = metadata.InChannels,
-            ImageSize = metadata.ImageSize,
-            Mean = metadata.NormalizeMean,
-            Std = metadata.NormalizeStd,
-            TestTimeAugmentation = testTimeAugmentation,
-            ChannelsLast = channelsLast,
-        }, ownsModel);
-    }
-
     private List<Prediction> Run(IReadOnlyList<Tensor> images, IReadOnlyList<string> sources)
     {
         using var scope = torch.NewDisposeScope();
         var batch = torch.stack(images.Select(image => _prepare.Apply(image, Random.Shared)).ToArray()).to(_device);
-        if (Options.ChannelsLast)
-        {
-            batch = batch.ToChannelsLast();
-        }
-
         Tensor probabilities;
         lock (_forward)
         {
-            using var noGrad = torch.no_grad();
-            probabilities = _model.call(batch).to(ScalarType.Float32).softmax(1);
+            var inference = Options.Inference;
+            probabilities = ModelRunner.Probabilities(_model, ModelRunner.Outputs(_model, batch, _device, inference));
             if (Options.TestTimeAugmentation)
             {
-                probabilities = (probabilities + _model.call(batch.flip(3)).to(ScalarType.Float32).softmax(1)) / 2;
+                var mirrored = ModelRunner.Probabilities(_model, ModelRunner.Outputs(_model, batch.flip(3), _device, inference));
+                probabilities = (probabilities + mirrored) / 2;
             }
         }
 
         if (probabilities.shape[1] != ClassNames.Count)
         {
-            throw new InvalidOperationException($"The model outputs {probabilities.shape[1]} classes but the predictor has {ClassNames.Count} class names.");
+            throw new InvalidOperationException($"The model outputs {probabilities.shape[1]} classes but its configuration has {ClassNames.Count}.");
         }
 
         var values = probabilities.cpu().to(ScalarType.Float64).data<double>().ToArray();

@@ -11,14 +11,18 @@ public sealed class Activation
 {
     private readonly Func<nn.Module<Tensor, Tensor>>? _factory;
 
-    private Activation(string name, Func<nn.Module<Tensor, Tensor>>? factory)
+    private Activation(string name, Func<nn.Module<Tensor, Tensor>>? factory, bool isCustom = false)
     {
         Name = name;
         _factory = factory;
+        IsCustom = isCustom;
     }
 
     /// <summary>The display name, such as <c>ReLU</c> or <c>LeakyReLU(0.1)</c>.</summary>
     public string Name { get; }
+
+    /// <summary>Whether this activation was made by <see cref="Custom"/>, so that only code can recreate it.</summary>
+    public bool IsCustom { get; }
 
     /// <summary>No activation: blocks using it skip the activation step.</summary>
     public static Activation None { get; } = new("None", null);
@@ -74,7 +78,35 @@ public sealed class Activation
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(factory);
-        return new(name, factory);
+        return new(name, factory, isCustom: true);
+    }
+
+    /// <summary>Finds a built-in activation by its <see cref="Name"/>, such as <c>ReLU</c> or <c>LeakyReLU(0.1)</c>.</summary>
+    /// <param name="name">The name.</param>
+    /// <returns>The activation, or <see langword="null"/> when no built-in one has that name.</returns>
+    public static Activation? FromName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (var fixedActivation in new[] { None, ReLU, ReLU6, Tanh, Sigmoid, GELU, SiLU })
+        {
+            if (fixedActivation.Name == name)
+            {
+                return fixedActivation;
+            }
+        }
+
+        var open = name.IndexOf('(', StringComparison.Ordinal);
+        if (open < 0 || !name.EndsWith(')') || !double.TryParse(name.AsSpan(open + 1, name.Length - open - 2), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            return null;
+        }
+
+        return name[..open] switch
+        {
+            "LeakyReLU" => LeakyReLU(value),
+            "ELU" => ELU(value),
+            _ => null,
+        };
     }
 
     /// <summary>Creates a new module for this activation, or <see langword="null"/> for <see cref="None"/>.</summary>

@@ -31,6 +31,7 @@ public sealed class AlexNet : FeatureClassifierModel
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        Configuration = ModelConfiguration.ImageNet("alexnet", numClasses, inChannels);
     }
 
     /// <inheritdoc />

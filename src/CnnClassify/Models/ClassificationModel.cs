@@ -14,11 +14,48 @@ namespace CnnClassify.Models;
 /// </remarks>
 public abstract class ClassificationModel : nn.Module<Tensor, Tensor>
 {
+    private ModelConfiguration _configuration = new();
+
     /// <summary>Creates the model.</summary>
     /// <param name="name">The module name.</param>
     protected ClassificationModel(string name)
         : base(name)
     {
+    }
+
+    /// <summary>
+    /// What describes the model apart from its weights: architecture, input, class names and
+    /// evaluation preprocessing. Zoo and builder models fill it in when they are created, the
+    /// trainer adds the class names and preprocessing of its data, and checkpoints and predictors
+    /// read it. <see cref="ModelConfiguration.NumClasses"/> always reports the head's size.
+    /// </summary>
+    /// <exception cref="ArgumentException">On set: the class names do not match the head's size, or the configuration is inconsistent.</exception>
+    public ModelConfiguration Configuration
+    {
+        get => _configuration with { NumClasses = (int)NumClasses };
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            var configuration = value with { NumClasses = (int)NumClasses };
+            try
+            {
+                configuration.Validate(GetType().Name);
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new ArgumentException(ex.Message, nameof(value), ex);
+            }
+
+            _configuration = configuration;
+        }
+    }
+
+    /// <summary>Names the zoo architecture of <paramref name="model"/> in its configuration.</summary>
+    internal static T WithArchitecture<T>(T model, string architecture)
+        where T : ClassificationModel
+    {
+        model.Configuration = model.Configuration with { Architecture = architecture };
+        return model;
     }
 
     /// <summary>Dotted path of the final linear layer, such as <c>fc</c> or <c>classifier.6</c>.</summary>
@@ -35,7 +72,7 @@ public abstract class ClassificationModel : nn.Module<Tensor, Tensor>
     public Linear Head => (Linear)ModuleSurgery.Find(this, HeadName);
 
     /// <summary>The number of classes the head predicts.</summary>
-    public long NumClasses => Head.out_features;
+    public virtual long NumClasses => Head.out_features;
 
     /// <summary>Replaces the head with a freshly initialised linear layer for <paramref name="numClasses"/> classes.</summary>
     /// <param name="numClasses">The new number of classes, at least 1.</param>
@@ -48,6 +85,7 @@ public abstract class ClassificationModel : nn.Module<Tensor, Tensor>
         head.to(old.weight.device);
         ReplaceModule(HeadName, head);
         old.Dispose();
+        _configuration = _configuration with { ClassNames = [] };
     }
 
     /// <inheritdoc />

@@ -40,12 +40,12 @@ public sealed class DenseNet : FeatureClassifierModel
     /// <summary>DenseNet-121: blocks of 6, 12, 24 and 16 layers, growth 32; 7,978,856 parameters with 1,000 classes.</summary>
     /// <param name="numClasses">Classes the head predicts.</param>
     /// <param name="inChannels">Input channels.</param>
-    public static DenseNet DenseNet121(int numClasses = 1000, int inChannels = 3) => Create([6, 12, 24, 16], 32, 64, numClasses, inChannels);
+    public static DenseNet DenseNet121(int numClasses = 1000, int inChannels = 3) => WithArchitecture(Create([6, 12, 24, 16], 32, 64, numClasses, inChannels), "densenet121");
 
     /// <summary>DenseNet-169: blocks of 6, 12, 32 and 32 layers, growth 32; 14,149,480 parameters with 1,000 classes.</summary>
     /// <param name="numClasses">Classes the head predicts.</param>
     /// <param name="inChannels">Input channels.</param>
-    public static DenseNet DenseNet169(int numClasses = 1000, int inChannels = 3) => Create([6, 12, 32, 32], 32, 64, numClasses, inChannels);
+    public static DenseNet DenseNet169(int numClasses = 1000, int inChannels = 3) => WithArchitecture(Create([6, 12, 32, 32], 32, 64, numClasses, inChannels), "densenet169");
 
     /// <summary>Creates a DenseNet-BC with the given block sizes.</summary>
     /// <param name="blockLayers">Dense layers in each block.</param>
@@ -95,6 +95,9 @@ public sealed class DenseNet : FeatureClassifierModel
         }
 
         layers.Add(("norm5", nn.BatchNorm2d(channels)));
-        return new DenseNet(nn.Sequential(layers), channels, numClasses, stages);
+        return new DenseNet(nn.Sequential(layers), channels, numClasses, stages)
+        {
+            Configuration = ModelConfiguration.ImageNet(null, numClasses, inChannels),
+        };
     }
 }

@@ -30,6 +30,7 @@ public sealed class EfficientNet : FeatureClassifierModel
             NormBias = 0,
         };
         init.Apply(this);
+        Configuration = ModelConfiguration.ImageNet("efficientnet_b0", numClasses, inChannels);
     }
 
     /// <inheritdoc />

@@ -47,6 +47,29 @@ public static class FineTuning
         Refresh(model);
     }
 
+    /// <summary>Makes the parameters of <paramref name="stage"/> trainable, leaving the rest as they are.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="stage">One of the model's <see cref="ClassificationModel.Stages"/>.</param>
+    /// <returns>The parameters that were frozen and now train, in model order.</returns>
+    public static IReadOnlyList<Parameter> Unfreeze(this ClassificationModel model, ModelStage stage)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(stage);
+        var head = model.HeadName + ".";
+        var unfrozen = new List<Parameter>();
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (!parameter.requires_grad && stage.Contains(name) && !IsHead(model, name, head))
+            {
+                parameter.requires_grad = true;
+                unfrozen.Add(parameter);
+            }
+        }
+
+        Refresh(model);
+        return unfrozen;
+    }
+
     /// <summary>Makes every parameter trainable.</summary>
     /// <param name="model">The model.</param>
     public static void UnfreezeAll(this ClassificationModel model)

@@ -120,6 +120,7 @@ public sealed class GoogLeNet : ClassificationModel
             new("inception4", stage4),
             new("inception5", ["inception5a", "inception5b"]),
         ];
+        Configuration = ModelConfiguration.ImageNet("googlenet", numClasses, inChannels) with { AuxiliaryHeads = auxiliaryHeads };
     }
 
     /// <inheritdoc />

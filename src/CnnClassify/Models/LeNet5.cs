@@ -28,6 +28,7 @@ public sealed class LeNet5 : FeatureClassifierModel
                 nn.Linear(84, numClasses)))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        Configuration = ModelConfiguration.SmallImages("lenet5", numClasses, inChannels, imageSize);
     }
 
     /// <inheritdoc />

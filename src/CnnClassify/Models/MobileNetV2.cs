@@ -27,6 +27,7 @@ public sealed class MobileNetV2 : FeatureClassifierModel
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         WeightInitialization.KaimingNormal.Apply(this);
         Stages = Enumerable.Range(0, Settings.Sum(s => s.Repeats) + 2).Select(i => ModelStage.Of($"features.{i}")).ToList();
+        Configuration = ModelConfiguration.ImageNet("mobilenet_v2", numClasses, inChannels);
     }
 
     /// <inheritdoc />

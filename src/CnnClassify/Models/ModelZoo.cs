@@ -13,25 +13,25 @@ public static class ModelZoo
 
     static ModelZoo()
     {
-        Register("simplecnn", o => new SimpleCnn(o.NumClasses, o.InChannels, o.ImageSize));
-        Register("lenet5", o => new LeNet5(o.NumClasses, o.InChannels, o.ImageSize));
-        Register("alexnet", o => new AlexNet(o.NumClasses, o.InChannels));
+        Register("simplecnn", o => new SimpleCnn(o.NumClasses, o.InChannels ?? 1, o.ImageSize ?? 28));
+        Register("lenet5", o => new LeNet5(o.NumClasses, o.InChannels ?? 1, o.ImageSize ?? 28));
+        Register("alexnet", o => new AlexNet(o.NumClasses, o.InChannels ?? 3));
         foreach (var depth in new[] { 11, 13, 16, 19 })
         {
-            Register($"vgg{depth}", o => Vgg.Create(depth, batchNorm: false, o.NumClasses, o.InChannels));
-            Register($"vgg{depth}_bn", o => Vgg.Create(depth, batchNorm: true, o.NumClasses, o.InChannels));
+            Register($"vgg{depth}", o => Vgg.Create(depth, batchNorm: false, o.NumClasses, o.InChannels ?? 3));
+            Register($"vgg{depth}_bn", o => Vgg.Create(depth, batchNorm: true, o.NumClasses, o.InChannels ?? 3));
         }
 
-        Register("resnet18", o => ResNet.ResNet18(o.NumClasses, o.InChannels));
-        Register("resnet34", o => ResNet.ResNet34(o.NumClasses, o.InChannels));
-        Register("resnet50", o => ResNet.ResNet50(o.NumClasses, o.InChannels));
-        Register("resnet101", o => ResNet.ResNet101(o.NumClasses, o.InChannels));
-        Register("resnet152", o => ResNet.ResNet152(o.NumClasses, o.InChannels));
-        Register("googlenet", o => new GoogLeNet(o.NumClasses, o.InChannels, o.AuxiliaryHeads));
-        Register("mobilenet_v2", o => new MobileNetV2(o.NumClasses, o.InChannels));
-        Register("densenet121", o => DenseNet.DenseNet121(o.NumClasses, o.InChannels));
-        Register("densenet169", o => DenseNet.DenseNet169(o.NumClasses, o.InChannels));
-        Register("efficientnet_b0", o => EfficientNet.B0(o.NumClasses, o.InChannels));
+        Register("resnet18", o => ResNet.ResNet18(o.NumClasses, o.InChannels ?? 3));
+        Register("resnet34", o => ResNet.ResNet34(o.NumClasses, o.InChannels ?? 3));
+        Register("resnet50", o => ResNet.ResNet50(o.NumClasses, o.InChannels ?? 3));
+        Register("resnet101", o => ResNet.ResNet101(o.NumClasses, o.InChannels ?? 3));
+        Register("resnet152", o => ResNet.ResNet152(o.NumClasses, o.InChannels ?? 3));
+        Register("googlenet", o => new GoogLeNet(o.NumClasses, o.InChannels ?? 3, o.AuxiliaryHeads));
+        Register("mobilenet_v2", o => new MobileNetV2(o.NumClasses, o.InChannels ?? 3));
+        Register("densenet121", o => DenseNet.DenseNet121(o.NumClasses, o.InChannels ?? 3));
+        Register("densenet169", o => DenseNet.DenseNet169(o.NumClasses, o.InChannels ?? 3));
+        Register("efficientnet_b0", o => EfficientNet.B0(o.NumClasses, o.InChannels ?? 3));
     }
 
     /// <summary>Every registered name, sorted.</summary>
@@ -40,10 +40,58 @@ public static class ModelZoo
     /// <summary>Creates the model registered as <paramref name="name"/>.</summary>
     /// <param name="name">A registered name, such as <c>resnet18</c>.</param>
     /// <param name="numClasses">Classes the head predicts.</param>
-    /// <param name="inChannels">Input channels: 3 for RGB, 1 for grayscale.</param>
+    /// <param name="inChannels">Input channels: 3 for RGB, 1 for grayscale; <see langword="null"/> takes the model's own (1 for SimpleCNN and LeNet-5, else 3).</param>
     /// <exception cref="ArgumentException">No model has that name; the message lists the names.</exception>
-    public static ClassificationModel Create(string name, int numClasses = 1000, int inChannels = 3) =>
+    public static ClassificationModel Create(string name, int numClasses = 1000, int? inChannels = null) =>
         Create(name, new ModelOptions { NumClasses = numClasses, InChannels = inChannels });
+
+    /// <summary>
+    /// Creates the model a configuration describes, with fresh weights, and gives it that
+    /// configuration (classes, input size, preprocessing): a zoo model by its
+    /// <see cref="ModelConfiguration.Architecture"/>, a builder model by its
+    /// <see cref="ModelConfiguration.Layers"/>.
+    /// </summary>
+    /// <param name="configuration">The description, such as a checkpoint's.</param>
+    /// <exception cref="ArgumentException">The configuration names no architecture (a custom model), an unknown one, or builder layers made by code.</exception>
+    public static ClassificationModel Create(ModelConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ClassificationModel model;
+        if (configuration.Layers is { } layers)
+        {
+            model = Building.CnnBuilder.FromArchitecture(layers).Build();
+        }
+        else if (configuration.Architecture is { } architecture)
+        {
+            model = Create(architecture, new ModelOptions
+            {
+                NumClasses = configuration.NumClasses,
+                InChannels = configuration.InChannels,
+                ImageSize = configuration.InputHeight,
+                AuxiliaryHeads = configuration.AuxiliaryHeads,
+            });
+        }
+        else
+        {
+            throw new ArgumentException("The configuration names neither a zoo architecture nor builder layers, so it describes a custom model; create that model in code and load the weights into it.", nameof(configuration));
+        }
+
+        try
+        {
+            if (model.NumClasses != configuration.NumClasses)
+            {
+                throw new ArgumentException($"The rebuilt model predicts {model.NumClasses} classes, but the configuration says {configuration.NumClasses}.", nameof(configuration));
+            }
+
+            model.Configuration = configuration;
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Creates the model registered as <paramref name="name"/> with full options.</summary>
     /// <param name="name">A registered name, such as <c>googlenet</c>.</param>
@@ -54,13 +102,19 @@ public static class ModelZoo
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.NumClasses, 1, nameof(options.NumClasses));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.InChannels, 1, nameof(options.InChannels));
+        if (options.InChannels is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.InChannels, "InChannels must be at least 1.");
+        }
+
         if (!Factories.TryGetValue(name.Trim(), out var factory))
         {
             throw new ArgumentException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)}.", nameof(name));
         }
 
-        return factory(options);
+        var model = factory(options);
+        model.Configuration = model.Configuration with { Architecture = name.Trim().ToLowerInvariant(), AuxiliaryHeads = options.AuxiliaryHeads };
+        return model;
     }
 
     /// <summary>Registers a model under <paramref name="name"/>, replacing any model of that name.</summary>

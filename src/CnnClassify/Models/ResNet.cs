@@ -90,6 +90,7 @@ public sealed class ResNet : ClassificationModel
             ZeroInitResidual = zeroInitResidual,
         };
         init.Apply(this);
+        Configuration = ModelConfiguration.ImageNet(null, numClasses, inChannels);
     }
 
     /// <inheritdoc />
@@ -102,27 +103,27 @@ public sealed class ResNet : ClassificationModel
     /// <summary>ResNet-18: basic blocks [2, 2, 2, 2]; 11,689,512 parameters with 1,000 classes.</summary>
     /// <param name="numClasses">Classes the head predicts.</param>
     /// <param name="inChannels">Input channels.</param>
-    public static ResNet ResNet18(int numClasses = 1000, int inChannels = 3) => new(ResidualBlockKind.Basic, [2, 2, 2, 2], numClasses, inChannels);
+    public static ResNet ResNet18(int numClasses = 1000, int inChannels = 3) => WithArchitecture(new ResNet(ResidualBlockKind.Basic, [2, 2, 2, 2], numClasses, inChannels), "resnet18");
 
     /// <summary>ResNet-34: basic blocks [3, 4, 6, 3].</summary>
     /// <param name="numClasses">Classes the head predicts.</param>
     /// <param name="inChannels">Input channels.</param>
-    public static ResNet ResNet34(int numClasses = 1000, int inChannels = 3) => new(ResidualBlockKind.Basic, [3, 4, 6, 3], numClasses, inChannels);
+    public static ResNet ResNet34(int numClasses = 1000, int inChannels = 3) => WithArchitecture(new ResNet(ResidualBlockKind.Basic, [3, 4, 6, 3], numClasses, inChannels), "resnet34");
 
     /// <summary>ResNet-50: bottleneck blocks [3, 4, 6, 3].</summary>
     /// <param name="numClasses">Classes the head predicts.</param>
     /// <param name="inChannels">Input channels.</param>
-    public static ResNet ResNet50(int numClasses = 1000, int inChannels = 3) => new(ResidualBlockKind.Bottleneck, [3, 4, 6, 3], numClasses, inChannels);
+    public static ResNet ResNet50(int numClasses = 1000, int inChannels = 3) => WithArchitecture(new ResNet(ResidualBlockKind.Bottleneck, [3, 4, 6, 3], numClasses, inChannels), "resnet50");
 
     /// <summary>ResNet-101: bottleneck blocks [3, 4, 23, 3].</summary>
     /// <param name="numClasses">Classes the head predicts.</param>
     /// <param name="inChannels">Input channels.</param>
-    public static ResNet ResNet101(int numClasses = 1000, int inChannels = 3) => new(ResidualBlockKind.Bottleneck, [3, 4, 23, 3], numClasses, inChannels);
+    public static ResNet ResNet101(int numClasses = 1000, int inChannels = 3) => WithArchitecture(new ResNet(ResidualBlockKind.Bottleneck, [3, 4, 23, 3], numClasses, inChannels), "resnet101");
 
     /// <summary>ResNet-152: bottleneck blocks [3, 8, 36, 3].</summary>
     /// <param name="numClasses">Classes the head predicts.</param>
     /// <param name="inChannels">Input channels.</param>
-    public static ResNet ResNet152(int numClasses = 1000, int inChannels = 3) => new(ResidualBlockKind.Bottleneck, [3, 8, 36, 3], numClasses, inChannels);
+    public static ResNet ResNet152(int numClasses = 1000, int inChannels = 3) => WithArchitecture(new ResNet(ResidualBlockKind.Bottleneck, [3, 8, 36, 3], numClasses, inChannels), "resnet152");
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)

@@ -29,6 +29,7 @@ public sealed class SimpleCnn : FeatureClassifierModel
                 nn.Linear(256, numClasses)))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        Configuration = ModelConfiguration.SmallImages("simplecnn", numClasses, inChannels, imageSize);
     }
 
     /// <inheritdoc />

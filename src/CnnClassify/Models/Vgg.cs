@@ -52,7 +52,10 @@ public sealed class Vgg : FeatureClassifierModel
 
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
-        return new Vgg(depth, batchNorm, numClasses, inChannels, dropout, StagesOf(configuration, batchNorm));
+        return new Vgg(depth, batchNorm, numClasses, inChannels, dropout, StagesOf(configuration, batchNorm))
+        {
+            Configuration = ModelConfiguration.ImageNet($"vgg{depth}{(batchNorm ? "_bn" : "")}", numClasses, inChannels),
+        };
     }
 
     private static Sequential Features(int depth, bool batchNorm, long inChannels)

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CnnClassify.Interop;
+using CnnClassify.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,26 +12,60 @@ namespace CnnClassify.Training;
 /// <summary>
 /// Checkpoint files: a zip holding <c>model.safetensors</c> (the state dict under its own keys),
 /// <c>optimizer.bin</c> (TorchSharp's optimizer state), <c>rng.bin</c> (torch's generator state)
-/// and <c>trainer.json</c> (epoch, step, schedule, loss scaler, history, callback state and
-/// <see cref="CheckpointMetadata"/>). Files are written atomically.
+/// and <c>trainer.json</c> (epoch, step, schedule, loss scaler, history, callback state and the
+/// model's <see cref="ModelConfiguration"/>). Files are written atomically.
 /// </summary>
 public static class Checkpoint
 {
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    /// <summary>Reads the metadata of a checkpoint without loading its tensors.</summary>
+    /// <summary>Reads the model's configuration (architecture, input, classes, preprocessing) without loading any tensor.</summary>
     /// <param name="path">The checkpoint file.</param>
-    /// <exception cref="InvalidDataException">The file is not a checkpoint.</exception>
-    public static CheckpointMetadata ReadMetadata(string path)
+    /// <exception cref="InvalidDataException">The file is not a checkpoint, or its configuration is damaged; the message names the file.</exception>
+    public static ModelConfiguration ReadConfiguration(string path)
     {
         using var archive = Open(path);
-        var state = ReadState(archive, path);
-        return state["metadata"].Deserialize<CheckpointMetadata>()
-            ?? throw new InvalidDataException($"Checkpoint '{path}' has no metadata.");
+        return ReadConfiguration(ReadState(archive, path), path);
     }
 
-    /// <summary>Loads the model weights of a checkpoint into <paramref name="model"/>.</summary>
+    /// <summary>
+    /// Rebuilds the model a checkpoint holds, from the checkpoint alone: a zoo model by name or a
+    /// <c>CnnBuilder</c> model from its stored layers, with the saved weights and configuration.
+    /// </summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <returns>The model, on the CPU, in training mode; the caller disposes it.</returns>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint, or it holds a custom model that only code can create (pass that model to <see cref="LoadModel(string, nn.Module)"/>); the message names the file.</exception>
+    public static ClassificationModel LoadModel(string path)
+    {
+        using var archive = Open(path);
+        var configuration = ReadConfiguration(ReadState(archive, path), path);
+        ClassificationModel model;
+        try
+        {
+            model = ModelZoo.Create(configuration);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' cannot rebuild its model: {ex.Message} Then call Checkpoint.LoadModel(path, model) or Predictor.FromCheckpoint(path, model).", ex);
+        }
+
+        try
+        {
+            LoadWeights(archive, path, model);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads the model weights of a checkpoint into <paramref name="model"/>; a
+    /// <see cref="ClassificationModel"/> also takes the checkpoint's configuration (classes, preprocessing).
+    /// </summary>
     /// <param name="path">The checkpoint file.</param>
     /// <param name="model">A model of the architecture that was saved.</param>
     /// <exception cref="InvalidDataException">The file is not a checkpoint or its weights do not fit.</exception>
@@ -38,7 +73,12 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(model);
         using var archive = Open(path);
+        var configuration = ReadConfiguration(ReadState(archive, path), path);
         LoadWeights(archive, path, model);
+        if (model is ClassificationModel classifier && classifier.NumClasses == configuration.NumClasses)
+        {
+            classifier.Configuration = configuration with { Layers = classifier.Configuration.Layers ?? configuration.Layers };
+        }
     }
 
     internal static void Save(Trainer trainer, string path)
@@ -54,7 +94,7 @@ public static class Checkpoint
             ["callbacks"] = new JsonObject(trainer.Callbacks
                 .Select(c => KeyValuePair.Create(c.Name, (JsonNode?)c.SaveState()))
                 .Where(pair => pair.Value is not null)),
-            ["metadata"] = JsonSerializer.SerializeToNode(trainer.Metadata),
+            ["model"] = trainer.Configuration.ToJson(),
         };
 
         AtomicFile.Write(path, stream =>
@@ -93,6 +133,19 @@ public static class Checkpoint
         using var archive = Open(path);
         var state = ReadState(archive, path);
         LoadWeights(archive, path, trainer.Model);
+
+        // Callbacks first: one that unfreezes stages adds their parameter groups, which the optimizer state expects.
+        if (state["callbacks"] is JsonObject callbacks)
+        {
+            foreach (var callback in trainer.Callbacks)
+            {
+                if (callbacks[callback.Name] is JsonObject saved)
+                {
+                    callback.LoadState(saved, trainer);
+                }
+            }
+        }
+
         using (var reader = new BinaryReader(Required(archive, path, "optimizer.bin").Open()))
         {
             try
@@ -125,17 +178,6 @@ public static class Checkpoint
         if (state["scaler"] is JsonObject scaler && trainer.Scaler is { } gradScaler)
         {
             gradScaler.Restore(scaler["scale"]!.GetValue<double>(), scaler["growth_tracker"]!.GetValue<int>());
-        }
-
-        if (state["callbacks"] is JsonObject callbacks)
-        {
-            foreach (var callback in trainer.Callbacks)
-            {
-                if (callbacks[callback.Name] is JsonObject saved)
-                {
-                    callback.LoadState(saved);
-                }
-            }
         }
 
         var history = new History();
@@ -177,6 +219,34 @@ public static class Checkpoint
         }
     }
 
+    private static ModelConfiguration ReadConfiguration(JsonObject state, string path)
+    {
+        if (state["model"] is JsonNode model)
+        {
+            return ModelConfiguration.FromJson(model, path);
+        }
+
+        // Version 1 kept a flat record of the zoo name, input and normalisation.
+        var old = state["metadata"] as JsonObject ?? throw new InvalidDataException($"Checkpoint '{path}' has no model configuration.");
+        var classes = old["ClassNames"].Deserialize<List<string>>() ?? [];
+        var size = old["ImageSize"]?.GetValue<int>() ?? 224;
+        return ModelConfiguration.FromJson(new ModelConfiguration
+        {
+            Architecture = old["ModelName"]?.GetValue<string>(),
+            NumClasses = Math.Max(1, classes.Count),
+            InChannels = old["InChannels"]?.GetValue<int>() ?? 3,
+            InputHeight = size,
+            InputWidth = size,
+            AuxiliaryHeads = old["AuxiliaryHeads"]?.GetValue<bool>() ?? false,
+            ClassNames = classes,
+            Preprocessing = new Preprocessing
+            {
+                Mean = old["NormalizeMean"].Deserialize<List<double>>() ?? [],
+                Std = old["NormalizeStd"].Deserialize<List<double>>() ?? [],
+            },
+        }.ToJson(), path);
+    }
+
     private static ZipArchive Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -200,7 +270,7 @@ public static class Checkpoint
         using var stream = Required(archive, path, "trainer.json").Open();
         var state = JsonNode.Parse(stream) as JsonObject ?? throw new InvalidDataException($"Checkpoint '{path}': trainer.json is not a JSON object.");
         var version = state["format_version"]?.GetValue<int>();
-        return version == FormatVersion ? state
+        return version is 1 or FormatVersion ? state
             : throw new InvalidDataException($"Checkpoint '{path}' has format version {version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; this library reads version {FormatVersion}.");
     }
 

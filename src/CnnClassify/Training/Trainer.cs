@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CnnClassify.Data;
+using CnnClassify.Inference;
 using CnnClassify.Interop;
 using CnnClassify.Models;
 using TorchSharp;
@@ -22,7 +23,9 @@ namespace CnnClassify.Training;
 public sealed class Trainer
 {
     private readonly TrainerSettings _settings;
-    private readonly double[] _baseLearningRates;
+    private readonly List<double> _baseLearningRates;
+    private double _learningRateFactor = 1;
+    private bool _inputSizeFromTransform;
 
     internal Trainer(TrainerSettings settings)
     {
@@ -32,8 +35,9 @@ public sealed class Trainer
         Model.to(Device);
         var groups = settings.ParameterGroups ?? [new ParameterGroup("all", Model.TrainableParameters(), settings.Optimizer.LearningRate)];
         Optimizer = settings.Optimizer.Create(groups);
-        _baseLearningRates = groups.Select(g => g.LearningRate).ToArray();
+        _baseLearningRates = groups.Select(g => g.LearningRate).ToList();
         Scaler = settings.Precision == Precision.Fp16 ? new GradScaler() : null;
+        Configuration = settings.Configuration ?? (Model as ClassificationModel)?.Configuration ?? new ModelConfiguration { NumClasses = 1 };
     }
 
     /// <summary>Starts configuring a trainer for <paramref name="model"/>.</summary>
@@ -61,8 +65,17 @@ public sealed class Trainer
     /// <summary>The callbacks, in the order they run.</summary>
     public IReadOnlyList<TrainerCallback> Callbacks => _settings.Callbacks;
 
-    /// <summary>What the checkpoint records about the model.</summary>
-    public CheckpointMetadata Metadata => _settings.Metadata;
+    /// <summary>
+    /// What checkpoints record about the model: its <see cref="ClassificationModel.Configuration"/>,
+    /// completed by <see cref="Fit"/> with the training data's class names, the input size of its
+    /// batches and the preprocessing of the validation loader (when that is made of resize, crop,
+    /// <c>ToTensor</c> and <c>Normalize</c> steps). A configuration given with
+    /// <see cref="TrainerBuilder.WithConfiguration"/> is used as it is.
+    /// </summary>
+    public ModelConfiguration Configuration { get; private set; }
+
+    /// <summary>How validation runs the model: the trainer's precision and memory layout.</summary>
+    public InferenceOptions InferenceOptions => new() { Precision = _settings.Precision, ChannelsLast = _settings.ChannelsLast };
 
     /// <summary>The metrics of every epoch trained so far.</summary>
     public History History { get; private set; } = new();
@@ -72,6 +85,9 @@ public sealed class Trainer
 
     /// <summary>Optimizer steps taken so far.</summary>
     public long GlobalStep { get; private set; }
+
+    /// <summary>Each parameter group's base learning rate, which the schedule scales.</summary>
+    public IReadOnlyList<double> BaseLearningRates => _baseLearningRates;
 
     /// <summary>The current learning rate of each parameter group.</summary>
     public IReadOnlyList<double> LearningRates => Optimizer.ParamGroups.Select(g => g.LearningRate).ToList();
@@ -97,6 +113,7 @@ public sealed class Trainer
             throw new ArgumentException("The training loader yields no batch; is the dataset smaller than one batch with DropLast?", nameof(train));
         }
 
+        Describe(train, validation);
         var stepsPerEpoch = (train.BatchesPerEpoch + _settings.AccumulationSteps - 1) / _settings.AccumulationSteps;
         _settings.Schedule?.Prepare((long)stepsPerEpoch * epochs);
         var context = new TrainingContext(this, epochs);
@@ -123,50 +140,52 @@ public sealed class Trainer
         return History;
     }
 
-    /// <summary>Loss, top-1 and top-5 accuracy of a model on <paramref name="loader"/>, in evaluation mode.</summary>
+    /// <summary>
+    /// Loss, top-1 and top-5 accuracy of a model on <paramref name="loader"/>, in evaluation mode,
+    /// with the trainer's precision and memory layout. An empty loader gives NaN metrics and 0 samples.
+    /// </summary>
     /// <param name="loader">The batches.</param>
     /// <param name="model">The model to evaluate, such as an <see cref="Ensemble"/>; <see langword="null"/> for the trained model.</param>
     public EvaluationResult Evaluate(DataLoader loader, nn.Module<Tensor, Tensor>? model = null)
     {
         ArgumentNullException.ThrowIfNull(loader);
         model ??= Model;
-        var probabilities = model is Ensemble { Averaging: EnsembleAveraging.Probabilities };
-        var wasTraining = model.training;
-        model.eval();
+        var probabilities = ModelRunner.OutputsProbabilities(model);
         double lossSum = 0;
         long correct = 0, correctTop5 = 0, samples = 0;
-        try
+        ModelRunner.Evaluate(model, loader, Device, InferenceOptions, (batch, labels, outputs, probs) =>
         {
-            using var noGrad = torch.no_grad();
-            foreach (var batch in loader.Epoch())
-            {
-                using var scope = torch.NewDisposeScope();
-                using (batch)
-                {
-                    var (images, labels) = (Layout(batch.Images.to(Device)), batch.Labels.to(Device));
-                    Tensor output;
-                    using (Autocasting())
-                    {
-                        output = model.call(images);
-                    }
-
-                    var loss = probabilities
-                        ? nn.functional.nll_loss(output.to(ScalarType.Float32).clamp_min(1e-12).log(), labels)
-                        : Loss.Compute(output, labels);
-                    lossSum += loss.item<float>() * batch.Count;
-                    var (top1, top5) = Correct(output, labels);
-                    (correct, correctTop5, samples) = (correct + top1, correctTop5 + top5, samples + batch.Count);
-                }
-            }
-        }
-        finally
-        {
-            model.train(wasTraining);
-        }
-
+            var loss = probabilities
+                ? nn.functional.nll_loss(probs.clamp_min(1e-12).log(), labels)
+                : Loss.Compute(outputs, labels);
+            lossSum += loss.item<float>() * batch.Count;
+            correct += ModelRunner.TopKHits(probs, labels, 1);
+            correctTop5 += ModelRunner.TopKHits(probs, labels, 5);
+            samples += batch.Count;
+        });
         return samples == 0
             ? new EvaluationResult(double.NaN, double.NaN, double.NaN, 0)
             : new EvaluationResult(lossSum / samples, (double)correct / samples, (double)correctTop5 / samples, samples);
+    }
+
+    /// <summary>
+    /// Adds a parameter group to the running optimizer, as fine-tuning does when it unfreezes a
+    /// stage: optimizer state, history and schedule carry on, and the schedule scales the group's
+    /// rate like the others' from this step on.
+    /// </summary>
+    /// <param name="group">Parameters not yet in the optimizer, with their base learning rate.</param>
+    /// <exception cref="ArgumentException">The group is empty, or holds a parameter the optimizer already has.</exception>
+    public void AddParameterGroup(ParameterGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var known = Optimizer.ParamGroups.Cast<ParamGroup>().SelectMany(g => g.Parameters).Select(p => p.Handle).ToHashSet();
+        if (group.Parameters.Any(p => known.Contains(p.Handle)))
+        {
+            throw new ArgumentException($"Parameter group '{group.Name}' holds parameters the optimizer already updates.", nameof(group));
+        }
+
+        _settings.Optimizer.AddGroup(Optimizer, group with { LearningRate = group.LearningRate * _learningRateFactor });
+        _baseLearningRates.Add(group.LearningRate);
     }
 
     /// <summary>Saves everything needed to resume or to predict, atomically.</summary>
@@ -209,6 +228,11 @@ public sealed class Trainer
             using var scope = torch.NewDisposeScope();
             using (batch)
             {
+                if (batchIndex == 0)
+                {
+                    NoteInputShape(batch.Images);
+                }
+
                 context.BatchIndex = batchIndex;
                 context.Batch = batch;
                 Each(c => c.OnBatchBegin(context));
@@ -240,8 +264,8 @@ public sealed class Trainer
                 (Scaler?.ScaleLoss(scaled) ?? scaled).backward();
                 using (torch.no_grad())
                 {
-                    var (top1, top5) = Correct(logits, labels);
-                    (correct, correctTop5) = (correct + top1, correctTop5 + top5);
+                    correct += ModelRunner.TopKHits(logits, labels, 1);
+                    correctTop5 += ModelRunner.TopKHits(logits, labels, 5);
                 }
 
                 lossSum += lossValue * batch.Count;
@@ -292,7 +316,7 @@ public sealed class Trainer
         var lambda = 1.0;
         if (_settings.Mixer is { } mixer)
         {
-            (images, otherLabels, lambda) = mixer.Mix(images, labels, Seeding.For(_settings.Seed, epoch, batchIndex));
+            (images, otherLabels, lambda) = mixer.Mix(images, labels, Seeding.For(_settings.Seed ?? 0, epoch, batchIndex));
         }
 
         Tensor logits;
@@ -341,6 +365,7 @@ public sealed class Trainer
 
     private void SetLearningRates(double factor)
     {
+        _learningRateFactor = factor;
         var groups = Optimizer.ParamGroups.ToList();
         for (var i = 0; i < groups.Count; i++)
         {
@@ -357,13 +382,77 @@ public sealed class Trainer
         _ => null,
     };
 
-    private static (long Top1, long Top5) Correct(Tensor logits, Tensor labels)
+    private void Describe(DataLoader train, DataLoader? validation)
     {
-        using var scope = torch.NewDisposeScope();
-        var k = Math.Min(5, logits.shape[^1]);
-        var top = logits.topk((int)k, dim: 1).indexes;
-        var hits = top.eq(labels.unsqueeze(1));
-        return (hits.narrow(1, 0, 1).sum().item<long>(), hits.any(1).sum().item<long>());
+        var classes = train.Dataset.Classes;
+        if (validation is not null && !validation.Dataset.Classes.SequenceEqual(classes))
+        {
+            throw new ArgumentException($"The training and validation data have different classes: training [{string.Join(", ", classes)}], validation [{string.Join(", ", validation.Dataset.Classes)}].", nameof(validation));
+        }
+
+        if (_settings.Configuration is not null)
+        {
+            return;
+        }
+
+        var configuration = Configuration;
+        if (Model is ClassificationModel classifier)
+        {
+            if (classes.Count != classifier.NumClasses)
+            {
+                throw new ArgumentException($"The model predicts {classifier.NumClasses} classes but the training data has {classes.Count} ([{string.Join(", ", classes.Take(10))}{(classes.Count > 10 ? ", ..." : "")}]); create the model with numClasses: {classes.Count} or call ReplaceHead({classes.Count}).", nameof(train));
+            }
+
+            configuration = classifier.Configuration;
+        }
+
+        configuration = configuration with { NumClasses = classes.Count, ClassNames = classes };
+        var inferred = validation is not null ? Preprocessing.FromTransform(validation.Transform) : Preprocessing.FromTransform(train.Transform, skipAugmentation: true);
+        if (inferred is { } found)
+        {
+            configuration = configuration with { Preprocessing = found.Preprocessing };
+            if (found.Height is { } height && found.Width is { } width)
+            {
+                configuration = configuration with { InputHeight = height, InputWidth = width };
+                _inputSizeFromTransform = true;
+            }
+        }
+
+        SetConfiguration(configuration);
+    }
+
+    private void NoteInputShape(Tensor images)
+    {
+        if (_settings.Configuration is not null || images.dim() != 4)
+        {
+            return;
+        }
+
+        var (channels, height, width) = ((int)images.shape[1], (int)images.shape[2], (int)images.shape[3]);
+        var configuration = Configuration;
+        if (configuration.InChannels != channels || (!_inputSizeFromTransform && (configuration.InputHeight != height || configuration.InputWidth != width)))
+        {
+            var sized = _inputSizeFromTransform ? configuration : configuration with { InputHeight = height, InputWidth = width };
+            var keepNormalization = sized.Preprocessing.Mean.Count == channels;
+            SetConfiguration(sized with
+            {
+                InChannels = channels,
+                Preprocessing = keepNormalization ? sized.Preprocessing : sized.Preprocessing with { Mean = [], Std = [] },
+            });
+        }
+    }
+
+    private void SetConfiguration(ModelConfiguration configuration)
+    {
+        if (Model is ClassificationModel classifier)
+        {
+            classifier.Configuration = configuration;
+            Configuration = classifier.Configuration;
+        }
+        else
+        {
+            Configuration = configuration;
+        }
     }
 
     private void Each(Action<TrainerCallback> action)

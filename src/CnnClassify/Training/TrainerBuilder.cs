@@ -36,8 +36,8 @@ public sealed class TrainerBuilder
     private int? _threads;
     private bool? _tf32;
     private bool _channelsLast;
-    private int _seed;
-    private CheckpointMetadata _metadata = new();
+    private int? _seed;
+    private ModelConfiguration? _configuration;
 
     internal TrainerBuilder(nn.Module<Tensor, Tensor> model)
     {
@@ -159,7 +159,7 @@ public sealed class TrainerBuilder
         return this;
     }
 
-    /// <summary>Sets the number of CPU threads torch uses (process-wide).</summary>
+    /// <summary>Sets the number of CPU threads torch uses. This is process-wide: <see cref="Build"/> calls <c>torch.set_num_threads</c>; left unset, nothing is changed.</summary>
     /// <param name="threads">At least 1.</param>
     public TrainerBuilder UseThreads(int threads)
     {
@@ -171,7 +171,8 @@ public sealed class TrainerBuilder
     /// <summary>
     /// On CUDA, allows or forbids TensorFloat-32 in matrix products and cuDNN convolutions
     /// (<c>torch.backends.cuda.matmul.allow_tf32</c> and <c>torch.backends.cudnn.allow_tf32</c>).
-    /// Left unset, LibTorch's defaults apply. Ignored on the CPU.
+    /// These are process-wide settings, changed by <see cref="Build"/> only when this is called;
+    /// left unset, LibTorch's defaults apply. Ignored on the CPU.
     /// </summary>
     /// <param name="enabled">Whether TF32 is allowed.</param>
     public TrainerBuilder UseTf32(bool enabled = true)
@@ -180,7 +181,11 @@ public sealed class TrainerBuilder
         return this;
     }
 
-    /// <summary>Seeds torch, CUDA and the trainer's own generators (MixUp) when <see cref="Build"/> runs.</summary>
+    /// <summary>
+    /// Seeds torch's generators (process-wide: <see cref="Seeding.Seed"/>) when <see cref="Build"/>
+    /// runs, and the trainer's own per-batch generators (MixUp, CutMix). Without this call
+    /// <see cref="Build"/> leaves torch's generators as they are, and the trainer's own draw from seed 0.
+    /// </summary>
     /// <param name="seed">The seed.</param>
     public TrainerBuilder UseSeed(int seed)
     {
@@ -188,12 +193,27 @@ public sealed class TrainerBuilder
         return this;
     }
 
-    /// <summary>Records what checkpoints need for prediction: model name, classes, input size, normalisation.</summary>
-    /// <param name="metadata">The metadata.</param>
-    public TrainerBuilder WithMetadata(CheckpointMetadata metadata)
+    /// <summary>
+    /// Overrides the model description that checkpoints record. Rarely needed: zoo and builder
+    /// models carry their own, which the trainer completes from the data (class names, input size,
+    /// validation preprocessing). Given here, it is recorded exactly as given; use it for a custom
+    /// module, or preprocessing the trainer cannot read from the loaders.
+    /// </summary>
+    /// <param name="configuration">The description.</param>
+    /// <exception cref="ArgumentException">The configuration is inconsistent.</exception>
+    public TrainerBuilder WithConfiguration(ModelConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(metadata);
-        _metadata = metadata;
+        ArgumentNullException.ThrowIfNull(configuration);
+        try
+        {
+            configuration.Validate(nameof(WithConfiguration));
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ArgumentException(ex.Message, nameof(configuration), ex);
+        }
+
+        _configuration = configuration;
         return this;
     }
 
@@ -206,7 +226,12 @@ public sealed class TrainerBuilder
         return this;
     }
 
-    /// <summary>Validates the options and creates the trainer, moving the model to its device.</summary>
+    /// <summary>
+    /// Validates the options and creates the trainer, moving the model to its device. Process-wide
+    /// state changes only where asked: torch's generators with <see cref="UseSeed"/>, the thread
+    /// count with <see cref="UseThreads"/>, TF32 with <see cref="UseTf32"/>. Callbacks' <see cref="TrainerCallback.OnBuild"/>
+    /// runs before the optimizer is created.
+    /// </summary>
     /// <exception cref="InvalidOperationException">Options conflict, such as two callbacks with one name or fp16 without autocast support.</exception>
     public Trainer Build()
     {
@@ -233,7 +258,16 @@ public sealed class TrainerBuilder
             torch.backends.cudnn.allow_tf32 = tf32;
         }
 
-        Seeding.Seed(_seed);
+        if (_seed is { } seed)
+        {
+            Seeding.Seed(seed);
+        }
+
+        foreach (var callback in _callbacks)
+        {
+            callback.OnBuild(_model);
+        }
+
         var monitored = _callbacks.OfType<IMonitorsMetric>().Select(c => c.Monitor)
             .Concat(_schedule is ReduceOnPlateauSchedule plateau ? [plateau.Monitor] : [])
             .FirstOrDefault(m => m.NeedsValidation());
@@ -254,7 +288,7 @@ public sealed class TrainerBuilder
             Device = device,
             Seed = _seed,
             Callbacks = [.. _callbacks],
-            Metadata = _metadata,
+            Configuration = _configuration,
             RequiresValidation = monitored.NeedsValidation() ? monitored : null,
         });
     }

@@ -32,11 +32,11 @@ internal sealed record TrainerSettings
 
     public required Device Device { get; init; }
 
-    public int Seed { get; init; }
+    public int? Seed { get; init; }
 
     public required IReadOnlyList<TrainerCallback> Callbacks { get; init; }
 
-    public required CheckpointMetadata Metadata { get; init; }
+    public ModelConfiguration? Configuration { get; init; }
 
     public Metric? RequiresValidation { get; init; }
 }

@@ -37,6 +37,15 @@ public sealed class Resize : IImageTransform
     /// <summary>The resampling method.</summary>
     public Interpolation Interpolation { get; }
 
+    /// <summary>The target length of the shorter side, or <see langword="null"/> for an exact size.</summary>
+    public long? ShorterSide => _shorterSide;
+
+    /// <summary>The exact target height, or <see langword="null"/> when the shorter side is resized.</summary>
+    public long? Height => _height;
+
+    /// <summary>The exact target width, or <see langword="null"/> when the shorter side is resized.</summary>
+    public long? Width => _width;
+
     /// <inheritdoc />
     public Tensor Apply(Tensor image, Random random)
     {

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace CnnClassify.Training;
 
@@ -71,6 +73,25 @@ public abstract class TrainerCallback
     /// <summary>Restores state saved by <see cref="SaveState"/>.</summary>
     /// <param name="state">The saved state.</param>
     public virtual void LoadState(JsonObject state)
+    {
+    }
+
+    /// <summary>
+    /// Restores state saved by <see cref="SaveState"/> when a checkpoint is loaded into
+    /// <paramref name="trainer"/>. It runs after the model weights and before the optimizer state,
+    /// so a callback may add the parameter groups that the saved optimizer state holds.
+    /// By default it calls <see cref="LoadState(JsonObject)"/>.
+    /// </summary>
+    /// <param name="state">The saved state.</param>
+    /// <param name="trainer">The trainer the checkpoint is loaded into.</param>
+    public virtual void LoadState(JsonObject state, Trainer trainer) => LoadState(state);
+
+    /// <summary>
+    /// When <see cref="TrainerBuilder.Build"/> runs, before the optimizer is created from the
+    /// trainable parameters: the place to freeze parts of the model.
+    /// </summary>
+    /// <param name="model">The model to be trained.</param>
+    public virtual void OnBuild(nn.Module<Tensor, Tensor> model)
     {
     }
 }

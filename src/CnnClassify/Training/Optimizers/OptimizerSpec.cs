@@ -50,9 +50,8 @@ public abstract class OptimizerSpec
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1), and above 0 for Nesterov.");
         }
 
-        return new Created("sgd", learningRate, weightDecay, groups => optim.SGD(
-            groups.Select(g => new SGD.ParamGroup(g.Parameters, lr: g.LearningRate, momentum: momentum, weight_decay: weightDecay, nesterov: nesterov)),
-            learningRate, momentum, weight_decay: weightDecay, nesterov: nesterov));
+        SGD.ParamGroup Group(ParameterGroup g) => new(g.Parameters, lr: g.LearningRate, momentum: momentum, weight_decay: weightDecay, nesterov: nesterov);
+        return new Created("sgd", learningRate, weightDecay, groups => optim.SGD(groups.Select(Group), learningRate, momentum, weight_decay: weightDecay, nesterov: nesterov), Group);
     }
 
     /// <summary>
@@ -64,10 +63,11 @@ public abstract class OptimizerSpec
     /// <param name="beta2">Decay of the second-moment average.</param>
     /// <param name="eps">Added to the denominator.</param>
     /// <param name="weightDecay">L2 penalty, at least 0.</param>
-    public static OptimizerSpec Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0) =>
-        new Created("adam", learningRate, weightDecay, groups => new FusedAdam(
-            groups.Select(g => new Adam.ParamGroup(g.Parameters, g.LearningRate, beta1, beta2, eps, weightDecay)),
-            learningRate, beta1, beta2, eps, weightDecay));
+    public static OptimizerSpec Adam(double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0)
+    {
+        Adam.ParamGroup Group(ParameterGroup g) => new(g.Parameters, g.LearningRate, beta1, beta2, eps, weightDecay);
+        return new Created("adam", learningRate, weightDecay, groups => new FusedAdam(groups.Select(Group), learningRate, beta1, beta2, eps, weightDecay), Group);
+    }
 
     /// <summary>
     /// AdamW (Loshchilov and Hutter, 2019): Adam with decoupled weight decay. On the CPU the update runs
@@ -78,10 +78,11 @@ public abstract class OptimizerSpec
     /// <param name="beta1">Decay of the first-moment average.</param>
     /// <param name="beta2">Decay of the second-moment average.</param>
     /// <param name="eps">Added to the denominator.</param>
-    public static OptimizerSpec AdamW(double learningRate = 1e-3, double weightDecay = 0.01, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) =>
-        new Created("adamw", learningRate, weightDecay, groups => new FusedAdamW(
-            groups.Select(g => new AdamW.ParamGroup(g.Parameters, g.LearningRate, beta1, beta2, eps, weightDecay)),
-            learningRate, beta1, beta2, eps, weightDecay));
+    public static OptimizerSpec AdamW(double learningRate = 1e-3, double weightDecay = 0.01, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    {
+        AdamW.ParamGroup Group(ParameterGroup g) => new(g.Parameters, g.LearningRate, beta1, beta2, eps, weightDecay);
+        return new Created("adamw", learningRate, weightDecay, groups => new FusedAdamW(groups.Select(Group), learningRate, beta1, beta2, eps, weightDecay), Group);
+    }
 
     /// <summary>RMSprop.</summary>
     /// <param name="learningRate">The learning rate, above 0.</param>
@@ -89,10 +90,11 @@ public abstract class OptimizerSpec
     /// <param name="eps">Added to the denominator.</param>
     /// <param name="momentum">Momentum factor, at least 0.</param>
     /// <param name="weightDecay">L2 penalty, at least 0.</param>
-    public static OptimizerSpec RmsProp(double learningRate = 1e-2, double alpha = 0.99, double eps = 1e-8, double momentum = 0, double weightDecay = 0) =>
-        new Created("rmsprop", learningRate, weightDecay, groups => optim.RMSProp(
-            groups.Select(g => new RMSProp.ParamGroup(g.Parameters, g.LearningRate, eps, alpha, weightDecay, momentum)),
-            learningRate, alpha, eps, weightDecay, momentum));
+    public static OptimizerSpec RmsProp(double learningRate = 1e-2, double alpha = 0.99, double eps = 1e-8, double momentum = 0, double weightDecay = 0)
+    {
+        RMSProp.ParamGroup Group(ParameterGroup g) => new(g.Parameters, g.LearningRate, eps, alpha, weightDecay, momentum);
+        return new Created("rmsprop", learningRate, weightDecay, groups => optim.RMSProp(groups.Select(Group), learningRate, alpha, eps, weightDecay, momentum), Group);
+    }
 
     /// <summary>Creates the optimizer for <paramref name="groups"/>.</summary>
     /// <param name="groups">Parameter groups with their learning rates; at least one.</param>
@@ -108,14 +110,34 @@ public abstract class OptimizerSpec
         return Build(groups);
     }
 
+    /// <summary>Adds <paramref name="group"/> to a running optimizer made by <see cref="Create"/>, with this algorithm's settings and fresh state.</summary>
+    /// <param name="optimizer">The optimizer.</param>
+    /// <param name="group">The parameters and their learning rate.</param>
+    /// <exception cref="ArgumentException">The group has no parameters.</exception>
+    public void AddGroup(optim.Optimizer optimizer, ParameterGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(group);
+        if (group.Parameters.Count == 0)
+        {
+            throw new ArgumentException($"Parameter group '{group.Name}' has no parameters.", nameof(group));
+        }
+
+        ((OptimizerHelper)optimizer).add_param_group(BuildGroup(group));
+    }
+
     /// <inheritdoc />
     public override string ToString() => $"{Name}(lr={LearningRate.ToString(CultureInfo.InvariantCulture)})";
 
     private protected abstract optim.Optimizer Build(IReadOnlyList<ParameterGroup> groups);
 
-    private sealed class Created(string name, double learningRate, double weightDecay, Func<IReadOnlyList<ParameterGroup>, optim.Optimizer> build)
+    private protected abstract TorchSharp.Modules.ParamGroup BuildGroup(ParameterGroup group);
+
+    private sealed class Created(string name, double learningRate, double weightDecay, Func<IReadOnlyList<ParameterGroup>, optim.Optimizer> build, Func<ParameterGroup, TorchSharp.Modules.ParamGroup> buildGroup)
         : OptimizerSpec(name, learningRate, weightDecay)
     {
         private protected override optim.Optimizer Build(IReadOnlyList<ParameterGroup> groups) => build(groups);
+
+        private protected override TorchSharp.Modules.ParamGroup BuildGroup(ParameterGroup group) => buildGroup(group);
     }
 }
