@@ -26,7 +26,8 @@ internal static class InferenceBenchmark
             {
                 var files = Enumerable.Range(0, 256).Select(i => Write(Path.Combine(root, $"{name}-{i}.png"), channels, size, i)).ToList();
                 using var model = ModelZoo.Create(name, new ModelOptions { NumClasses = 10, InChannels = channels, ImageSize = size });
-                using var predictor = new Predictor(model, new PredictorOptions { ClassNames = [.. Enumerable.Range(0, 10).Select(i => i.ToString(CultureInfo.InvariantCulture))], InChannels = channels, ImageSize = size, ChannelsLast = channelsLast });
+                model.Configuration = model.Configuration with { InputHeight = size, InputWidth = size, Preprocessing = model.Configuration.Preprocessing with { ResizeSize = null } };
+                using var predictor = new Predictor(model, new PredictorOptions { ChannelsLast = channelsLast });
                 predictor.PredictBatch(files.Take(64));
                 var clock = Stopwatch.StartNew();
                 predictor.PredictBatch(files, batchSize: 64);

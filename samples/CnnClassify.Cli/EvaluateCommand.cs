@@ -26,21 +26,15 @@ internal static class EvaluateCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(checkpoint)!;
-            var metadata = Checkpoint.ReadMetadata(path);
-            if (metadata.ModelName is null)
+            using var model = Checkpoint.LoadModel(path);
+            var configuration = model.Configuration;
+            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), parse.GetValue(seed), configuration.InputHeight).ConfigureAwait(false);
+            if (!loaded.Classes.SequenceEqual(configuration.ClassNames))
             {
-                throw new InvalidDataException($"Checkpoint '{path}' does not name a zoo model.");
+                throw new InvalidDataException($"The dataset's classes [{string.Join(", ", loaded.Classes)}] differ from the checkpoint's [{string.Join(", ", configuration.ClassNames)}].");
             }
 
-            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), parse.GetValue(seed), metadata.ImageSize).ConfigureAwait(false);
-            if (!loaded.Classes.SequenceEqual(metadata.ClassNames))
-            {
-                throw new InvalidDataException($"The dataset's classes [{string.Join(", ", loaded.Classes)}] differ from the checkpoint's [{string.Join(", ", metadata.ClassNames)}].");
-            }
-
-            using var model = ModelZoo.Create(metadata.ModelName, new ModelOptions { NumClasses = metadata.ClassNames.Count, InChannels = metadata.InChannels, ImageSize = metadata.ImageSize });
-            Checkpoint.LoadModel(path, model);
-            var test = new DataLoader(loaded.Test, loaded.Transform("none", training: false), new DataLoaderOptions { BatchSize = 256 });
+            var test = new DataLoader(loaded.Test, configuration.EvalTransform(), new DataLoaderOptions { BatchSize = 256 });
             var predictions = PredictionSet.Collect(model, test);
             var loss = predictions.Samples.Average(s => s.Loss);
             var directory = parse.GetValue(outDir)!;

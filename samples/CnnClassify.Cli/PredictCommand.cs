@@ -21,8 +21,8 @@ internal static class PredictCommand
         var model = new Option<string?>("--model") { Description = "Zoo model name, with --weights." };
         var weights = new Option<string?>("--weights") { Description = "A .pth or .safetensors state dict, with --model." };
         var classes = new Option<int?>("--num-classes") { Description = "Classes of the weights, with --model." };
-        var channels = new Option<int>("--in-channels") { Description = "Input channels, with --model.", DefaultValueFactory = _ => 3 };
-        var size = new Option<int>("--size") { Description = "Input height and width, with --model.", DefaultValueFactory = _ => 224 };
+        var channels = new Option<int?>("--in-channels") { Description = "Input channels, with --model (default: the model's)." };
+        var size = new Option<int?>("--size") { Description = "Input height and width, with --model (default: the model's, after resizing the shorter side and cropping the centre)." };
         var mean = new Option<string?>("--mean") { Description = "Per-channel means, such as 0.485,0.456,0.406, with --model." };
         var std = new Option<string?>("--std") { Description = "Per-channel standard deviations, with --model." };
         var top = new Option<int>("--top") { Description = "Classes to list per image.", DefaultValueFactory = _ => 1 };
@@ -63,7 +63,7 @@ internal static class PredictCommand
     }
 
     private static Predictor Create(ParseResult parse, Option<string?> checkpoint, Option<string?> model, Option<string?> weights, Option<int?> classes,
-        Option<int> channels, Option<int> size, Option<string?> mean, Option<string?> std, Option<bool> tta)
+        Option<int?> channels, Option<int?> size, Option<string?> mean, Option<string?> std, Option<bool> tta)
     {
         if (parse.GetValue(checkpoint) is { } path)
         {
@@ -72,7 +72,7 @@ internal static class PredictCommand
                 throw new UsageException("Give either --checkpoint, or --model with --weights, not both.");
             }
 
-            return Predictor.FromCheckpoint(path, parse.GetValue(tta));
+            return Predictor.FromCheckpoint(path, new PredictorOptions { TestTimeAugmentation = parse.GetValue(tta) });
         }
 
         var name = parse.GetValue(model) ?? throw new UsageException("Give --checkpoint CKPT, or --model NAME --weights FILE --num-classes N.");
@@ -92,14 +92,18 @@ internal static class PredictCommand
 
         var network = ModelZoo.Create(name, new ModelOptions { NumClasses = count, InChannels = parse.GetValue(channels), ImageSize = parse.GetValue(size) });
         network.LoadWeights(file);
-        return new Predictor(network, new PredictorOptions
+        var configuration = network.Configuration;
+        if (parse.GetValue(size) is { } side)
         {
-            ClassNames = Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList(),
-            InChannels = parse.GetValue(channels),
-            ImageSize = parse.GetValue(size),
-            Mean = means,
-            Std = stds,
-            TestTimeAugmentation = parse.GetValue(tta),
-        });
+            configuration = configuration with { InputHeight = side, InputWidth = side, Preprocessing = configuration.Preprocessing with { ResizeSize = null } };
+        }
+
+        if (parse.GetValue(mean) is not null)
+        {
+            configuration = configuration with { Preprocessing = configuration.Preprocessing with { Mean = means, Std = stds } };
+        }
+
+        network.Configuration = configuration;
+        return new Predictor(network, new PredictorOptions { TestTimeAugmentation = parse.GetValue(tta) });
     }
 }

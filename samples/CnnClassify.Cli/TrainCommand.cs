@@ -79,15 +79,6 @@ internal static class TrainCommand
                 .UseLoss(LossFunction.CrossEntropy(labelSmoothing: parse.GetValue(smoothing)))
                 .UsePrecision(Precision(parse.GetValue(amp)!))
                 .UseSeed(seedValue)
-                .WithMetadata(new CheckpointMetadata
-                {
-                    ModelName = name.ToLowerInvariant(),
-                    InChannels = loaded.Channels,
-                    ImageSize = loaded.ImageSize,
-                    ClassNames = loaded.Classes,
-                    NormalizeMean = loaded.Normalize.Mean,
-                    NormalizeStd = loaded.Normalize.Std,
-                })
                 .AddCallback(new CheckpointCallback(directory, Metric.ValidationAccuracy))
                 .AddCallback(new CsvLogger(Path.Combine(directory, "history.csv")));
             if (Schedule(parse.GetValue(scheduler)!, epochCount) is { } schedule)

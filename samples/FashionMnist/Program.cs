@@ -60,15 +60,6 @@ var trainer = Trainer.For(model)
     .UseSchedule(LearningRateSchedule.ReduceOnPlateau(Metric.ValidationLoss, factor: 0.5, patience: 1))
     .UsePrecision(options["--amp"] == "bf16" ? Precision.Bf16 : Precision.Fp32)
     .UseSeed(0)
-    .WithMetadata(new CheckpointMetadata
-    {
-        ModelName = "simplecnn",
-        InChannels = 1,
-        ImageSize = 28,
-        ClassNames = full.Classes,
-        NormalizeMean = Normalize.FashionMnist.Mean,
-        NormalizeStd = Normalize.FashionMnist.Std,
-    })
     .AddCallback(new CheckpointCallback(outDir, Metric.ValidationAccuracy))
     .AddCallback(new CsvLogger(Path.Combine(outDir, "history.csv")))
     .AddCallback(new ProgressReporter(new Progress<TrainingProgress>(p =>

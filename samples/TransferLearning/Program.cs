@@ -45,32 +45,30 @@ scratchTrainer.Fit(Loader(targetTrain, true), null, epochs: 10);
 var scratchAccuracy = scratchTrainer.Evaluate(Loader(targetTest, false)).Accuracy;
 
 // 3. Transfer: load the backbone (the head is replaced), train the head alone, then unfreeze
-//    layer4 and layer3 with smaller learning rates than the head's.
+//    layer4 and layer3 with smaller learning rates than the head's, in one run.
 Seeding.Seed(1);
 using var transfer = ResNet.ResNet18(numClasses: 5, inChannels: 1);
 var report = transfer.LoadWeights(Path.Combine(outDir, "source-resnet18.safetensors"), strict: false);
 transfer.ReplaceHead(5);
 Console.WriteLine($"pretrained weights: {report}");
 
-transfer.FreezeBackbone();
-var headOnly = Trainer.For(transfer).UseOptimizer(OptimizerSpec.Adam(3e-3)).UsePrecision(precision).Build();
-headOnly.Fit(Loader(targetTrain, true), null, epochs: 4);
-Console.WriteLine($"head only: {headOnly.Evaluate(Loader(targetTest, false)).Accuracy:P1}");
-
-var schedule = new GradualUnfreezing(transfer, epochsPerStage: 3);
-EvaluationResult? last = null;
-for (var stage = 1; stage <= 2; stage++)
+// One trainer for the whole fine-tuning: GradualUnfreezing freezes the backbone, trains the head
+// alone for 3 epochs, then adds layer4 and later layer3 to the running optimizer with their own rates.
+var unfreezing = new GradualUnfreezing(epochsPerStage: 3, maxStages: 2,
+    stageLearningRates: new Dictionary<string, double> { ["layer4"] = 3e-4, ["layer3"] = 1e-4 });
+var fineTuner = Trainer.For(transfer).UseOptimizer(OptimizerSpec.Adam(3e-3)).UsePrecision(precision)
+    .AddCallback(unfreezing)
+    .Build();
+var targetTestLoader = Loader(targetTest, false);
+fineTuner.Fit(Loader(targetTrain, true), targetTestLoader, epochs: 10);
+foreach (var epoch in fineTuner.History.Epochs)
 {
-    schedule.OnEpochStart(stage * 3); // layer4, then layer3 as well
-    var groups = transfer.ParameterGroups(headLearningRate: 1e-3,
-        new Dictionary<string, double> { ["layer4"] = 3e-4, ["layer3"] = 1e-4 });
-    var fineTuner = Trainer.For(transfer).UseParameterGroups(groups).UseOptimizer(OptimizerSpec.Adam()).UsePrecision(precision).Build();
-    fineTuner.Fit(Loader(targetTrain, true), null, epochs: 3);
-    last = fineTuner.Evaluate(Loader(targetTest, false));
-    Console.WriteLine($"unfrozen {schedule.UnfrozenStages} stage(s): {last.Accuracy:P1}, groups {string.Join(", ", groups.Select(g => $"{g.Name} {g.LearningRate:G2}"))}");
+    Console.WriteLine($"epoch {epoch.Epoch + 1}: target test {epoch.ValidationAccuracy:P1}");
 }
 
-var transferAccuracy = last!.Accuracy;
+Console.WriteLine($"groups: {string.Join(", ", fineTuner.Optimizer.ParamGroups.Select((g, i) => $"{(i == 0 ? "head" : unfreezing.AddedGroups[i - 1].Name)} {g.LearningRate:G2}"))}");
+var last = fineTuner.Evaluate(targetTestLoader);
+var transferAccuracy = last.Accuracy;
 Console.WriteLine($"target task, 10 labels per class: from scratch {scratchAccuracy:P1}, with transfer {transferAccuracy:P1}");
 return 0;
 

@@ -70,6 +70,10 @@ public sealed class CnnModel : ClassificationModel
     /// <inheritdoc />
     public override long NumClasses => _headName is null ? OutputShape.ElementCount : base.NumClasses;
 
+    /// <summary>The module of layer <paramref name="index"/>, counted from 0.</summary>
+    /// <param name="index">The layer's position.</param>
+    public nn.Module<Tensor, Tensor> this[int index] => _layers[index].Module;
+
     /// <inheritdoc />
     public override Tensor forward(Tensor input)
     {

@@ -26,8 +26,7 @@ public sealed class PredictorTests : IDisposable
         torch.manual_seed(1);
         _model = ModelZoo.Create("lenet5", numClasses: 3, inChannels: 1);
         var loader = new CnnClassify.Data.DataLoader(TrainingData.Separable(48), new Compose(new Resize(28, 28), new ToTensor(), new Normalize(Mean, Std)), new DataLoaderOptions { BatchSize = 16 });
-        var metadata = new CheckpointMetadata { ModelName = "lenet5", InChannels = 1, ImageSize = 28, ClassNames = ["left", "middle", "right"], NormalizeMean = Mean, NormalizeStd = Std };
-        Trainer.For(_model).UseOptimizer(OptimizerSpec.Adam(0.01)).WithMetadata(metadata).AddCallback(new CheckpointCallback(_dir, Metric.TrainLoss)).Build().Fit(loader, null, epochs: 1);
+        Trainer.For(_model).UseOptimizer(OptimizerSpec.Adam(0.01)).AddCallback(new CheckpointCallback(_dir, Metric.TrainLoss)).Build().Fit(loader, null, epochs: 1);
         _checkpoint = Path.Combine(_dir, "last.ckpt");
         for (var i = 0; i < 6; i++)
         {
@@ -63,14 +62,14 @@ public sealed class PredictorTests : IDisposable
             var expected = InMemoryProbabilities(path);
             Assert.Equal(expected, prediction.Probabilities, new ToleranceComparer(1e-6));
             Assert.Equal(Array.IndexOf(expected, expected.Max()), prediction.ClassIndex);
-            Assert.Equal(new[] { "left", "middle", "right" }[prediction.ClassIndex], prediction.ClassName);
+            Assert.Equal(new[] { "a", "b", "c" }[prediction.ClassIndex], prediction.ClassName);
         }
     }
 
     [Fact]
     public void A_channels_last_predictor_gives_the_same_probabilities()
     {
-        using var predictor = Predictor.FromCheckpoint(_checkpoint, channelsLast: true);
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, new PredictorOptions { ChannelsLast = true });
 
         Assert.True(predictor.Options.ChannelsLast);
         foreach (var path in _images)
@@ -114,7 +113,7 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void Test_time_augmentation_averages_the_image_and_its_mirror()
     {
-        using var predictor = Predictor.FromCheckpoint(_checkpoint, testTimeAugmentation: true);
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, new PredictorOptions { TestTimeAugmentation = true });
 
         var prediction = predictor.Predict(_images[2]);
 

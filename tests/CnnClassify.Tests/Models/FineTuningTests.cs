@@ -117,23 +117,4 @@ public class FineTuningTests
         TensorAssert.Equal(mean, bn.running_mean!, 0);
         Assert.True((liveBn.running_mean! - liveMean).abs().max().item<float>() > 0);
     }
-
-    [Fact]
-    public void Gradual_unfreezing_adds_one_stage_per_interval_from_the_output_side()
-    {
-        using var model = Model();
-        var schedule = new GradualUnfreezing(model, epochsPerStage: 2);
-
-        bool Trainable(string prefix) => model.named_parameters().First(p => p.name.StartsWith(prefix, StringComparison.Ordinal)).parameter.requires_grad;
-
-        Assert.False(schedule.OnEpochStart(0) || schedule.OnEpochStart(1));
-        Assert.True(Trainable("fc.") && !Trainable("layer4."));
-        Assert.True(schedule.OnEpochStart(2));
-        Assert.True(Trainable("layer4.") && !Trainable("layer3."));
-        Assert.True(schedule.OnEpochStart(4));
-        Assert.True(Trainable("layer3.") && !Trainable("layer2."));
-        schedule.OnEpochStart(100);
-        Assert.Equal(model.Stages.Count, schedule.UnfrozenStages);
-        Assert.All(model.parameters(), p => Assert.True(p.requires_grad));
-    }
 }

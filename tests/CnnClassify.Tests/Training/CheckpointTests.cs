@@ -1,5 +1,6 @@
 using CnnClassify.Data.Transforms;
 using CnnClassify.Interop;
+using CnnClassify.Models;
 using CnnClassify.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -80,19 +81,19 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
-    public void Checkpoints_carry_metadata_and_are_kept_best_last_and_every_n()
+    public void Checkpoints_carry_an_overridden_configuration_and_are_kept_best_last_and_every_n()
     {
-        var metadata = new CheckpointMetadata { ModelName = "tiny", InChannels = 1, ImageSize = 4, ClassNames = ["a", "b", "c"], NormalizeMean = [0.5], NormalizeStd = [0.25] };
+        var configuration = new ModelConfiguration { Architecture = "tiny", NumClasses = 3, InChannels = 1, InputHeight = 4, InputWidth = 4, ClassNames = ["x", "y", "z"], Preprocessing = new Preprocessing { Mean = [0.5], Std = [0.25] } };
         using var model = TrainingData.Linear();
-        var trainer = Trainer.For(model).WithMetadata(metadata).AddCallback(new CheckpointCallback(_dir, everyEpochs: 2)).Build();
+        var trainer = Trainer.For(model).WithConfiguration(configuration).AddCallback(new CheckpointCallback(_dir, everyEpochs: 2)).Build();
 
         trainer.Fit(TrainingData.Loader(TrainingData.Separable(32)), TrainingData.Loader(TrainingData.Separable(16, 1)), epochs: 4);
 
         Assert.Equal(["best.ckpt", "epoch-0002.ckpt", "epoch-0004.ckpt", "last.ckpt"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        var read = Checkpoint.ReadMetadata(Path.Combine(_dir, "last.ckpt"));
-        Assert.Equal(metadata.ClassNames, read.ClassNames);
-        Assert.Equal((metadata.ModelName, metadata.InChannels, metadata.ImageSize), (read.ModelName, read.InChannels, read.ImageSize));
-        Assert.Equal(metadata.NormalizeStd, read.NormalizeStd);
+        var read = Checkpoint.ReadConfiguration(Path.Combine(_dir, "last.ckpt"));
+        Assert.Equal(configuration.ClassNames, read.ClassNames);
+        Assert.Equal((configuration.Architecture, configuration.InChannels, configuration.InputHeight, configuration.InputWidth), (read.Architecture, read.InChannels, read.InputHeight, read.InputWidth));
+        Assert.Equal(configuration.Preprocessing.Std, read.Preprocessing.Std);
         using var restored = TrainingData.Linear(seed: 5);
         Checkpoint.LoadModel(Path.Combine(_dir, "last.ckpt"), restored);
         Assert.Equal(TrainingData.Weights(model), TrainingData.Weights(restored));
