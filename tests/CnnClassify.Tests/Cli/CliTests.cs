@@ -150,7 +150,7 @@ public sealed class CliTests : IDisposable
             model.SaveSafetensors(weights);
         }
 
-        var (code, json, error) = await Run("predict", "--model", "simplecnn", "--weights", weights, "--num-classes", "4", "--size", "16",
+        var (code, json, error) = await Run("predict", "--model", "simplecnn", "--weights", weights, "--num-classes", "4", "--in-channels", "3", "--size", "16",
             "--mean", "0.5,0.5,0.5", "--std", "0.25,0.25,0.25", Path.Combine(_data, "test", "circle", "1.png"), "--json");
 
         Assert.True(code == 0, error);

@@ -13,6 +13,8 @@ internal sealed class RecordingCallback(string name = "recorder") : TrainerCallb
 
     public List<float[]> WeightsAfterEpoch { get; } = [];
 
+    public List<IReadOnlyList<double>> EpochLearningRates { get; } = [];
+
     public override void OnTrainBegin(TrainingContext context) => Events.Add("train-begin");
 
     public override void OnEpochBegin(TrainingContext context) => Events.Add($"epoch-begin {context.Epoch}");
@@ -35,6 +37,7 @@ internal sealed class RecordingCallback(string name = "recorder") : TrainerCallb
     {
         Events.Add($"epoch-end {context.Epoch}");
         WeightsAfterEpoch.Add(TrainingData.Weights(context.Trainer.Model));
+        EpochLearningRates.Add(context.Trainer.LearningRates);
     }
 
     public override void OnTrainEnd(TrainingContext context) => Events.Add("train-end");
