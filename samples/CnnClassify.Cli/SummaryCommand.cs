@@ -11,8 +11,8 @@ internal static class SummaryCommand
     {
         var model = new Argument<string>("model") { Description = $"A zoo model: {string.Join(", ", ModelZoo.Names)}." };
         var classes = new Option<int>("--num-classes") { Description = "Classes the head predicts.", DefaultValueFactory = _ => 1000 };
-        var channels = new Option<int>("--in-channels") { Description = "Input channels.", DefaultValueFactory = _ => 3 };
-        var size = new Option<int?>("--image-size") { Description = "Input height and width (default 28 for lenet5 and simplecnn, else 224)." };
+        var channels = new Option<int?>("--in-channels") { Description = "Input channels (default: the model's own, 1 for lenet5 and simplecnn, else 3)." };
+        var size = new Option<int?>("--image-size") { Description = "Input height and width (default: the model's own, 28 for lenet5 and simplecnn, else 224)." };
         var command = new Command("summary", "Print a model's layers, output shapes, parameters and MACs.") { model, classes, channels, size };
         command.SetAction(parse =>
         {
@@ -22,9 +22,10 @@ internal static class SummaryCommand
                 throw new UsageException($"Unknown model '{name}'. Known models: {string.Join(", ", ModelZoo.Names)}.");
             }
 
-            var imageSize = parse.GetValue(size) ?? (name.ToLowerInvariant() is "lenet5" or "simplecnn" ? 28 : 224);
-            using var network = ModelZoo.Create(name, new ModelOptions { NumClasses = parse.GetValue(classes), InChannels = parse.GetValue(channels), ImageSize = imageSize });
-            output.WriteLine(network.Summary(SampleShape.Image(parse.GetValue(channels), imageSize, imageSize)));
+            using var network = ModelZoo.Create(name, new ModelOptions { NumClasses = parse.GetValue(classes), InChannels = parse.GetValue(channels), ImageSize = parse.GetValue(size) });
+            var input = network.Configuration;
+            var (height, width) = parse.GetValue(size) is { } side ? (side, side) : (input.InputHeight, input.InputWidth);
+            output.WriteLine(network.Summary(SampleShape.Image(input.InChannels, height, width)));
             return 0;
         });
         return command;

@@ -59,6 +59,18 @@ public sealed class CliTests : IDisposable
         Assert.Contains("layer4", output);
     }
 
+    [Theory]
+    [InlineData("simplecnn", "390,858", "1x28x28")]
+    [InlineData("lenet5", "61,706", "1x28x28")]
+    public async Task Summary_of_a_small_image_model_uses_its_own_input(string model, string parameters, string input)
+    {
+        var (code, output, _) = await Run("summary", model, "--num-classes", "10");
+
+        Assert.Equal(0, code);
+        Assert.Contains($"Total params: {parameters}", output.Split('\n').Select(line => line.TrimEnd()));
+        Assert.Contains($"Input shape: {input}", output.Split('\n').Select(line => line.TrimEnd()));
+    }
+
     [Fact]
     public async Task Usage_errors_exit_with_2_and_one_line_per_problem()
     {
