@@ -54,7 +54,7 @@ var testLoader = new DataLoader(test, plain, new DataLoaderOptions { BatchSize =
 
 Seeding.Seed(0);
 using var model = new SimpleCnn(numClasses: 10, inChannels: 1);
-Console.WriteLine(model.Summary(SampleShape.Image(1, 28, 28)));
+Console.WriteLine(model.Summary());
 var trainer = Trainer.For(model)
     .UseOptimizer(OptimizerSpec.Adam(1e-3))
     .UseSchedule(LearningRateSchedule.ReduceOnPlateau(Metric.ValidationLoss, factor: 0.5, patience: 1))

@@ -1,3 +1,4 @@
+using CnnClassify.Building;
 using CnnClassify.Data.Transforms;
 using CnnClassify.Models;
 using TorchSharp;
@@ -19,6 +20,17 @@ public sealed class ModelConfigurationTests
         Assert.Equal((name, 10, 1, 28, 28), (configuration.Architecture, configuration.NumClasses, configuration.InChannels, configuration.InputHeight, configuration.InputWidth));
         Assert.Null(configuration.Preprocessing.ResizeSize);
         Assert.Empty(configuration.Preprocessing.Mean);
+    }
+
+    [Fact]
+    public void A_zoo_models_summary_needs_no_input_shape()
+    {
+        using var model = ModelZoo.Create("lenet5", numClasses: 10);
+
+        var lines = model.Summary().ToString().Split('\n').Select(line => line.TrimEnd()).ToList();
+
+        Assert.Contains("Input shape: 1x28x28", lines);
+        Assert.Contains("Total params: 61,706", lines);
     }
 
     [Fact]
