@@ -51,7 +51,15 @@ public sealed class Predictor : IDisposable
             throw new ArgumentException($"Predictor needs an image model of 1 or 3 input channels with a known input size; the configuration says {configuration.InChannels}x{configuration.InputHeight}x{configuration.InputWidth}.", nameof(configuration));
         }
 
-        configuration.Validate("the model configuration");
+        try
+        {
+            configuration.Validate("the model configuration");
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ArgumentException(ex.Message, nameof(configuration), ex);
+        }
+
         _model = model;
         _ownsModel = ownsModel;
         Configuration = configuration;

@@ -75,9 +75,9 @@ public static class Checkpoint
         using var archive = Open(path);
         var configuration = ReadConfiguration(ReadState(archive, path), path);
         LoadWeights(archive, path, model);
-        if (model is ClassificationModel classifier && classifier.NumClasses == configuration.NumClasses)
+        if (model is ClassificationModel classifier)
         {
-            classifier.Configuration = configuration with { Layers = classifier.Configuration.Layers ?? configuration.Layers };
+            classifier.Configuration = configuration;
         }
     }
 

@@ -1,3 +1,6 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
@@ -68,6 +71,42 @@ public sealed class ModelDescriptionTests : IDisposable
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("'mine' was added by code", error.Message, StringComparison.Ordinal);
         Assert.Equal(SeparableFolder.Classes, withModel.ClassNames);
+    }
+
+    [Fact]
+    public void A_checkpoint_of_the_first_format_still_predicts_from_its_flat_metadata()
+    {
+        torch.manual_seed(2);
+        using var model = ModelZoo.Create("lenet5", numClasses: 3);
+        var images = Train(model, size: 28, new Compose(new ToTensor(), Normalize.FashionMnist));
+        var path = Path.Combine(_dir, "runs", "last.ckpt");
+        using (var archive = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            var entry = archive.GetEntry("trainer.json")!;
+            JsonObject state;
+            using (var stream = entry.Open())
+            {
+                state = (JsonObject)JsonNode.Parse(stream)!;
+            }
+
+            entry.Delete();
+            state.Remove("model");
+            state["format_version"] = 1;
+            state["metadata"] = new JsonObject
+            {
+                ["ModelName"] = "lenet5", ["InChannels"] = 1, ["ImageSize"] = 28, ["AuxiliaryHeads"] = false,
+                ["ClassNames"] = new JsonArray("left", "middle", "right"),
+                ["NormalizeMean"] = new JsonArray(0.2860), ["NormalizeStd"] = new JsonArray(0.3530),
+            };
+            using var writer = archive.CreateEntry("trainer.json").Open();
+            JsonSerializer.Serialize(writer, state);
+        }
+
+        using var fromFile = Predictor.FromCheckpoint(path);
+        using var inMemory = new Predictor(model);
+
+        Assert.Equal(("lenet5", 28), (fromFile.Configuration.Architecture, fromFile.Configuration.InputHeight));
+        SamePredictions(inMemory, fromFile, images);
     }
 
     [Fact]
