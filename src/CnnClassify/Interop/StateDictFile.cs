@@ -32,9 +32,15 @@ public static class StateDictFile
 
         if (!IsZip(path))
         {
+            if (IsPickle(path))
+            {
+                throw new InvalidDataException($"PyTorch file '{path}' is in the legacy format from before PyTorch 1.6, which this library does not read; load it in Python and save it again with torch.save(state_dict, path), or as safetensors.");
+            }
+
             return SafetensorsFile.Read(path);
         }
 
+        CheckPickles(path);
         Hashtable table;
         try
         {
@@ -58,6 +64,42 @@ public static class StateDictFile
         }
 
         return tensors;
+    }
+
+    private static void CheckPickles(string path)
+    {
+        using var archive = OpenZip(path);
+        foreach (var entry in archive.Entries.Where(e => e.FullName.EndsWith(".pkl", StringComparison.Ordinal)))
+        {
+            if (entry.Length > int.MaxValue)
+            {
+                throw new InvalidDataException($"PyTorch file '{path}': {entry.FullName} is too large for a state dict's pickle.");
+            }
+
+            using var stream = entry.Open();
+            using var memory = new MemoryStream((int)entry.Length);
+            stream.CopyTo(memory);
+            PickleGuard.Check(memory.GetBuffer().AsSpan(0, (int)memory.Length), $"{path}' entry '{entry.FullName}");
+        }
+    }
+
+    private static System.IO.Compression.ZipArchive OpenZip(string path)
+    {
+        try
+        {
+            return System.IO.Compression.ZipFile.OpenRead(path);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"PyTorch file '{path}' is a damaged zip archive ({ex.Message}).", ex);
+        }
+    }
+
+    private static bool IsPickle(string path)
+    {
+        Span<byte> start = stackalloc byte[2];
+        using var stream = File.OpenRead(path);
+        return stream.ReadAtLeast(start, 2, throwOnEndOfStream: false) == 2 && start[0] == 0x80 && start[1] is >= 2 and <= 5;
     }
 
     private static bool IsZip(string path)

@@ -66,7 +66,11 @@ public sealed class GoogLeNet : ClassificationModel
     /// <param name="inChannels">Input channels.</param>
     /// <param name="auxiliaryHeads">Whether to add the two auxiliary classifiers (torchvision's <c>aux_logits</c>).</param>
     /// <param name="dropout">Dropout probability before the head.</param>
-    public GoogLeNet(int numClasses = 1000, int inChannels = 3, bool auxiliaryHeads = false, double dropout = 0.2)
+    /// <param name="transformInput">
+    /// Whether the forward pass first turns ImageNet-normalised RGB input into the [-1, 1] scaling
+    /// that torchvision's published GoogLeNet weights were trained with (torchvision's <c>transform_input</c>).
+    /// </param>
+    public GoogLeNet(int numClasses = 1000, int inChannels = 3, bool auxiliaryHeads = false, double dropout = 0.2, bool transformInput = false)
         : base(nameof(GoogLeNet))
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
@@ -120,7 +124,13 @@ public sealed class GoogLeNet : ClassificationModel
             new("inception4", stage4),
             new("inception5", ["inception5a", "inception5b"]),
         ];
-        Configuration = ModelConfiguration.ImageNet("googlenet", numClasses, inChannels) with { AuxiliaryHeads = auxiliaryHeads };
+        if (transformInput && inChannels != 3)
+        {
+            throw new ArgumentException("transformInput converts ImageNet-normalised RGB input, so it needs 3 input channels.", nameof(transformInput));
+        }
+
+        TransformInput = transformInput;
+        Configuration = ModelConfiguration.ImageNet("googlenet", numClasses, inChannels) with { AuxiliaryHeads = auxiliaryHeads, TransformInput = transformInput };
     }
 
     /// <inheritdoc />
@@ -128,6 +138,9 @@ public sealed class GoogLeNet : ClassificationModel
 
     /// <inheritdoc />
     public override IReadOnlyList<ModelStage> Stages { get; }
+
+    /// <summary>Whether the input is rescaled from ImageNet normalisation to [-1, 1] first, as for torchvision's published weights.</summary>
+    public bool TransformInput { get; }
 
     /// <summary>Whether the model has the two auxiliary heads.</summary>
     public bool HasAuxiliaryHeads => _aux1 is not null;
@@ -158,6 +171,14 @@ public sealed class GoogLeNet : ClassificationModel
     private (Tensor Logits, Tensor? Auxiliary1, Tensor? Auxiliary2) Run(Tensor input, bool withAuxiliary)
     {
         using var scope = torch.NewDisposeScope();
+        if (TransformInput)
+        {
+            // (x * std + mean - 0.5) / 0.5 per channel, for input normalised with ImageNet's mean and std.
+            var scale = torch.tensor(new[] { 0.229f / 0.5f, 0.224f / 0.5f, 0.225f / 0.5f }).view(1, 3, 1, 1).to(input.dtype, input.device);
+            var shift = torch.tensor(new[] { (0.485f - 0.5f) / 0.5f, (0.456f - 0.5f) / 0.5f, (0.406f - 0.5f) / 0.5f }).view(1, 3, 1, 1).to(input.dtype, input.device);
+            input = input * scale + shift;
+        }
+
         var x = _maxpool1.call(_conv1.call(input));
         x = _maxpool2.call(_conv3.call(_conv2.call(x)));
         x = _maxpool3.call(_inception3b.call(_inception3a.call(x)));

@@ -44,6 +44,9 @@ public sealed record ModelConfiguration
     /// <summary>Whether GoogLeNet has its auxiliary heads; other models ignore it.</summary>
     public bool AuxiliaryHeads { get; init; }
 
+    /// <summary>Whether GoogLeNet rescales ImageNet-normalised input to [-1, 1], as its published weights need; other models ignore it.</summary>
+    public bool TransformInput { get; init; }
+
     /// <summary>The class names in label order; empty until known (the trainer fills them in from the training data).</summary>
     public IReadOnlyList<string> ClassNames { get; init; } = [];
 

@@ -17,4 +17,7 @@ public sealed record ModelOptions
 
     /// <summary>Whether GoogLeNet gets its auxiliary heads; other models ignore it.</summary>
     public bool AuxiliaryHeads { get; init; }
+
+    /// <summary>Whether GoogLeNet rescales ImageNet-normalised input to [-1, 1] (torchvision's <c>transform_input</c>); other models ignore it.</summary>
+    public bool TransformInput { get; init; }
 }

@@ -27,7 +27,7 @@ public static class ModelZoo
         Register("resnet50", o => ResNet.ResNet50(o.NumClasses, o.InChannels ?? 3));
         Register("resnet101", o => ResNet.ResNet101(o.NumClasses, o.InChannels ?? 3));
         Register("resnet152", o => ResNet.ResNet152(o.NumClasses, o.InChannels ?? 3));
-        Register("googlenet", o => new GoogLeNet(o.NumClasses, o.InChannels ?? 3, o.AuxiliaryHeads));
+        Register("googlenet", o => new GoogLeNet(o.NumClasses, o.InChannels ?? 3, o.AuxiliaryHeads, transformInput: o.TransformInput));
         Register("mobilenet_v2", o => new MobileNetV2(o.NumClasses, o.InChannels ?? 3));
         Register("densenet121", o => DenseNet.DenseNet121(o.NumClasses, o.InChannels ?? 3));
         Register("densenet169", o => DenseNet.DenseNet169(o.NumClasses, o.InChannels ?? 3));
@@ -37,13 +37,52 @@ public static class ModelZoo
     /// <summary>Every registered name, sorted.</summary>
     public static IReadOnlyList<string> Names => Factories.Keys.Order(StringComparer.Ordinal).ToList();
 
-    /// <summary>Creates the model registered as <paramref name="name"/>.</summary>
+    /// <summary>Creates the model registered as <paramref name="name"/>, with fresh weights or published ones.</summary>
     /// <param name="name">A registered name, such as <c>resnet18</c>.</param>
-    /// <param name="numClasses">Classes the head predicts.</param>
+    /// <param name="numClasses">Classes the head predicts. With <paramref name="weights"/>, a count other than the published head's (1,000) keeps the pretrained backbone and puts a fresh head on it.</param>
     /// <param name="inChannels">Input channels: 3 for RGB, 1 for grayscale; <see langword="null"/> takes the model's own (1 for SimpleCNN and LeNet-5, else 3).</param>
-    /// <exception cref="ArgumentException">No model has that name; the message lists the names.</exception>
-    public static ClassificationModel Create(string name, int numClasses = 1000, int? inChannels = null) =>
-        Create(name, new ModelOptions { NumClasses = numClasses, InChannels = inChannels });
+    /// <param name="weights">
+    /// Published weights to start from, by name: <c>DEFAULT</c>, <c>IMAGENET1K_V1</c> or
+    /// <c>IMAGENET1K_V2</c> (see <see cref="WeightCatalog"/>). The file comes from the torch hub
+    /// cache, downloaded on first use; the model then carries the weights' class names and
+    /// preprocessing. <see langword="null"/> for fresh weights.
+    /// </param>
+    /// <param name="progress">Receives download progress when the weights are not cached yet.</param>
+    /// <exception cref="ArgumentException">No model has that name, it has no such weights, or the weights cannot take <paramref name="inChannels"/>; the message lists what exists.</exception>
+    /// <exception cref="Interop.WeightDownloadException">The weights are not cached and cannot be downloaded; the message says where to put the file by hand.</exception>
+    public static ClassificationModel Create(string name, int numClasses = 1000, int? inChannels = null, string? weights = null, IProgress<Interop.DownloadProgress>? progress = null)
+    {
+        if (weights is null)
+        {
+            return Create(name, new ModelOptions { NumClasses = numClasses, InChannels = inChannels });
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
+        var entry = WeightCatalog.Get(name, weights);
+        if (inChannels is not (null or 3))
+        {
+            throw new ArgumentException($"The published {entry} weights take RGB images; use inChannels: 3 (decode grayscale images as RGB), not {inChannels}.", nameof(inChannels));
+        }
+
+        var file = Interop.WeightCache.Fetch(entry, progress);
+        var model = Create(entry.Model, new ModelOptions { NumClasses = entry.NumClasses, InChannels = 3, TransformInput = entry.Configuration.TransformInput });
+        try
+        {
+            Interop.PublishedWeights.Load(model, file);
+            model.Configuration = entry.Configuration;
+            if (numClasses != entry.NumClasses)
+            {
+                model.ReplaceHead(numClasses);
+            }
+
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
     /// Creates the model a configuration describes, with fresh weights, and gives it that
@@ -69,6 +108,7 @@ public static class ModelZoo
                 InChannels = configuration.InChannels,
                 ImageSize = configuration.InputHeight,
                 AuxiliaryHeads = configuration.AuxiliaryHeads,
+                TransformInput = configuration.TransformInput,
             });
         }
         else

@@ -1,0 +1,118 @@
+using CnnClassify.Data;
+using CnnClassify.Inference;
+using CnnClassify.Interop;
+using CnnClassify.Models;
+using TorchSharp;
+using Xunit.Abstractions;
+
+namespace CnnClassify.Tests.Pretrained;
+
+/// <summary>The catalogue's preprocessing and models built by name agree with torchvision 0.21.</summary>
+[Collection(SerialTests.Name)]
+public sealed class PretrainedWeightsTests : IClassFixture<PretrainedReference>
+{
+    private readonly PretrainedReference _reference;
+    private readonly ITestOutputHelper _output;
+
+    public PretrainedWeightsTests(PretrainedReference reference, ITestOutputHelper output) => (_reference, _output) = (reference, output);
+
+    [Fact]
+    public void The_catalogue_lists_torchvisions_weights_with_their_facts()
+    {
+        var v2 = WeightCatalog.Get("resnet50", "IMAGENET1K_V2");
+        var byDefault = WeightCatalog.Get("ResNet50");
+        var efficient = WeightCatalog.Get("efficientnet_b0");
+
+        Assert.Equal(19, WeightCatalog.All.Select(w => w.Model).Distinct().Count());
+        Assert.Same(v2, byDefault);
+        Assert.Equal(("resnet50-11ad3fa6.pth", "11ad3fa6", 224, 232), (v2.FileName, v2.Sha256Prefix, v2.CropSize, v2.Preprocessing.ResizeSize));
+        Assert.Equal((80.858, 95.434, 25_557_032L), (v2.Accuracy1, v2.Accuracy5, v2.Parameters));
+        Assert.Equal(CnnClassify.Data.Transforms.Interpolation.Bicubic, efficient.Preprocessing.Interpolation);
+        Assert.Equal("7f5810bc", efficient.Sha256Prefix);
+        Assert.Equal(1000, WeightCatalog.ImageNetCategories.Count);
+        Assert.Equal("golden retriever", WeightCatalog.ImageNetCategories[207]);
+        Assert.All(WeightCatalog.All, w => Assert.Equal(8, w.Sha256Prefix.Length));
+        var error = Assert.Throws<ArgumentException>(() => WeightCatalog.Get("resnet18", "IMAGENET1K_V2"));
+        Assert.Contains("it has IMAGENET1K_V1 and DEFAULT (IMAGENET1K_V1)", error.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Every_entrys_preprocessing_gives_torchvisions_tensor_output()
+    {
+        _reference.SkipIfUnavailable();
+        using var expected = new DisposableTensors(SafetensorsFile.Read(_reference.PathOf("transforms.safetensors")));
+        using var image = new ImageDecoder(ColorMode.Rgb).Decode(_reference.PathOf("image.png"));
+        Assert.Equal([3L, 203, 301], image.shape);
+
+        foreach (var weights in WeightCatalog.All)
+        {
+            using var actual = weights.Transforms().Apply(image, new Random(0));
+            var tensorPath = expected.Tensors[$"{weights.Model}.{weights.Name}.tensor"];
+            var pilPath = expected.Tensors[$"{weights.Model}.{weights.Name}.pil"];
+            var difference = (actual - tensorPath).abs().max().item<float>();
+            var pilDifference = (actual - pilPath).abs().max().item<float>();
+            _output.WriteLine($"{weights}: max |ours - torchvision tensor path| {difference:E2}, max |ours - PIL path| {pilDifference:E2}");
+            Assert.Equal(tensorPath.shape, actual.shape);
+            Assert.True(difference <= 1e-5, $"{weights}: {difference} from torchvision's tensor path");
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData("resnet18")]
+    [InlineData("densenet121")]
+    [InlineData("googlenet")]
+    public void A_model_created_by_name_from_the_cache_gives_torchvisions_log_probabilities(string name)
+    {
+        _reference.SkipIfUnavailable();
+        using var expected = new DisposableTensors(SafetensorsFile.Read(_reference.PathOf("logprobs.safetensors")));
+        using var environment = new EnvironmentScope(("TORCH_HOME", _reference.PathOf("torch_home")), (WeightCache.BaseUrlVariable, "http://127.0.0.1:9/unreachable"));
+
+        using var model = ModelZoo.Create(name, weights: "IMAGENET1K_V1");
+        using var predictor = new Predictor(model);
+        var prediction = predictor.Predict(_reference.PathOf("image.png"));
+
+        var reference = expected.Tensors[name].data<float>().ToArray();
+        var ours = prediction.Probabilities.Select(p => Math.Log(p)).ToArray();
+        var worst = reference.Zip(ours, (r, o) => Math.Abs(r - o)).Max();
+        _output.WriteLine($"{name}: max |log p - torchvision's| {worst:E2}");
+        Assert.Equal(1000, prediction.ClassNames.Count);
+        Assert.Equal(WeightCatalog.ImageNetCategories, prediction.ClassNames);
+        Assert.True(worst < 1e-4, $"{name}: log-probabilities differ by up to {worst}");
+    }
+
+    [SkippableFact]
+    public void Fine_tuning_starts_from_the_backbone_with_a_fresh_head()
+    {
+        _reference.SkipIfUnavailable();
+        using var environment = new EnvironmentScope(("TORCH_HOME", _reference.PathOf("torch_home")), (WeightCache.BaseUrlVariable, "http://127.0.0.1:9/unreachable"));
+
+        using var full = ModelZoo.Create("resnet18", weights: "DEFAULT");
+        using var transfer = ModelZoo.Create("resnet18", numClasses: 5, weights: "DEFAULT");
+
+        Assert.Equal(5, transfer.NumClasses);
+        Assert.Empty(transfer.Configuration.ClassNames);
+        Assert.Equal(256, transfer.Configuration.Preprocessing.ResizeSize);
+        var fullState = full.state_dict();
+        foreach (var (key, tensor) in transfer.state_dict().Where(p => !p.Key.StartsWith("fc.", StringComparison.Ordinal)))
+        {
+            Assert.True(tensor.allclose(fullState[key], rtol: 0, atol: 0), key);
+        }
+
+        Assert.All(transfer.parameters(), p => Assert.True(p.requires_grad));
+        var error = Assert.Throws<ArgumentException>(() => ModelZoo.Create("resnet18", numClasses: 5, inChannels: 1, weights: "DEFAULT"));
+        Assert.Contains("take RGB images", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class DisposableTensors(Dictionary<string, torch.Tensor> tensors) : IDisposable
+    {
+        public Dictionary<string, torch.Tensor> Tensors { get; } = tensors;
+
+        public void Dispose()
+        {
+            foreach (var tensor in Tensors.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+}
