@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace CnnClassify.Cli;
 
 /// <summary>
-/// The <c>cnnclassify</c> command line: <c>summary</c>, <c>train</c>, <c>evaluate</c> and <c>predict</c>.
+/// The <c>cnnclassify</c> command line: <c>summary</c>, <c>train</c>, <c>evaluate</c>, <c>predict</c> and <c>weights</c>.
 /// Exit codes: 0 success, 2 usage error, 1 runtime failure. Errors are one line unless <c>--verbose</c>.
 /// </summary>
 public static class CliApp
@@ -22,6 +22,7 @@ public static class CliApp
             TrainCommand.Create(output),
             EvaluateCommand.Create(output),
             PredictCommand.Create(output),
+            WeightsCommand.Create(output),
         };
         root.Options.Add(verbose);
 

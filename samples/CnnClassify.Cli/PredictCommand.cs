@@ -9,17 +9,19 @@ using CnnClassify.Models;
 namespace CnnClassify.Cli;
 
 /// <summary>
-/// <c>predict</c>: classifies images with a checkpoint (<c>--checkpoint</c>), or with weights trained
-/// elsewhere (<c>--model</c>, <c>--weights</c>, <c>--num-classes</c> and the preprocessing options).
+/// <c>predict</c>: classifies images with a checkpoint (<c>--checkpoint</c>), with published
+/// weights (<c>--model</c> and <c>--pretrained</c>), or with weights trained elsewhere
+/// (<c>--model</c>, <c>--weights</c>, <c>--num-classes</c> and the preprocessing options).
 /// </summary>
 internal static class PredictCommand
 {
     public static Command Create(TextWriter output)
     {
-        var images = new Argument<string[]>("images") { Description = "Image files.", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("images") { Description = "Image files.", Arity = ArgumentArity.ZeroOrMore };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "A checkpoint written by train." };
         var model = new Option<string?>("--model") { Description = "Zoo model name, with --weights." };
         var weights = new Option<string?>("--weights") { Description = "A .pth or .safetensors state dict, with --model." };
+        var pretrained = new Option<string?>("--pretrained") { Description = "Published weights for --model: DEFAULT (when no name is given), IMAGENET1K_V1 or IMAGENET1K_V2; see 'cnnclassify weights'.", Arity = ArgumentArity.ZeroOrOne };
         var classes = new Option<int?>("--num-classes") { Description = "Classes of the weights, with --model." };
         var channels = new Option<int?>("--in-channels") { Description = "Input channels, with --model (default: the model's)." };
         var size = new Option<int?>("--size") { Description = "Input height and width, with --model (default: the model's, after resizing the shorter side and cropping the centre)." };
@@ -28,12 +30,26 @@ internal static class PredictCommand
         var top = new Option<int>("--top") { Description = "Classes to list per image.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print JSON with every class's probability." };
         var tta = new Option<bool>("--tta") { Description = "Average over a horizontal flip." };
-        var command = new Command("predict", "Classify images.") { images, checkpoint, model, weights, classes, channels, size, mean, std, top, json, tta };
+        var command = new Command("predict", "Classify images.") { images, checkpoint, model, weights, pretrained, classes, channels, size, mean, std, top, json, tta };
         command.SetAction(parse =>
         {
-            using var predictor = Create(parse, checkpoint, model, weights, classes, channels, size, mean, std, tta);
+            // "--pretrained photo.jpg": an optional value that is not a weights name is the first image.
+            var files = parse.GetValue(images)?.ToList() ?? [];
+            var weightsName = parse.GetValue(pretrained);
+            if (weightsName is not null && !IsWeightsName(weightsName))
+            {
+                files.Insert(0, weightsName);
+                weightsName = null;
+            }
+
+            if (files.Count == 0)
+            {
+                throw new UsageException("Give at least one image file to classify.");
+            }
+
             var k = parse.GetValue(top) >= 1 ? parse.GetValue(top) : throw new UsageException("--top must be at least 1.");
-            var predictions = predictor.PredictBatch(parse.GetValue(images)!);
+            using var predictor = Create(parse, checkpoint, model, weights, pretrained, weightsName, classes, channels, size, mean, std, tta);
+            var predictions = predictor.PredictBatch(files);
             if (parse.GetValue(json))
             {
                 var array = new JsonArray(predictions.Select(p => (JsonNode)new JsonObject
@@ -62,20 +78,40 @@ internal static class PredictCommand
         return command;
     }
 
-    private static Predictor Create(ParseResult parse, Option<string?> checkpoint, Option<string?> model, Option<string?> weights, Option<int?> classes,
+    private static bool IsWeightsName(string value) =>
+        string.Equals(value, WeightCatalog.Default, StringComparison.OrdinalIgnoreCase)
+        || WeightCatalog.All.Any(w => string.Equals(w.Name, value, StringComparison.OrdinalIgnoreCase));
+
+    private static Predictor Create(ParseResult parse, Option<string?> checkpoint, Option<string?> model, Option<string?> weights, Option<string?> pretrained, string? weightsName, Option<int?> classes,
         Option<int?> channels, Option<int?> size, Option<string?> mean, Option<string?> std, Option<bool> tta)
     {
         if (parse.GetValue(checkpoint) is { } path)
         {
-            if (parse.GetValue(model) is not null || parse.GetValue(weights) is not null)
+            if (parse.GetValue(model) is not null || parse.GetValue(weights) is not null || parse.GetResult(pretrained) is not null)
             {
-                throw new UsageException("Give either --checkpoint, or --model with --weights, not both.");
+                throw new UsageException("Give either --checkpoint, or --model with --pretrained or --weights, not both.");
             }
 
             return Predictor.FromCheckpoint(path, new PredictorOptions { TestTimeAugmentation = parse.GetValue(tta) });
         }
 
-        var name = parse.GetValue(model) ?? throw new UsageException("Give --checkpoint CKPT, or --model NAME --weights FILE --num-classes N.");
+        var name = parse.GetValue(model) ?? throw new UsageException("Give --checkpoint CKPT, --model NAME --pretrained, or --model NAME --weights FILE --num-classes N.");
+        if (parse.GetResult(pretrained) is not null)
+        {
+            if (parse.GetValue(weights) is not null)
+            {
+                throw new UsageException("Give --pretrained or --weights, not both.");
+            }
+
+            if (!ModelZoo.Names.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new UsageException($"--model: unknown model '{name}'. Known models: {string.Join(", ", ModelZoo.Names)}.");
+            }
+
+            var published = ModelZoo.Create(name, weights: weightsName ?? WeightCatalog.Default, progress: new DownloadProgressLine());
+            return new Predictor(published, new PredictorOptions { TestTimeAugmentation = parse.GetValue(tta) });
+        }
+
         var file = parse.GetValue(weights) ?? throw new UsageException("--model needs --weights FILE.");
         var count = parse.GetValue(classes) ?? throw new UsageException("--model needs --num-classes N.");
         if (!ModelZoo.Names.Contains(name, StringComparer.OrdinalIgnoreCase))

@@ -31,7 +31,7 @@ internal static class TrainCommand
         var augment = new Option<string>("--augment") { Description = "none, light or strong.", DefaultValueFactory = _ => "none" };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
-        var pretrained = new Option<string?>("--pretrained") { Description = "Weights to start from (.pth or .safetensors); a different head is skipped." };
+        var pretrained = new Option<string?>("--pretrained") { Description = "Weights to start from: DEFAULT (when no value is given), IMAGENET1K_V1 or IMAGENET1K_V2 (see 'cnnclassify weights'), or a .pth or .safetensors file; a different head is replaced.", Arity = ArgumentArity.ZeroOrOne };
         var freeze = new Option<bool>("--freeze-backbone") { Description = "Train only the head (with --pretrained)." };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint to resume from." };
         var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without validation-accuracy gain." };
@@ -55,24 +55,25 @@ internal static class TrainCommand
             var seedValue = parse.GetValue(seed);
             var directory = parse.GetValue(outDir)!;
             var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize)).ConfigureAwait(false);
+            Seeding.Seed(seedValue);
+            using var network = Network(parse, name, pretrained, loaded, output);
+            if (parse.GetValue(freeze))
+            {
+                network.FreezeBackbone();
+            }
+
+            if (parse.GetResult(pretrained) is not null && !IsFile(parse.GetValue(pretrained)))
+            {
+                // Published weights were trained on their own normalisation; the data must use it.
+                loaded = loaded with { Normalize = new Data.Transforms.Normalize(network.Configuration.Preprocessing.Mean, network.Configuration.Preprocessing.Std) };
+            }
+
             var augmentation = parse.GetValue(augment)!;
             var loaderOptions = new DataLoaderOptions { BatchSize = batch, Shuffle = true, Seed = seedValue, Workers = parse.GetValue(workers) };
             var train = new DataLoader(loaded.Train, loaded.Transform(augmentation, training: true), loaderOptions);
             var evaluation = new DataLoaderOptions { BatchSize = Math.Max(batch, 256), Workers = parse.GetValue(workers) };
             var validation = new DataLoader(loaded.Validation, loaded.Transform(augmentation, training: false), evaluation);
             var test = new DataLoader(loaded.Test, loaded.Transform(augmentation, training: false), evaluation);
-
-            Seeding.Seed(seedValue);
-            using var network = ModelZoo.Create(name, new ModelOptions { NumClasses = loaded.Classes.Count, InChannels = loaded.Channels, ImageSize = loaded.ImageSize });
-            if (parse.GetValue(pretrained) is { } weights)
-            {
-                var report = network.LoadWeights(weights, strict: false);
-                output.WriteLine($"pretrained weights from {weights}: {report}");
-                if (parse.GetValue(freeze))
-                {
-                    network.FreezeBackbone();
-                }
-            }
 
             var builder = Trainer.For(network)
                 .UseOptimizer(Optimizer(parse.GetValue(optimizer)!, parse.GetValue(lr)))
@@ -126,6 +127,38 @@ internal static class TrainCommand
         });
         return command;
     }
+
+    private static ClassificationModel Network(ParseResult parse, string name, Option<string?> pretrained, CliData loaded, TextWriter output)
+    {
+        if (parse.GetResult(pretrained) is null)
+        {
+            return ModelZoo.Create(name, new ModelOptions { NumClasses = loaded.Classes.Count, InChannels = loaded.Channels, ImageSize = loaded.ImageSize });
+        }
+
+        var weights = parse.GetValue(pretrained) ?? WeightCatalog.Default;
+        if (!IsFile(weights))
+        {
+            var published = ModelZoo.Create(name, numClasses: loaded.Classes.Count, inChannels: loaded.Channels, weights: weights, progress: new DownloadProgressLine());
+            output.WriteLine($"pretrained weights: {WeightCatalog.Get(name, weights)} from {Interop.WeightCache.PathFor(WeightCatalog.Get(name, weights))}");
+            return published;
+        }
+
+        var network = ModelZoo.Create(name, new ModelOptions { NumClasses = loaded.Classes.Count, InChannels = loaded.Channels, ImageSize = loaded.ImageSize });
+        try
+        {
+            var report = network.LoadWeights(weights, strict: false);
+            output.WriteLine($"pretrained weights from {weights}: {report}");
+            return network;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    private static bool IsFile(string? weights) =>
+        weights is not null && (File.Exists(weights) || Path.GetExtension(weights).ToLowerInvariant() is ".pth" or ".pt" or ".bin" or ".safetensors");
 
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new UsageException($"{option} must be at least 1; got {value}.");

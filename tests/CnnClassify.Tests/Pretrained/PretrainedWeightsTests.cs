@@ -103,6 +103,66 @@ public sealed class PretrainedWeightsTests : IClassFixture<PretrainedReference>
         Assert.Contains("take RGB images", error.Message, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task The_cli_lists_the_catalogue_and_predicts_with_published_weights()
+    {
+        _reference.SkipIfUnavailable();
+        using var environment = new EnvironmentScope(("TORCH_HOME", _reference.PathOf("torch_home")), (WeightCache.BaseUrlVariable, "http://127.0.0.1:9/unreachable"));
+        var image = _reference.PathOf("image.png");
+
+        var (listCode, list, _) = await Cli("weights", "resnet50");
+        var (code, predicted, error) = await Cli("predict", "--model", "resnet18", "--pretrained", image, "--top", "2");
+        var (namedCode, named, _) = await Cli("predict", "--model", "resnet18", "--pretrained", "IMAGENET1K_V1", image);
+        var (offlineCode, _, offline) = await Cli("predict", "--model", "resnet50", "--pretrained", image);
+
+        Assert.Equal(0, listCode);
+        Assert.Contains(list.Split('\n'), line => line.StartsWith("resnet50         IMAGENET1K_V2 (DEFAULT)   80.86  95.43", StringComparison.Ordinal) && line.TrimEnd().EndsWith("no", StringComparison.Ordinal));
+        Assert.True(code == 0, error);
+        using var model = ModelZoo.Create("resnet18", weights: "DEFAULT");
+        using var predictor = new Predictor(model);
+        var top = predictor.Predict(image).TopK(2);
+        Assert.StartsWith($"{image}: {top[0].Name} (", predicted, StringComparison.Ordinal);
+        Assert.Contains($"    {top[1].Name} (", predicted, StringComparison.Ordinal);
+        Assert.Equal(0, namedCode);
+        Assert.Equal(predicted.Split('\n')[0], named.Split('\n')[0]);
+        Assert.Equal(1, offlineCode);
+        Assert.Contains("resnet50-11ad3fa6.pth by hand", offline, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task The_cli_fine_tunes_from_published_weights_with_their_normalisation()
+    {
+        _reference.SkipIfUnavailable();
+        using var environment = new EnvironmentScope(("TORCH_HOME", _reference.PathOf("torch_home")), (WeightCache.BaseUrlVariable, "http://127.0.0.1:9/unreachable"));
+        var root = Path.Combine(_reference.Directory, "cli-data");
+        foreach (var (split, count) in new[] { ("train", 6), ("test", 2) })
+        {
+            foreach (var (label, i) in new[] { "ant", "bee" }.SelectMany(label => Enumerable.Range(0, count).Select(i => (label, i))))
+            {
+                CnnClassify.Tests.Data.TestImages.Write(Path.Combine(root, split, label, $"{i}.png"), 20, 20, seed: label.Length * 50 + i);
+            }
+        }
+
+        var outDir = Path.Combine(_reference.Directory, "cli-run");
+        var (code, output, error) = await Cli("train", "--model", "resnet18", "--pretrained", "--freeze-backbone", "--dataset", "imagefolder", "--data", root,
+            "--image-size", "32", "--epochs", "1", "--batch-size", "4", "--val-split", "0.25", "--out", outDir);
+
+        Assert.True(code == 0, $"{error}\n{output}");
+        Assert.Contains("pretrained weights: resnet18 IMAGENET1K_V1", output, StringComparison.Ordinal);
+        var configuration = CnnClassify.Training.Checkpoint.ReadConfiguration(Path.Combine(outDir, "last.ckpt"));
+        Assert.Equal(["ant", "bee"], configuration.ClassNames);
+        Assert.Equal(("resnet18", 32), (configuration.Architecture, configuration.InputHeight));
+        Assert.Equal(Preprocessing.ImageNetMean, configuration.Preprocessing.Mean);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> Cli(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CnnClassify.Cli.CliApp.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
     private sealed class DisposableTensors(Dictionary<string, torch.Tensor> tensors) : IDisposable
     {
         public Dictionary<string, torch.Tensor> Tensors { get; } = tensors;
