@@ -1,8 +1,12 @@
-// Transfer learning on an ImageFolder with ResNet-18: pretrain on five Fashion-MNIST classes,
-// then learn the other five from 10 labelled images each, from scratch and by fine-tuning
-// (frozen backbone first, then gradual unfreezing with discriminative learning rates).
-// Both runs get the same 10 epochs on the target images.
+// Transfer learning from ImageNet with ResNet-18: learn five Fashion-MNIST classes from 10
+// labelled images each, once from scratch and once by fine-tuning torchvision's published
+// ImageNet weights: the head trains alone first, then layer4 and layer3 join the running optimizer
+// with their own, smaller learning rates (GradualUnfreezing). Both runs get 10 epochs.
+// The weights come from the torch hub cache (~/.cache/torch/hub/checkpoints), downloaded on first
+// use; offline with an empty cache the sample says in one line how to get them and carries on
+// from random weights.
 // Usage: dotnet run -c Release --project samples/TransferLearning [-- --out DIR] [--data DIR]
+using System.CommandLine;
 using System.Globalization;
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
@@ -12,67 +16,76 @@ using CnnClassify.Training;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-var outDir = Option("--out") ?? "runs/transfer";
-var dataDir = await new DatasetLocator().LocateAsync(MnistVariant.FashionMnist, Option("--data"), download: false);
-using var train = MnistDataset.Load(dataDir, train: true, MnistVariant.FashionMnist);
-using var test = MnistDataset.Load(dataDir, train: false, MnistVariant.FashionMnist);
-
-// The ImageFolders: source task = classes 0-4 (1,000 images each), target task = classes 5-9
-// (10 labelled images each, 200 test images each).
-var source = Export(train, Path.Combine(outDir, "source", "train"), classes: [0, 1, 2, 3, 4], perClass: 1000);
-var targetTrain = Export(train, Path.Combine(outDir, "target", "train"), classes: [5, 6, 7, 8, 9], perClass: 10);
-var targetTest = Export(test, Path.Combine(outDir, "target", "test"), classes: [5, 6, 7, 8, 9], perClass: 200);
-var folder = new ImageFolderOptions { ColorMode = ColorMode.Grayscale };
-var transform = new Compose(new Resize(32, 32), new RandomHorizontalFlip(), new ToTensor(), Normalize.FashionMnist);
-var plain = new Compose(new Resize(32, 32), new ToTensor(), Normalize.FashionMnist);
-DataLoader Loader(string root, bool training) => new(new ImageFolderDataset(root, folder), training ? transform : plain,
-    new DataLoaderOptions { BatchSize = 32, Shuffle = training, Workers = 1 });
-var precision = Autocast.IsSupported ? Precision.Bf16 : Precision.Fp32;
-
-// 1. Pretrain on the source classes and keep the weights as safetensors, as a hub checkpoint would be.
-Seeding.Seed(0);
-using (var pretrained = ResNet.ResNet18(numClasses: 5, inChannels: 1))
+var outOption = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => "runs/transfer" };
+var dataOption = new Option<string?>("--data") { Description = "Fashion-MNIST folder (default: ./data/fashion-mnist or /usr/share/datasets/fashion-mnist)." };
+var root = new RootCommand("Fine-tune ImageNet ResNet-18 on 10 labelled images per class, against training from scratch.") { outOption, dataOption };
+root.SetAction(async (parse, cancellationToken) =>
 {
-    Trainer.For(pretrained).UseOptimizer(OptimizerSpec.Adam(1e-3)).UsePrecision(precision).Build().Fit(Loader(source, true), null, epochs: 3);
-    pretrained.SaveSafetensors(Path.Combine(outDir, "source-resnet18.safetensors"));
-}
+    var outDir = parse.GetValue(outOption)!;
+    var dataDir = await new DatasetLocator().LocateAsync(MnistVariant.FashionMnist, parse.GetValue(dataOption), download: false, cancellationToken).ConfigureAwait(false);
+    using var train = MnistDataset.Load(dataDir, train: true, MnistVariant.FashionMnist);
+    using var test = MnistDataset.Load(dataDir, train: false, MnistVariant.FashionMnist);
 
-// 2. From scratch on the 200 target images.
-Seeding.Seed(1);
-using var scratch = ResNet.ResNet18(numClasses: 5, inChannels: 1);
-var scratchTrainer = Trainer.For(scratch).UseOptimizer(OptimizerSpec.Adam(1e-3)).UsePrecision(precision).Build();
-scratchTrainer.Fit(Loader(targetTrain, true), null, epochs: 10);
-var scratchAccuracy = scratchTrainer.Evaluate(Loader(targetTest, false)).Accuracy;
+    // The target task as ImageFolders: classes 5-9, 10 labelled images each, 200 test images each.
+    var targetTrain = Export(train, Path.Combine(outDir, "target", "train"), classes: [5, 6, 7, 8, 9], perClass: 10);
+    var targetTest = Export(test, Path.Combine(outDir, "target", "test"), classes: [5, 6, 7, 8, 9], perClass: 200);
+    var precision = Autocast.IsSupported ? Precision.Bf16 : Precision.Fp32;
 
-// 3. Transfer: load the backbone (the head is replaced), train the head alone, then unfreeze
-//    layer4 and layer3 with smaller learning rates than the head's, in one run.
-Seeding.Seed(1);
-using var transfer = ResNet.ResNet18(numClasses: 5, inChannels: 1);
-var report = transfer.LoadWeights(Path.Combine(outDir, "source-resnet18.safetensors"), strict: false);
-transfer.ReplaceHead(5);
-Console.WriteLine($"pretrained weights: {report}");
+    // Published ImageNet weights with a fresh 5-class head, or random weights when they cannot be had.
+    Seeding.Seed(1);
+    ClassificationModel transfer;
+    try
+    {
+        transfer = ModelZoo.Create("resnet18", numClasses: 5, weights: "DEFAULT",
+            progress: new Progress<DownloadProgress>(p => Console.Write($"\rdownloading {p.FileName}: {p.BytesReceived / 1e6:F1} MB")));
+        Console.WriteLine($"starting from {WeightCatalog.Get("resnet18")} ({WeightCatalog.Get("resnet18").Accuracy1:F1} % ImageNet top-1)");
+    }
+    catch (WeightDownloadException ex)
+    {
+        Console.WriteLine($"ImageNet weights unavailable ({ex.Reason}): put the file at {ex.CachePath} or set {WeightCache.BaseUrlVariable}; continuing from random weights.");
+        transfer = ModelZoo.Create("resnet18", numClasses: 5);
+    }
 
-// One trainer for the whole fine-tuning: GradualUnfreezing freezes the backbone, trains the head
-// alone for 3 epochs, then adds layer4 and later layer3 to the running optimizer with their own rates.
-var unfreezing = new GradualUnfreezing(epochsPerStage: 3, maxStages: 2,
-    stageLearningRates: new Dictionary<string, double> { ["layer4"] = 3e-4, ["layer3"] = 1e-4 });
-var fineTuner = Trainer.For(transfer).UseOptimizer(OptimizerSpec.Adam(3e-3)).UsePrecision(precision)
-    .AddCallback(unfreezing)
-    .Build();
-var targetTestLoader = Loader(targetTest, false);
-fineTuner.Fit(Loader(targetTrain, true), targetTestLoader, epochs: 10);
-foreach (var epoch in fineTuner.History.Epochs)
-{
-    Console.WriteLine($"epoch {epoch.Epoch + 1}: target test {epoch.ValidationAccuracy:P1}");
-}
+    using (transfer)
+    {
+        // The images are prepared as the weights expect: RGB, ImageNet normalisation; 64x64 keeps it quick.
+        var normalize = new Normalize(transfer.Configuration.Preprocessing.Mean, transfer.Configuration.Preprocessing.Std);
+        var augment = new Compose(new Resize(64, 64), new RandomHorizontalFlip(), new ToTensor(), normalize);
+        var plain = new Compose(new Resize(64, 64), new ToTensor(), normalize);
+        var folder = new ImageFolderOptions { ColorMode = ColorMode.Rgb };
+        DataLoader Loader(string path, bool training) => new(new ImageFolderDataset(path, folder), training ? augment : plain,
+            new DataLoaderOptions { BatchSize = 25, Shuffle = training, Workers = 1 });
 
-Console.WriteLine($"groups: {string.Join(", ", fineTuner.Optimizer.ParamGroups.Select((g, i) => $"{(i == 0 ? "head" : unfreezing.AddedGroups[i - 1].Name)} {g.LearningRate:G2}"))}");
-var last = fineTuner.Evaluate(targetTestLoader);
-var transferAccuracy = last.Accuracy;
-Console.WriteLine($"target task, 10 labels per class: from scratch {scratchAccuracy:P1}, with transfer {transferAccuracy:P1}");
-return 0;
+        // From scratch on the 50 target images.
+        Seeding.Seed(1);
+        using var scratch = ModelZoo.Create("resnet18", numClasses: 5);
+        var scratchTrainer = Trainer.For(scratch).UseOptimizer(OptimizerSpec.Adam(1e-3)).UsePrecision(precision).Build();
+        scratchTrainer.Fit(Loader(targetTrain, true), null, epochs: 10, cancellationToken);
+        var scratchAccuracy = scratchTrainer.Evaluate(Loader(targetTest, false)).Accuracy;
 
-string? Option(string name) => Array.IndexOf(args, name) is var i && i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        // Fine-tuning in one run: the head alone for 3 epochs, then layer4, then layer3 as well.
+        var unfreezing = new GradualUnfreezing(epochsPerStage: 3, maxStages: 2,
+            stageLearningRates: new Dictionary<string, double> { ["layer4"] = 3e-4, ["layer3"] = 1e-4 });
+        var fineTuner = Trainer.For(transfer).UseOptimizer(OptimizerSpec.Adam(3e-3)).UsePrecision(precision)
+            .AddCallback(unfreezing)
+            .AddCallback(new CheckpointCallback(Path.Combine(outDir, "fine-tuned"), Metric.ValidationAccuracy))
+            .Build();
+        var testLoader = Loader(targetTest, false);
+        fineTuner.Fit(Loader(targetTrain, true), testLoader, epochs: 10, cancellationToken);
+        foreach (var epoch in fineTuner.History.Epochs)
+        {
+            Console.WriteLine($"epoch {epoch.Epoch + 1}: target test {epoch.ValidationAccuracy:P1}");
+        }
+
+        var rates = fineTuner.Optimizer.ParamGroups.Select((g, i) => $"{(i == 0 ? "head" : unfreezing.AddedGroups[i - 1].Name)} {g.LearningRate:G2}");
+        Console.WriteLine($"parameter groups at the end: {string.Join(", ", rates)}");
+        var transferAccuracy = fineTuner.Evaluate(testLoader).Accuracy;
+        Console.WriteLine($"target task, 10 labels per class: from scratch {scratchAccuracy:P1}, fine-tuned {transferAccuracy:P1}");
+    }
+
+    return 0;
+});
+return await root.Parse(args).InvokeAsync();
 
 static string Export(IImageDataset dataset, string root, int[] classes, int perClass)
 {
