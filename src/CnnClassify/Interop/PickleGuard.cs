@@ -61,18 +61,11 @@ internal static class PickleGuard
                     Skip(pickle, ref position, 1, source);
                     pushes = opcode == 'K';
                     break;
-                case 'h':
-                    pushed = memo.GetValueOrDefault(Fixed(pickle, ref position, 1, source));
+                case 'h' or 'j':
+                    pushed = memo.GetValueOrDefault(Fixed(pickle, ref position, opcode == 'h' ? 1 : 4, source));
                     break;
-                case 'j':
-                    pushed = memo.GetValueOrDefault(Fixed(pickle, ref position, 4, source));
-                    break;
-                case 'q':
-                    memo[Fixed(pickle, ref position, 1, source)] = strings.Count > 0 ? strings[^1] : null;
-                    pushes = false;
-                    break;
-                case 'r':
-                    memo[Fixed(pickle, ref position, 4, source)] = strings.Count > 0 ? strings[^1] : null;
+                case 'q' or 'r':
+                    memo[Fixed(pickle, ref position, opcode == 'q' ? 1 : 4, source)] = strings.Count > 0 ? strings[^1] : null;
                     pushes = false;
                     break;
                 case '\x94':
