@@ -5,6 +5,8 @@ using CnnClassify.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 using ActivationFunction = CnnClassify.Layers.Activation;
+using BatchNorm2d = CnnClassify.Layers.BatchNorm2d;
+using BatchNorm1d = CnnClassify.Layers.BatchNorm1d;
 
 namespace CnnClassify.Building;
 
@@ -168,8 +170,8 @@ public sealed class CnnBuilder
         return Append("bn", OutputShape.IsImage ? "BatchNorm2d" : "BatchNorm1d",
             input => input.Rank is 1 or 3 ? input : throw new ShapeRules.Rejected("is neither an image nor a vector"),
             input => input.IsImage
-                ? nn.BatchNorm2d(input.Channels, eps, momentum)
-                : nn.BatchNorm1d(input.Channels, eps, momentum),
+                ? new BatchNorm2d(input.Channels, eps, momentum)
+                : new BatchNorm1d(input.Channels, eps, momentum),
             Call(nameof(BatchNorm), (nameof(eps), eps), (nameof(momentum), momentum)));
     }
 

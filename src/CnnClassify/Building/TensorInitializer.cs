@@ -77,7 +77,11 @@ public sealed class TensorInitializer
     /// <summary>Every element set to <paramref name="value"/>.</summary>
     /// <param name="value">The value.</param>
     public static TensorInitializer Constant(double value) =>
-        new($"Constant({Format(value)})", weight => constant_(weight, value));
+        new($"Constant({Format(value)})", weight =>
+        {
+            using var fill = value.ToScalar();
+            constant_(weight, fill);
+        });
 
     /// <summary>Fills <paramref name="tensor"/> in place without recording gradients.</summary>
     /// <param name="tensor">The tensor to fill.</param>

@@ -113,12 +113,14 @@ public sealed record WeightInitialization
     {
         if (NormWeight is { } scale)
         {
-            weight?.fill_(scale);
+            using var value = scale.ToScalar();
+            weight?.fill_(value);
         }
 
         if (NormBias is { } shift)
         {
-            bias?.fill_(shift);
+            using var value = shift.ToScalar();
+            bias?.fill_(value);
         }
     }
 }

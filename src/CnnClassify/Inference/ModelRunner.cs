@@ -45,7 +45,7 @@ internal static class ModelRunner
     public static long TopKHits(Tensor scores, Tensor labels, int k)
     {
         using var scope = torch.NewDisposeScope();
-        using var limit = k.ToScalar();  // held until the call returns, so no finalizer can free it during the call
+        using var limit = k.ToScalar();
         var target = scores.gather(1, labels.unsqueeze(1));
         return scores.gt(target).sum(1).lt(limit).sum().item<long>();
     }

@@ -193,7 +193,8 @@ public sealed class Predictor : IDisposable
             if (Options.TestTimeAugmentation)
             {
                 var mirrored = ModelRunner.Probabilities(_model, ModelRunner.Outputs(_model, batch.flip(3), _device, inference));
-                probabilities = (probabilities + mirrored) / 2;
+                using var half = 0.5.ToScalar();
+                probabilities = probabilities.add(mirrored, HeldScalars.One).mul_(half);
             }
         }
 

@@ -55,7 +55,7 @@ public sealed class Activation
             throw new ArgumentOutOfRangeException(nameof(negativeSlope), negativeSlope, "The negative slope must be a finite number >= 0.");
         }
 
-        return new($"LeakyReLU({Format(negativeSlope)})", () => nn.LeakyReLU(negativeSlope));
+        return new($"LeakyReLU({Format(negativeSlope)})", () => new LeakyReLU(negativeSlope));
     }
 
     /// <summary>ELU: x for x &gt; 0, else <paramref name="alpha"/> * (exp(x) - 1).</summary>
@@ -68,7 +68,7 @@ public sealed class Activation
             throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "ELU's alpha must be a finite number > 0.");
         }
 
-        return new($"ELU({Format(alpha)})", () => nn.ELU(alpha));
+        return new($"ELU({Format(alpha)})", () => new ELU(alpha));
     }
 
     /// <summary>Any other activation, given a factory for its module.</summary>

@@ -45,10 +45,10 @@ public sealed class BasicResidualBlock : nn.Module<Tensor, Tensor>, IResidualBlo
         LayerArguments.Positive(stride, nameof(stride));
 
         _conv1 = nn.Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
-        _bn1 = nn.BatchNorm2d(outChannels);
+        _bn1 = new BatchNorm2d(outChannels);
         _relu = nn.ReLU();
         _conv2 = nn.Conv2d(outChannels, outChannels, 3, padding: 1, bias: false);
-        _bn2 = nn.BatchNorm2d(outChannels);
+        _bn2 = new BatchNorm2d(outChannels);
         _downsample = ResidualShortcut.Create(inChannels, outChannels, stride);
         RegisterComponents();
     }
@@ -64,6 +64,6 @@ public sealed class BasicResidualBlock : nn.Module<Tensor, Tensor>, IResidualBlo
         using var scope = torch.NewDisposeScope();
         var residual = _bn2.call(_conv2.call(_relu.call(_bn1.call(_conv1.call(input)))));
         var shortcut = _downsample is null ? input : _downsample.call(input);
-        return _relu.call(residual.add_(shortcut)).MoveToOuterDisposeScope();
+        return _relu.call(residual.add_(shortcut, HeldScalars.One)).MoveToOuterDisposeScope();
     }
 }

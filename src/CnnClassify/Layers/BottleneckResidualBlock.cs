@@ -58,11 +58,11 @@ public sealed class BottleneckResidualBlock : nn.Module<Tensor, Tensor>, IResidu
         var outChannels = planes * Expansion;
 
         _conv1 = nn.Conv2d(inChannels, width, 1, bias: false);
-        _bn1 = nn.BatchNorm2d(width);
+        _bn1 = new BatchNorm2d(width);
         _conv2 = nn.Conv2d(width, width, 3, stride: stride, padding: 1, groups: groups, bias: false);
-        _bn2 = nn.BatchNorm2d(width);
+        _bn2 = new BatchNorm2d(width);
         _conv3 = nn.Conv2d(width, outChannels, 1, bias: false);
-        _bn3 = nn.BatchNorm2d(outChannels);
+        _bn3 = new BatchNorm2d(outChannels);
         _relu = nn.ReLU();
         _downsample = ResidualShortcut.Create(inChannels, outChannels, stride);
         RegisterComponents();
@@ -81,6 +81,6 @@ public sealed class BottleneckResidualBlock : nn.Module<Tensor, Tensor>, IResidu
         x = _relu.call(_bn2.call(_conv2.call(x)));
         var residual = _bn3.call(_conv3.call(x));
         var shortcut = _downsample is null ? input : _downsample.call(input);
-        return _relu.call(residual.add_(shortcut)).MoveToOuterDisposeScope();
+        return _relu.call(residual.add_(shortcut, HeldScalars.One)).MoveToOuterDisposeScope();
     }
 }

@@ -62,7 +62,7 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         _conv = nn.Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: pad, dilation: dilation, groups: groups, bias: !batchNorm);
         if (batchNorm)
         {
-            _bn = nn.BatchNorm2d(outChannels, eps: batchNormEps, momentum: batchNormMomentum);
+            _bn = new BatchNorm2d(outChannels, eps: batchNormEps, momentum: batchNormMomentum);
         }
 
         _act = Activation.CreateModule();

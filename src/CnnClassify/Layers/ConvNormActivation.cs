@@ -33,7 +33,7 @@ public static class ConvNormActivation
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>
         {
             ("0", nn.Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: (kernelSize - 1) / 2, groups: groups, bias: false)),
-            ("1", nn.BatchNorm2d(outChannels, eps: batchNormEps, momentum: batchNormMomentum)),
+            ("1", new BatchNorm2d(outChannels, eps: batchNormEps, momentum: batchNormMomentum)),
         };
         if ((activation ?? Activation.ReLU).CreateModule() is { } act)
         {

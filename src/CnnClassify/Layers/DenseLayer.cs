@@ -41,10 +41,10 @@ public sealed class DenseLayer : nn.Module<Tensor, Tensor>
         LayerArguments.Positive(bottleneckSize, nameof(bottleneckSize));
         LayerArguments.Probability(dropRate, nameof(dropRate));
         var width = bottleneckSize * growthRate;
-        _norm1 = nn.BatchNorm2d(inChannels);
+        _norm1 = new BatchNorm2d(inChannels);
         _relu1 = nn.ReLU();
         _conv1 = nn.Conv2d(inChannels, width, 1, bias: false);
-        _norm2 = nn.BatchNorm2d(width);
+        _norm2 = new BatchNorm2d(width);
         _relu2 = nn.ReLU();
         _conv2 = nn.Conv2d(width, growthRate, 3, padding: 1, bias: false);
         _dropRate = dropRate;

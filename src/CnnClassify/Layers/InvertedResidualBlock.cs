@@ -42,7 +42,7 @@ public sealed class InvertedResidualBlock : nn.Module<Tensor, Tensor>
 
         layers.Add(ConvNormActivation.Create(hidden, hidden, kernelSize: 3, stride: stride, groups: hidden, activation: Activation.ReLU6));
         layers.Add(nn.Conv2d(hidden, outChannels, 1, bias: false));
-        layers.Add(nn.BatchNorm2d(outChannels));
+        layers.Add(new BatchNorm2d(outChannels));
         _conv = nn.Sequential(layers);
         UsesShortcut = stride == 1 && inChannels == outChannels;
         RegisterComponents();
@@ -60,6 +60,6 @@ public sealed class InvertedResidualBlock : nn.Module<Tensor, Tensor>
         }
 
         using var branch = _conv.call(input);
-        return branch + input;
+        return branch.add(input, HeldScalars.One);
     }
 }

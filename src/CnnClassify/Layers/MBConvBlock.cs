@@ -67,6 +67,6 @@ public sealed class MBConvBlock : nn.Module<Tensor, Tensor>
         }
 
         using var scope = torch.NewDisposeScope();
-        return _stochasticDepth.call(_block.call(input)).add_(input).MoveToOuterDisposeScope();
+        return _stochasticDepth.call(_block.call(input)).add_(input, HeldScalars.One).MoveToOuterDisposeScope();
     }
 }

@@ -17,5 +17,5 @@ internal static class ResidualShortcut
             ? null
             : nn.Sequential(
                 ("0", nn.Conv2d(inChannels, outChannels, 1, stride: stride, bias: false)),
-                ("1", nn.BatchNorm2d(outChannels)));
+                ("1", new BatchNorm2d(outChannels)));
 }

@@ -35,7 +35,8 @@ public sealed class StochasticDepth : nn.Module<Tensor, Tensor>
         var shape = new long[input.dim()];
         Array.Fill(shape, 1L);
         shape[0] = input.shape[0];
-        var keep = torch.empty(shape, input.dtype, input.device).bernoulli_(1 - Probability).div_(1 - Probability);
-        return (input * keep).MoveToOuterDisposeScope();
+        using var survival = (1 - Probability).ToScalar();
+        var keep = torch.empty(shape, input.dtype, input.device).bernoulli_(1 - Probability).div_(survival);
+        return input.mul(keep).MoveToOuterDisposeScope();
     }
 }

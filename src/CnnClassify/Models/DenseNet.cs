@@ -3,6 +3,7 @@ using CnnClassify.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BatchNorm2d = CnnClassify.Layers.BatchNorm2d;
 
 namespace CnnClassify.Models;
 
@@ -67,7 +68,7 @@ public sealed class DenseNet : FeatureClassifierModel
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>
         {
             ("conv0", nn.Conv2d(inChannels, stemChannels, 7, stride: 2, padding: 3, bias: false)),
-            ("norm0", nn.BatchNorm2d(stemChannels)),
+            ("norm0", new BatchNorm2d(stemChannels)),
             ("relu0", nn.ReLU()),
             ("pool0", nn.MaxPool2d(3, stride: 2, padding: 1)),
         };
@@ -81,7 +82,7 @@ public sealed class DenseNet : FeatureClassifierModel
             if (i < blockLayers.Count - 1)
             {
                 layers.Add(($"transition{i + 1}", nn.Sequential(
-                    ("norm", nn.BatchNorm2d(channels)),
+                    ("norm", new BatchNorm2d(channels)),
                     ("relu", nn.ReLU()),
                     ("conv", nn.Conv2d(channels, channels / 2, 1, bias: false)),
                     ("pool", nn.AvgPool2d(2, stride: 2)))));
@@ -94,7 +95,7 @@ public sealed class DenseNet : FeatureClassifierModel
             }
         }
 
-        layers.Add(("norm5", nn.BatchNorm2d(channels)));
+        layers.Add(("norm5", new BatchNorm2d(channels)));
         return new DenseNet(nn.Sequential(layers), channels, numClasses, stages)
         {
             Configuration = ModelConfiguration.ImageNet(null, numClasses, inChannels),

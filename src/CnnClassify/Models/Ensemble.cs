@@ -61,8 +61,9 @@ public sealed class Ensemble : nn.Module<Tensor, Tensor>
                 output = output.softmax(-1);
             }
 
-            var weighted = output * _weights[i];
-            sum = sum is null ? weighted : sum.add_(weighted);
+            using var weight = _weights[i].ToScalar();
+            var weighted = output.mul(weight);
+            sum = sum is null ? weighted : sum.add_(weighted, HeldScalars.One);
         }
 
         return sum!.MoveToOuterDisposeScope();

@@ -176,7 +176,7 @@ public sealed class GoogLeNet : ClassificationModel
             // (x * std + mean - 0.5) / 0.5 per channel, for input normalised with ImageNet's mean and std.
             var scale = torch.tensor(new[] { 0.229f / 0.5f, 0.224f / 0.5f, 0.225f / 0.5f }).view(1, 3, 1, 1).to(input.dtype, input.device);
             var shift = torch.tensor(new[] { (0.485f - 0.5f) / 0.5f, (0.456f - 0.5f) / 0.5f, (0.406f - 0.5f) / 0.5f }).view(1, 3, 1, 1).to(input.dtype, input.device);
-            input = input * scale + shift;
+            input = input.mul(scale).add_(shift, HeldScalars.One);
         }
 
         var x = _maxpool1.call(_conv1.call(input));

@@ -4,6 +4,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
+using BatchNorm2d = CnnClassify.Layers.BatchNorm2d;
 
 namespace CnnClassify.Models;
 
@@ -55,7 +56,7 @@ public sealed class ResNet : ClassificationModel
         ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
         var expansion = block == ResidualBlockKind.Basic ? BasicResidualBlock.Expansion : BottleneckResidualBlock.Expansion;
         _conv1 = nn.Conv2d(inChannels, 64, 7, stride: 2, padding: 3, bias: false);
-        _bn1 = nn.BatchNorm2d(64);
+        _bn1 = new BatchNorm2d(64);
         _relu = nn.ReLU();
         _maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
         long channels = 64;

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using BatchNorm2d = CnnClassify.Layers.BatchNorm2d;
 
 namespace CnnClassify.Models;
 
@@ -20,9 +21,9 @@ public sealed class SimpleCnn : FeatureClassifierModel
         : base(
             nameof(SimpleCnn),
             nn.Sequential(
-                nn.Conv2d(inChannels, 32, 3, padding: 1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(32, 64, 3, padding: 1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
-                nn.Conv2d(64, 128, 3, padding: 1), nn.BatchNorm2d(128), nn.ReLU(), nn.MaxPool2d(2)),
+                nn.Conv2d(inChannels, 32, 3, padding: 1), new BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(32, 64, 3, padding: 1), new BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+                nn.Conv2d(64, 128, 3, padding: 1), new BatchNorm2d(128), nn.ReLU(), nn.MaxPool2d(2)),
             nn.Identity(),
             nn.Sequential(
                 nn.Linear(128 * FeatureSize(imageSize) * FeatureSize(imageSize), 256), nn.ReLU(), nn.Dropout(dropout),

@@ -2,6 +2,7 @@ using CnnClassify.Building;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BatchNorm2d = CnnClassify.Layers.BatchNorm2d;
 
 namespace CnnClassify.Models;
 
@@ -73,7 +74,7 @@ public sealed class Vgg : FeatureClassifierModel
             layers.Add(nn.Conv2d(channels, width, 3, padding: 1));
             if (batchNorm)
             {
-                layers.Add(nn.BatchNorm2d(width));
+                layers.Add(new BatchNorm2d(width));
             }
 
             layers.Add(nn.ReLU());

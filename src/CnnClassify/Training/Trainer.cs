@@ -155,8 +155,9 @@ public sealed class Trainer
         long correct = 0, correctTop5 = 0, samples = 0;
         ModelRunner.Evaluate(model, loader, Device, InferenceOptions, (batch, labels, outputs, probs) =>
         {
+            using var tiny = 1e-12.ToScalar();
             var loss = probabilities
-                ? nn.functional.nll_loss(probs.clamp_min(1e-12).log(), labels)
+                ? nn.functional.nll_loss(probs.clamp_min(tiny).log(), labels)
                 : Loss.Compute(outputs, labels);
             lossSum += loss.item<float>() * batch.Count;
             correct += ModelRunner.TopKHits(probs, labels, 1);
@@ -260,7 +261,8 @@ public sealed class Trainer
                     continue;
                 }
 
-                var scaled = loss / Math.Max(1, windowSize);
+                using var divisor = Math.Max(1, windowSize).ToScalar();
+                var scaled = loss.div(divisor);
                 (Scaler?.ScaleLoss(scaled) ?? scaled).backward();
                 using (torch.no_grad())
                 {

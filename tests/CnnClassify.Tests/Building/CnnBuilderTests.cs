@@ -3,6 +3,7 @@ using CnnClassify.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BatchNorm1d = CnnClassify.Layers.BatchNorm1d;
 
 namespace CnnClassify.Tests.Building;
 

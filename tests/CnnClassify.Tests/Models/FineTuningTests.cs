@@ -2,6 +2,7 @@ using CnnClassify.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using BatchNorm2d = CnnClassify.Layers.BatchNorm2d;
 
 namespace CnnClassify.Tests.Models;
 

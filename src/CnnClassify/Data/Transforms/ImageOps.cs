@@ -34,7 +34,7 @@ internal static class ImageOps
         }
 
         var result = operation(image.to(ScalarType.Float32));
-        return result.round_().clamp_(0, 255).to(image.dtype).MoveToOuterDisposeScope();
+        return result.round_().clamp_(HeldScalars.Zero, HeldScalars.PixelMax).to(image.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>Like <see cref="InFloat"/>, for colour operations defined on values in [0, 1].</summary>
@@ -46,8 +46,8 @@ internal static class ImageOps
             return operation(image).MoveToOuterDisposeScope();
         }
 
-        var result = operation(image.to(ScalarType.Float32).div_(255));
-        return result.mul_(255).round_().clamp_(0, 255).to(image.dtype).MoveToOuterDisposeScope();
+        var result = operation(image.to(ScalarType.Float32).div_(HeldScalars.PixelMax));
+        return result.mul_(HeldScalars.PixelMax).round_().clamp_(HeldScalars.Zero, HeldScalars.PixelMax).to(image.dtype).MoveToOuterDisposeScope();
     }
 
     public static Tensor Resize(Tensor image, long height, long width, Interpolation interpolation) => InFloat(image, x =>

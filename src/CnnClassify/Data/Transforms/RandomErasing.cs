@@ -63,7 +63,8 @@ public sealed class RandomErasing : IImageTransform
             var left = random.NextInt64(w - ew + 1);
             using var rows = result.narrow(1, top, eh);
             using var region = rows.narrow(2, left, ew);
-            region.fill_(Value);
+            using var fill = Value.ToScalar();
+            region.fill_(fill);
             break;
         }
 

@@ -10,6 +10,6 @@ public sealed class ToTensor : IImageTransform
     public Tensor Apply(Tensor image, Random random)
     {
         ImageOps.RequireImage(image, nameof(ToTensor));
-        return image.is_floating_point() ? image.to(ScalarType.Float32, copy: true) : image.to(ScalarType.Float32).div_(255);
+        return image.is_floating_point() ? image.to(ScalarType.Float32, copy: true) : image.to(ScalarType.Float32).div_(HeldScalars.PixelMax);
     }
 }

@@ -48,12 +48,14 @@ public sealed class ExponentialMovingAverage : TrainerCallback
         ArgumentNullException.ThrowIfNull(context);
         using var noGrad = torch.no_grad();
         var parameters = context.Trainer.Model.named_parameters().Select(p => p.name).ToHashSet();
+        using var decay = Decay.ToScalar();
+        using var rest = (1 - Decay).ToScalar();
         foreach (var (name, tensor) in context.Trainer.Model.state_dict())
         {
             var average = _average![name];
             if (parameters.Contains(name) && tensor.is_floating_point())
             {
-                average.mul_(Decay).add_(tensor, alpha: 1 - Decay);
+                average.mul_(decay).add_(tensor, alpha: rest);
             }
             else
             {

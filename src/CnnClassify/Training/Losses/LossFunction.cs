@@ -50,7 +50,9 @@ public abstract class LossFunction
         using var scope = torch.NewDisposeScope();
         var a = Compute(logits, targetsA);
         var b = Compute(logits, targetsB);
-        return ((a * lambda) + (b * (1 - lambda))).MoveToOuterDisposeScope();
+        using var share = lambda.ToScalar();
+        using var rest = (1 - lambda).ToScalar();
+        return a.mul(share).add_(b.mul(rest), HeldScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>The batch-mean loss of float32 logits.</summary>
@@ -123,7 +125,9 @@ public abstract class LossFunction
         {
             var logProbabilities = nn.functional.log_softmax(logits, 1);
             var logPt = logProbabilities.gather(1, targets.unsqueeze(1)).squeeze(1);
-            var focal = (1 - logPt.exp()).pow(_gamma) * -logPt * _alpha;
+            using var gamma = _gamma.ToScalar();
+            using var alpha = _alpha.ToScalar();
+            var focal = logPt.exp().neg().add_(HeldScalars.One, HeldScalars.One).pow(gamma).mul(logPt.neg()).mul_(alpha);
             if (WeightTensor(_weights, logits) is { } weights)
             {
                 var sampleWeights = weights.index_select(0, targets);

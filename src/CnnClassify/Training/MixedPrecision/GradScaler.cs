@@ -55,7 +55,8 @@ public sealed class GradScaler
     public Tensor ScaleLoss(Tensor loss)
     {
         ArgumentNullException.ThrowIfNull(loss);
-        return loss * Scale;
+        using var scale = Scale.ToScalar();
+        return loss.mul(scale);
     }
 
     /// <summary>Divides the gradients by the scale, once per step, and notes whether any is inf or NaN.</summary>
@@ -71,7 +72,7 @@ public sealed class GradScaler
         _unscaled = true;
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var inverse = 1.0 / Scale;
+        using var inverse = (1.0 / Scale).ToScalar();
         foreach (var parameter in Parameters(optimizer))
         {
             if (parameter.grad is not { } grad)

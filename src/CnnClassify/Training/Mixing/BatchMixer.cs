@@ -103,7 +103,9 @@ public abstract class BatchMixer
         private protected override (Tensor Images, Tensor OtherLabels, double Lambda) Apply(Tensor images, Tensor permutation, Tensor otherLabels, double lambda, Random random)
         {
             using var shuffled = images.index_select(0, permutation);
-            return ((images * lambda) + (shuffled * (1 - lambda)), otherLabels, lambda);
+            using var share = lambda.ToScalar();
+            using var rest = (1 - lambda).ToScalar();
+            return (images.mul(share).add_(shuffled.mul(rest), HeldScalars.One), otherLabels, lambda);
         }
     }
 

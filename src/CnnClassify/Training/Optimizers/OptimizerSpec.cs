@@ -51,7 +51,7 @@ public abstract class OptimizerSpec
         }
 
         SGD.ParamGroup Group(ParameterGroup g) => new(g.Parameters, lr: g.LearningRate, momentum: momentum, weight_decay: weightDecay, nesterov: nesterov);
-        return new Created("sgd", learningRate, weightDecay, groups => optim.SGD(groups.Select(Group), learningRate, momentum, weight_decay: weightDecay, nesterov: nesterov), Group);
+        return new Created("sgd", learningRate, weightDecay, groups => new HeldScalarSgd(groups.Select(Group), learningRate, momentum, weightDecay, nesterov), Group);
     }
 
     /// <summary>
@@ -93,7 +93,7 @@ public abstract class OptimizerSpec
     public static OptimizerSpec RmsProp(double learningRate = 1e-2, double alpha = 0.99, double eps = 1e-8, double momentum = 0, double weightDecay = 0)
     {
         RMSProp.ParamGroup Group(ParameterGroup g) => new(g.Parameters, g.LearningRate, eps, alpha, weightDecay, momentum);
-        return new Created("rmsprop", learningRate, weightDecay, groups => optim.RMSProp(groups.Select(Group), learningRate, alpha, eps, weightDecay, momentum), Group);
+        return new Created("rmsprop", learningRate, weightDecay, groups => new HeldScalarRmsProp(groups.Select(Group), learningRate, alpha, eps, weightDecay, momentum), Group);
     }
 
     /// <summary>Creates the optimizer for <paramref name="groups"/>.</summary>
