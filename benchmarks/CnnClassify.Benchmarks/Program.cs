@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- inference
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- memory
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- time-to-accuracy [--target 0.93] [--epochs N]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- stress [--steps 4000]
 using CnnClassify.Benchmarks;
 
 var command = args.FirstOrDefault();
@@ -25,7 +26,10 @@ switch (command)
     case "time-to-accuracy":
         TimeToAccuracy.Run(options);
         return 0;
+    case "stress":
+        FinalizerStress.Run(options);
+        return 0;
     default:
-        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] | inference | memory | time-to-accuracy [--target 0.93] [--epochs N]");
+        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] | inference | memory | time-to-accuracy [--target 0.93] [--epochs N] | stress [--steps 4000]");
         return 2;
 }
