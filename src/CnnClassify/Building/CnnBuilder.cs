@@ -68,6 +68,11 @@ public sealed class CnnBuilder
     public static CnnBuilder FromArchitecture(CnnArchitecture architecture)
     {
         ArgumentNullException.ThrowIfNull(architecture);
+        if (architecture.InputShape is null || architecture.Layers is null || architecture.Layers.Any(layer => layer?.Arguments is null || layer.Kind is null || layer.Name is null))
+        {
+            throw new ArgumentException("The architecture lacks its input shape, its layers, or a layer's kind, name or arguments.", nameof(architecture));
+        }
+
         var builder = Input(new SampleShape([.. architecture.InputShape]));
         for (var i = 0; i < architecture.Layers.Count; i++)
         {

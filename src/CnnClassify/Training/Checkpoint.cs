@@ -23,11 +23,11 @@ public static class Checkpoint
     /// <summary>Reads the model's configuration (architecture, input, classes, preprocessing) without loading any tensor.</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <exception cref="InvalidDataException">The file is not a checkpoint, or its configuration is damaged; the message names the file.</exception>
-    public static ModelConfiguration ReadConfiguration(string path)
+    public static ModelConfiguration ReadConfiguration(string path) => Guarded(path, () =>
     {
         using var archive = Open(path);
         return ReadConfiguration(ReadState(archive, path), path);
-    }
+    });
 
     /// <summary>
     /// Rebuilds the model a checkpoint holds, from the checkpoint alone: a zoo model by name or a
@@ -36,7 +36,7 @@ public static class Checkpoint
     /// <param name="path">The checkpoint file.</param>
     /// <returns>The model, on the CPU, in training mode; the caller disposes it.</returns>
     /// <exception cref="InvalidDataException">The file is not a checkpoint, or it holds a custom model that only code can create (pass that model to <see cref="LoadModel(string, nn.Module)"/>); the message names the file.</exception>
-    public static ClassificationModel LoadModel(string path)
+    public static ClassificationModel LoadModel(string path) => Guarded(path, () =>
     {
         using var archive = Open(path);
         var configuration = ReadConfiguration(ReadState(archive, path), path);
@@ -60,7 +60,7 @@ public static class Checkpoint
             model.Dispose();
             throw;
         }
-    }
+    });
 
     /// <summary>
     /// Loads the model weights of a checkpoint into <paramref name="model"/>; a
@@ -72,13 +72,18 @@ public static class Checkpoint
     public static void LoadModel(string path, nn.Module model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        using var archive = Open(path);
-        var configuration = ReadConfiguration(ReadState(archive, path), path);
-        LoadWeights(archive, path, model);
-        if (model is ClassificationModel classifier)
+        Guarded(path, () =>
         {
-            classifier.Configuration = configuration;
-        }
+            using var archive = Open(path);
+            var configuration = ReadConfiguration(ReadState(archive, path), path);
+            LoadWeights(archive, path, model);
+            if (model is ClassificationModel classifier)
+            {
+                classifier.Configuration = configuration;
+            }
+
+            return 0;
+        });
     }
 
     internal static void Save(Trainer trainer, string path)
@@ -128,7 +133,7 @@ public static class Checkpoint
         });
     }
 
-    internal static void Load(Trainer trainer, string path)
+    internal static void Load(Trainer trainer, string path) => Guarded(path, () =>
     {
         using var archive = Open(path);
         var state = ReadState(archive, path);
@@ -177,7 +182,7 @@ public static class Checkpoint
 
         if (state["scaler"] is JsonObject scaler && trainer.Scaler is { } gradScaler)
         {
-            gradScaler.Restore(scaler["scale"]!.GetValue<double>(), scaler["growth_tracker"]!.GetValue<int>());
+            gradScaler.Restore(Value<double>(scaler, "scale", path), Value<int>(scaler, "growth_tracker", path));
         }
 
         var history = new History();
@@ -186,8 +191,37 @@ public static class Checkpoint
             history.Add(epoch);
         }
 
-        trainer.Restore(state["epoch"]!.GetValue<int>(), state["global_step"]!.GetValue<long>(), history);
+        trainer.Restore(Value<int>(state, "epoch", path), Value<long>(state, "global_step", path), history);
+        return 0;
+    });
+
+    /// <summary>
+    /// Runs a read of the checkpoint at <paramref name="path"/>, turning every way a damaged file can
+    /// fail (bad JSON, wrong types, short or corrupt entries, tensors LibTorch refuses) into one
+    /// <see cref="InvalidDataException"/> that names the file.
+    /// </summary>
+    private static T Guarded<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidDataException ex) when (ex.Message.Contains(path, StringComparison.Ordinal))
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or JsonException or InvalidOperationException or FormatException or KeyNotFoundException
+            or EndOfStreamException or ArgumentException or System.Runtime.InteropServices.ExternalException or OverflowException or IndexOutOfRangeException
+            or (IOException and not FileNotFoundException))
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' is damaged or does not fit: {ex.Message}", ex);
+        }
     }
+
+    private static T Value<T>(JsonObject state, string key, string path) =>
+        state[key] is JsonValue value && value.TryGetValue<T>(out var result)
+            ? result
+            : throw new InvalidDataException($"Checkpoint '{path}': trainer.json has no valid '{key}'.");
 
     private static void LoadWeights(ZipArchive archive, string path, nn.Module model)
     {
