@@ -10,7 +10,20 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
 
     public IReadOnlyList<string> Classes => Train.Classes;
 
-    public static async Task<CliData> LoadAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize)
+    /// <summary>Loads the named dataset; warnings (skipped files, odd folders) go to <paramref name="logger"/>.</summary>
+    /// <exception cref="InvalidDataException">The training and test classes differ; both lists are named.</exception>
+    public static async Task<CliData> LoadAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger? logger = null)
+    {
+        var loaded = await LoadSplitsAsync(dataset, directory, validationSplit, seed, imageSize, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).ConfigureAwait(false);
+        if (!loaded.Train.Classes.SequenceEqual(loaded.Test.Classes))
+        {
+            throw new InvalidDataException($"The training and test data have different classes: training [{string.Join(", ", loaded.Train.Classes)}], test [{string.Join(", ", loaded.Test.Classes)}].");
+        }
+
+        return loaded;
+    }
+
+    private static async Task<CliData> LoadSplitsAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger logger)
     {
         if (!(validationSplit > 0 && validationSplit < 1))
         {
@@ -40,7 +53,7 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
             {
                 var root = directory ?? throw new UsageException("--dataset imagefolder needs --data DIR with one subfolder per class (or train/ and test/ folders of them).");
                 var channels = 3;
-                var options = new ImageFolderOptions { ColorMode = ColorMode.Rgb };
+                var options = new ImageFolderOptions { ColorMode = ColorMode.Rgb, Logger = logger };
                 var trainRoot = Directory.Exists(Path.Combine(root, "train")) ? Path.Combine(root, "train") : root;
                 var full = new ImageFolderDataset(trainRoot, options);
                 IImageDataset test;

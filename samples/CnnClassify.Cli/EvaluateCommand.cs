@@ -28,7 +28,13 @@ internal static class EvaluateCommand
             var path = parse.GetValue(checkpoint)!;
             using var model = Checkpoint.LoadModel(path);
             var configuration = model.Configuration;
-            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), parse.GetValue(seed), configuration.InputHeight).ConfigureAwait(false);
+            var warnings = new WarningLogger(output);
+            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), parse.GetValue(seed), configuration.InputHeight, warnings).ConfigureAwait(false);
+            if (warnings.Count > 0)
+            {
+                output.WriteLine($"{warnings.Count} data warning(s) above; skipped files are left out of the evaluation.");
+            }
+
             if (!loaded.Classes.SequenceEqual(configuration.ClassNames))
             {
                 throw new InvalidDataException($"The dataset's classes [{string.Join(", ", loaded.Classes)}] differ from the checkpoint's [{string.Join(", ", configuration.ClassNames)}].");

@@ -54,7 +54,13 @@ internal static class TrainCommand
             var batch = Positive(parse.GetValue(batchSize), "--batch-size");
             var seedValue = parse.GetValue(seed);
             var directory = parse.GetValue(outDir)!;
-            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize)).ConfigureAwait(false);
+            var warnings = new WarningLogger(output);
+            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize), warnings).ConfigureAwait(false);
+            if (warnings.Count > 0)
+            {
+                output.WriteLine($"{warnings.Count} data warning(s) above; skipped files are left out of training and evaluation.");
+            }
+
             Seeding.Seed(seedValue);
             using var network = Network(parse, name, pretrained, loaded, output);
             if (parse.GetValue(freeze))

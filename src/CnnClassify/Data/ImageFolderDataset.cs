@@ -21,7 +21,7 @@ public sealed partial class ImageFolderDataset : IImageDataset
     /// <param name="root">The folder holding one subfolder per class.</param>
     /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
     /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
-    /// <exception cref="InvalidDataException">The root has no class folders, or a class folder has no usable image; the message names the folder.</exception>
+    /// <exception cref="InvalidDataException">The root has no class folders, holds folders named like data splits (<c>train</c>, <c>val</c>, <c>test</c>, ...) that would become classes, or a class folder has no usable image; the message names the folder.</exception>
     /// <exception cref="InvalidImageException">(Strict mode) a file cannot be used.</exception>
     public ImageFolderDataset(string root, ImageFolderOptions? options = null)
     {
@@ -41,8 +41,25 @@ public sealed partial class ImageFolderDataset : IImageDataset
             throw new InvalidDataException($"Image folder '{root}' has no class subfolders; expected {root}/CLASS/IMAGE files.");
         }
 
+        var splits = classFolders.Select(Path.GetFileName).Where(name => SplitNames.Contains(name!)).ToList();
+        if (splits.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"Image folder '{root}' holds folders named like data splits ({string.Join(", ", splits)}) beside its class folders, so they would become classes. " +
+                $"Give each split its own folder of class folders (ROOT/train/CLASS/IMAGE, ROOT/test/CLASS/IMAGE) and point at one of them, such as '{Path.Combine(root, splits[0]!)}'.");
+        }
+
         var skipped = new List<(string, string)>();
         Classes = classFolders.Select(Path.GetFileName).ToList()!;
+        foreach (var folder in classFolders)
+        {
+            var nested = Directory.GetDirectories(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            if (nested.Count > 0)
+            {
+                LogNested(Options.Logger, folder, string.Join(", ", nested), Path.GetFileName(folder));
+            }
+        }
+
         for (var label = 0; label < classFolders.Count; label++)
         {
             var before = _samples.Count;
@@ -106,6 +123,11 @@ public sealed partial class ImageFolderDataset : IImageDataset
         var (path, label) = _samples[index];
         return new ImageSample(_decoder.Decode(path), label, path);
     }
+
+    private static readonly HashSet<string> SplitNames = new(StringComparer.OrdinalIgnoreCase) { "train", "training", "val", "valid", "validation", "test", "testing" };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Class folder {Folder} holds subfolders ({Subfolders}); their images are read as class '{Class}'")]
+    private static partial void LogNested(ILogger logger, string folder, string subfolders, string @class);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping image {Path}: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string path, string reason);

@@ -59,6 +59,65 @@ public sealed class CliTests : IDisposable
         Assert.Contains("layer4", output);
     }
 
+    [Fact]
+    public async Task A_photo_folder_with_mistakes_is_refused_before_training_and_bad_files_are_named()
+    {
+        // Class folders with a test/ split beside them, as a new user lays photos out.
+        var mixed = Path.Combine(_dir, "mixed");
+        foreach (var c in Classes)
+        {
+            Directory.CreateDirectory(Path.Combine(mixed, c));
+            File.Copy(Path.Combine(_data, "train", c, "0.png"), Path.Combine(mixed, c, "0.png"));
+            Directory.CreateDirectory(Path.Combine(mixed, "test", c));
+            File.Copy(Path.Combine(_data, "test", c, "0.png"), Path.Combine(mixed, "test", c, "0.png"));
+        }
+
+        // The same classes laid out right, with a truncated JPEG, an empty PNG, text named .jpg and a stray note.
+        var photos = Path.Combine(_dir, "photos");
+        CopyDirectory(Path.Combine(_data, "train"), Path.Combine(photos, "train"));
+        CopyDirectory(Path.Combine(_data, "test"), Path.Combine(photos, "test"));
+        var jpeg = TestImages.Write(Path.Combine(_dir, "whole.jpg"), 16, 16);
+        File.WriteAllBytes(Path.Combine(photos, "train", "circle", "cut.jpg"), File.ReadAllBytes(jpeg)[..60]);
+        File.WriteAllBytes(Path.Combine(photos, "train", "square", "empty.png"), []);
+        File.WriteAllText(Path.Combine(photos, "train", "triangle", "text.jpg"), "not an image");
+        File.WriteAllText(Path.Combine(photos, "train", "notes.txt"), "collected in May");
+
+        // A test split whose classes differ from training's.
+        var uneven = Path.Combine(_dir, "uneven");
+        CopyDirectory(Path.Combine(_data, "train"), Path.Combine(uneven, "train"));
+        CopyDirectory(Path.Combine(_data, "test"), Path.Combine(uneven, "test"));
+        Directory.Delete(Path.Combine(uneven, "test", "triangle"), recursive: true);
+
+        string[] Arguments(string data, string name) =>
+            ["train", "--model", "simplecnn", "--dataset", "imagefolder", "--data", data, "--image-size", "16", "--epochs", "1", "--batch-size", "8", "--out", Path.Combine(_dir, name)];
+        var (mixedCode, _, mixedError) = await Run(Arguments(mixed, "mixed-run"));
+        var (unevenCode, _, unevenError) = await Run(Arguments(uneven, "uneven-run"));
+        var (code, output, error) = await Run(Arguments(photos, "photos-run"));
+
+        Assert.Equal(1, mixedCode);
+        Assert.Contains("named like data splits (test)", mixedError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "mixed-run")) && Directory.GetFiles(Path.Combine(_dir, "mixed-run")).Length > 0);
+        Assert.Equal(1, unevenCode);
+        Assert.Contains("training [circle, square, triangle], test [circle, square]", unevenError, StringComparison.Ordinal);
+        Assert.True(code == 0, $"{error}\n{output}");
+        foreach (var bad in new[] { Path.Combine("circle", "cut.jpg"), Path.Combine("square", "empty.png"), Path.Combine("triangle", "text.jpg") })
+        {
+            Assert.Contains(output.Split('\n'), line => line.StartsWith("warning: Skipping image ", StringComparison.Ordinal) && line.Contains(bad, StringComparison.Ordinal));
+        }
+
+        Assert.Contains("3 data warning(s) above", output, StringComparison.Ordinal);
+    }
+
+    private static void CopyDirectory(string source, string destination)
+    {
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(destination, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     [Theory]
     [InlineData("simplecnn", "390,858", "1x28x28")]
     [InlineData("lenet5", "61,706", "1x28x28")]

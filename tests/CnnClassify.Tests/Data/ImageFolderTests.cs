@@ -141,6 +141,37 @@ public sealed class ImageFolderTests : IDisposable
         Assert.Contains("no class subfolders", error.Message);
     }
 
+    [Theory]
+    [InlineData("test")]
+    [InlineData("val")]
+    [InlineData("Train")]
+    public void A_folder_named_like_a_split_beside_class_folders_is_refused(string split)
+    {
+        TestImages.Write(Path.Combine(_root, "cat", "a.png"));
+        TestImages.Write(Path.Combine(_root, split, "cat", "b.png"));
+
+        var error = Assert.Throws<InvalidDataException>(() => new ImageFolderDataset(_root));
+
+        Assert.Contains($"named like data splits ({split})", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(_root, split), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_class_folder_holding_subfolders_is_read_with_a_warning_naming_them()
+    {
+        TestImages.Write(Path.Combine(_root, "cat", "a.png"));
+        TestImages.Write(Path.Combine(_root, "cat", "kittens", "b.png"));
+        TestImages.Write(Path.Combine(_root, "cat", "lions", "c.png"));
+        TestImages.Write(Path.Combine(_root, "dog", "d.png"));
+        var logger = new ListLogger();
+
+        var dataset = new ImageFolderDataset(_root, new ImageFolderOptions { Logger = logger });
+
+        Assert.Equal(4, dataset.Count);
+        Assert.Equal(["cat", "dog"], dataset.Classes);
+        Assert.Equal([$"Class folder {Path.Combine(_root, "cat")} holds subfolders (kittens, lions); their images are read as class 'cat'"], logger.Messages);
+    }
+
     private sealed class ListLogger : ILogger
     {
         public List<string> Messages { get; } = [];
