@@ -10,6 +10,7 @@ public static class AtomicFile
     /// </summary>
     /// <param name="path">The file to write.</param>
     /// <param name="write">Writes the whole content to the stream it is given.</param>
+    /// <exception cref="IOException">The file could not be written (a full disk, say); the message names it and says the old content is unchanged, and no temporary file remains.</exception>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -17,7 +18,7 @@ public static class AtomicFile
         var full = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var temporary = TemporaryPath(full);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -28,10 +29,54 @@ public static class AtomicFile
 
             File.Move(temporary, full, overwrite: true);
         }
+        catch (IOException ex)
+        {
+            File.Delete(temporary);
+            throw new IOException($"Could not write '{full}': {Reason(ex)}. {(File.Exists(full) ? "Its previous content is unchanged." : "Nothing was written.")}", ex);
+        }
         catch
         {
             File.Delete(temporary);
             throw;
+        }
+    }
+
+    /// <summary>The innermost I/O error's own words, without the temporary file's name.</summary>
+    private static string Reason(Exception error)
+    {
+        while (error.InnerException is IOException inner)
+        {
+            error = inner;
+        }
+
+        var message = error.Message;
+        var path = message.IndexOf(" : '", StringComparison.Ordinal);
+        return (path > 0 ? message[..path] : message).TrimEnd('.');
+    }
+
+    /// <summary>A new temporary path beside <paramref name="path"/>, of the kind <see cref="RemoveStale"/> removes.</summary>
+    /// <param name="path">The file the temporary one stands in for.</param>
+    public static string TemporaryPath(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+    }
+
+    /// <summary>
+    /// Deletes the temporary files that writes of <paramref name="path"/> left behind when their
+    /// process was killed. Call it when no other process is writing the file.
+    /// </summary>
+    /// <param name="path">The file whose leftovers to remove.</param>
+    public static void RemoveStale(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        if (Directory.Exists(directory))
+        {
+            foreach (var stale in Directory.EnumerateFiles(directory, $".{Path.GetFileName(full)}.*.tmp"))
+            {
+                File.Delete(stale);
+            }
         }
     }
 }

@@ -107,7 +107,8 @@ public static class Checkpoint
             using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
             Entry(archive, "model.safetensors", entry =>
             {
-                var temporary = Path.GetTempFileName();
+                // Staged beside the checkpoint, so a killed process leaves it where RemoveStale finds it.
+                var temporary = AtomicFile.TemporaryPath(path);
                 try
                 {
                     SafetensorsFile.Write(temporary, trainer.Model.state_dict());

@@ -47,6 +47,19 @@ public sealed class CheckpointCallback : TrainerCallback, IMonitorsMetric
     /// <summary>Path of <c>last.ckpt</c>.</summary>
     public string LastPath => Path.Combine(Directory, "last.ckpt");
 
+    /// <summary>Removes temporary files that a killed earlier run left beside the checkpoints.</summary>
+    /// <param name="context">The training state.</param>
+    public override void OnTrainBegin(TrainingContext context)
+    {
+        if (System.IO.Directory.Exists(Directory))
+        {
+            foreach (var checkpoint in System.IO.Directory.EnumerateFiles(Directory, "*.ckpt").Append(BestPath).Append(LastPath).Distinct())
+            {
+                Interop.AtomicFile.RemoveStale(checkpoint);
+            }
+        }
+    }
+
     /// <inheritdoc />
     public override void OnEpochEnd(TrainingContext context)
     {
@@ -58,8 +71,8 @@ public sealed class CheckpointCallback : TrainerCallback, IMonitorsMetric
             var value = metrics.Value(Monitor);
             if (BestValue is not { } best || (Monitor.IsMaximised() ? value > best : value < best))
             {
-                BestValue = value;
                 context.Trainer.SaveCheckpoint(BestPath);
+                BestValue = value;
             }
         }
 
