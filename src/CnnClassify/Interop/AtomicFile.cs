@@ -1,7 +1,7 @@
 namespace CnnClassify.Interop;
 
 /// <summary>Writes files so that readers see the old content or the new, never a partial file.</summary>
-public static class AtomicFile
+public static partial class AtomicFile
 {
     /// <summary>
     /// Writes through <paramref name="write"/> to a temporary file beside <paramref name="path"/>,
@@ -54,7 +54,7 @@ public static class AtomicFile
         return (path > 0 ? message[..path] : message).TrimEnd('.');
     }
 
-    /// <summary>A new temporary path beside <paramref name="path"/>, of the kind <see cref="RemoveStale"/> removes.</summary>
+    /// <summary>A new temporary path beside <paramref name="path"/>, of the kind <see cref="RemoveStale"/> removes: <c>.NAME.GUID.tmp</c>.</summary>
     /// <param name="path">The file the temporary one stands in for.</param>
     public static string TemporaryPath(string path)
     {
@@ -63,20 +63,32 @@ public static class AtomicFile
     }
 
     /// <summary>
-    /// Deletes the temporary files that writes of <paramref name="path"/> left behind when their
-    /// process was killed. Call it when no other process is writing the file.
+    /// Deletes the temporary files that atomic writes into <paramref name="directory"/> left behind
+    /// when their process was killed. Call it when no other process is writing there.
     /// </summary>
-    /// <param name="path">The file whose leftovers to remove.</param>
-    public static void RemoveStale(string path)
+    /// <param name="directory">The folder to clean; a missing one is left alone.</param>
+    /// <returns>How many files were removed.</returns>
+    public static int RemoveStale(string directory)
     {
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
-        if (Directory.Exists(directory))
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!Directory.Exists(directory))
         {
-            foreach (var stale in Directory.EnumerateFiles(directory, $".{Path.GetFileName(full)}.*.tmp"))
+            return 0;
+        }
+
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(directory, ".*.tmp"))
+        {
+            if (TemporaryName().IsMatch(Path.GetFileName(file)))
             {
-                File.Delete(stale);
+                File.Delete(file);
+                removed++;
             }
         }
+
+        return removed;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\..+\.[0-9a-f]{32}\.tmp$")]
+    private static partial System.Text.RegularExpressions.Regex TemporaryName();
 }

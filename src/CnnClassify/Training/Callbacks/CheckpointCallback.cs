@@ -47,18 +47,9 @@ public sealed class CheckpointCallback : TrainerCallback, IMonitorsMetric
     /// <summary>Path of <c>last.ckpt</c>.</summary>
     public string LastPath => Path.Combine(Directory, "last.ckpt");
 
-    /// <summary>Removes temporary files that a killed earlier run left beside the checkpoints.</summary>
+    /// <summary>Removes the temporary files that a killed earlier run left in the checkpoint folder.</summary>
     /// <param name="context">The training state.</param>
-    public override void OnTrainBegin(TrainingContext context)
-    {
-        if (System.IO.Directory.Exists(Directory))
-        {
-            foreach (var checkpoint in System.IO.Directory.EnumerateFiles(Directory, "*.ckpt").Append(BestPath).Append(LastPath).Distinct())
-            {
-                Interop.AtomicFile.RemoveStale(checkpoint);
-            }
-        }
-    }
+    public override void OnTrainBegin(TrainingContext context) => Interop.AtomicFile.RemoveStale(Directory);
 
     /// <inheritdoc />
     public override void OnEpochEnd(TrainingContext context)
