@@ -29,12 +29,8 @@ public static class CliApp
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var parseError in parse.Errors)
-            {
-                await error.WriteLineAsync($"error: {parseError.Message}").ConfigureAwait(false);
-            }
-
-            await error.WriteLineAsync("Run 'cnnclassify --help' for usage.").ConfigureAwait(false);
+            var problems = string.Join(" ", parse.Errors.Select(e => OneLine(e.Message)).Distinct());
+            await error.WriteLineAsync($"error: {problems} See 'cnnclassify --help'.").ConfigureAwait(false);
             return 2;
         }
 
@@ -44,16 +40,19 @@ public static class CliApp
         }
         catch (UsageException ex)
         {
-            await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: {OneLine(ex.Message)}").ConfigureAwait(false);
             return 2;
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException)
         {
-            var text = parse.GetValue(verbose) ? ex.ToString() : $"error: {ex.Message}";
+            var text = parse.GetValue(verbose) ? ex.ToString() : $"error: {OneLine(ex.Message)}";
             await error.WriteLineAsync(text).ConfigureAwait(false);
             return 1;
         }
     }
+
+    /// <summary>A message on one line: .NET puts an argument's actual value on a line of its own.</summary>
+    private static string OneLine(string message) => string.Join(" ", message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>Parses a comma-separated list of numbers.</summary>
     internal static double[] Numbers(string? text, string option) =>

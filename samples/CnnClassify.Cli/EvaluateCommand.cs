@@ -44,6 +44,11 @@ internal static class EvaluateCommand
             var predictions = PredictionSet.Collect(model, test);
             var loss = predictions.Samples.Average(s => s.Loss);
             var directory = parse.GetValue(outDir)!;
+            if (File.Exists(directory))
+            {
+                throw new IOException($"--out '{directory}' is a file; give a folder for the outputs.");
+            }
+
             Reports.Write(directory, predictions, loaded.Test, loss, new JsonObject { ["checkpoint"] = Path.GetFullPath(path) });
             Reports.WritePredictions(Path.Combine(directory, "predictions.csv"), predictions);
             output.WriteLine(predictions.Report());

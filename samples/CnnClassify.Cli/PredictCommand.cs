@@ -22,12 +22,12 @@ internal static class PredictCommand
         var model = new Option<string?>("--model") { Description = "Zoo model name, with --weights." };
         var weights = new Option<string?>("--weights") { Description = "A .pth or .safetensors state dict, with --model." };
         var pretrained = new Option<string?>("--pretrained") { Description = "Published weights for --model: DEFAULT (when no name is given), IMAGENET1K_V1 or IMAGENET1K_V2; see 'cnnclassify weights'.", Arity = ArgumentArity.ZeroOrOne };
-        var classes = new Option<int?>("--num-classes") { Description = "Classes of the weights, with --model." };
-        var channels = new Option<int?>("--in-channels") { Description = "Input channels, with --model (default: the model's)." };
-        var size = new Option<int?>("--size") { Description = "Input height and width, with --model (default: the model's, after resizing the shorter side and cropping the centre)." };
+        var classes = new Option<int?>("--num-classes") { Description = "Classes of the weights, with --model." }.AtLeast(1);
+        var channels = new Option<int?>("--in-channels") { Description = "Input channels, with --model (default: the model's)." }.AtLeast(1);
+        var size = new Option<int?>("--size") { Description = "Input height and width, with --model (default: the model's, after resizing the shorter side and cropping the centre)." }.AtLeast(1);
         var mean = new Option<string?>("--mean") { Description = "Per-channel means, such as 0.485,0.456,0.406, with --model." };
         var std = new Option<string?>("--std") { Description = "Per-channel standard deviations, with --model." };
-        var top = new Option<int>("--top") { Description = "Classes to list per image.", DefaultValueFactory = _ => 1 };
+        var top = new Option<int>("--top") { Description = "Classes to list per image.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var json = new Option<bool>("--json") { Description = "Print JSON with every class's probability." };
         var tta = new Option<bool>("--tta") { Description = "Average over a horizontal flip." };
         var command = new Command("predict", "Classify images.") { images, checkpoint, model, weights, pretrained, classes, channels, size, mean, std, top, json, tta };
@@ -47,7 +47,7 @@ internal static class PredictCommand
                 throw new UsageException("Give at least one image file to classify.");
             }
 
-            var k = parse.GetValue(top) >= 1 ? parse.GetValue(top) : throw new UsageException("--top must be at least 1.");
+            var k = parse.GetValue(top);
             using var predictor = Create(parse, checkpoint, model, weights, pretrained, weightsName, classes, channels, size, mean, std, tta);
             var predictions = predictor.PredictBatch(files);
             if (parse.GetValue(json))
@@ -108,6 +108,7 @@ internal static class PredictCommand
                 throw new UsageException($"--model: unknown model '{name}'. Known models: {string.Join(", ", ModelZoo.Names)}.");
             }
 
+            TrainCommand.Published(name, weightsName ?? WeightCatalog.Default);
             var published = ModelZoo.Create(name, weights: weightsName ?? WeightCatalog.Default, progress: new DownloadProgressLine());
             return new Predictor(published, new PredictorOptions { TestTimeAugmentation = parse.GetValue(tta) });
         }

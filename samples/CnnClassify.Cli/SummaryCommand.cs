@@ -10,9 +10,9 @@ internal static class SummaryCommand
     public static Command Create(TextWriter output)
     {
         var model = new Argument<string>("model") { Description = $"A zoo model: {string.Join(", ", ModelZoo.Names)}." };
-        var classes = new Option<int>("--num-classes") { Description = "Classes the head predicts.", DefaultValueFactory = _ => 1000 };
-        var channels = new Option<int?>("--in-channels") { Description = "Input channels (default: the model's own, 1 for lenet5 and simplecnn, else 3)." };
-        var size = new Option<int?>("--image-size") { Description = "Input height and width (default: the model's own, 28 for lenet5 and simplecnn, else 224)." };
+        var classes = new Option<int>("--num-classes") { Description = "Classes the head predicts.", DefaultValueFactory = _ => 1000 }.AtLeast(1);
+        var channels = new Option<int?>("--in-channels") { Description = "Input channels (default: the model's own, 1 for lenet5 and simplecnn, else 3)." }.AtLeast(1);
+        var size = new Option<int?>("--image-size") { Description = "Input height and width (default: the model's own, 28 for lenet5 and simplecnn, else 224)." }.AtLeast(1);
         var command = new Command("summary", "Print a model's layers, output shapes, parameters and MACs.") { model, classes, channels, size };
         command.SetAction(parse =>
         {

@@ -21,23 +21,23 @@ internal static class TrainCommand
         var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, mnist, cifar10 or imagefolder.", Required = true };
         var data = new Option<string?>("--data") { Description = "Dataset folder." };
         var valSplit = new Option<double>("--val-split") { Description = "Share of the training data held out for validation.", DefaultValueFactory = _ => 0.1 };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Batch size.", DefaultValueFactory = _ => 64 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 }.AtLeast(1);
+        var batchSize = new Option<int>("--batch-size") { Description = "Batch size.", DefaultValueFactory = _ => 64 }.AtLeast(1);
         var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd.", DefaultValueFactory = _ => "adam" };
-        var lr = new Option<double>("--lr") { Description = "Learning rate (the peak rate for onecycle).", DefaultValueFactory = _ => 1e-3 };
+        var lr = new Option<double>("--lr") { Description = "Learning rate (the peak rate for onecycle).", DefaultValueFactory = _ => 1e-3 }.Above(0);
         var scheduler = new Option<string>("--scheduler") { Description = "none, step, cosine, plateau or onecycle.", DefaultValueFactory = _ => "none" };
         var amp = new Option<string>("--amp") { Description = "none, bf16 or fp16.", DefaultValueFactory = _ => "none" };
-        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing.", DefaultValueFactory = _ => 0 };
+        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing.", DefaultValueFactory = _ => 0 }.From(0, 1);
         var augment = new Option<string>("--augment") { Description = "none, light or strong.", DefaultValueFactory = _ => "none" };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
         var pretrained = new Option<string?>("--pretrained") { Description = "Weights to start from: DEFAULT (when no value is given), IMAGENET1K_V1 or IMAGENET1K_V2 (see 'cnnclassify weights'), or a .pth or .safetensors file; a different head is replaced.", Arity = ArgumentArity.ZeroOrOne };
         var freeze = new Option<bool>("--freeze-backbone") { Description = "Train only the head (with --pretrained)." };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint to resume from." };
-        var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without validation-accuracy gain." };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads for torch." };
-        var imageSize = new Option<int?>("--image-size") { Description = "Input height and width (default: the dataset's)." };
-        var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 };
+        var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without validation-accuracy gain." }.AtLeast(1);
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for torch." }.AtLeast(1);
+        var imageSize = new Option<int?>("--image-size") { Description = "Input height and width (default: the dataset's)." }.AtLeast(1);
+        var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 }.AtLeast(0);
         var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png, report.txt and metrics.json.")
         {
             model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers,
@@ -50,10 +50,15 @@ internal static class TrainCommand
                 throw new UsageException($"--model: unknown model '{name}'. Known models: {string.Join(", ", ModelZoo.Names)}.");
             }
 
-            var epochCount = Positive(parse.GetValue(epochs), "--epochs");
-            var batch = Positive(parse.GetValue(batchSize), "--batch-size");
+            var epochCount = parse.GetValue(epochs);
+            var batch = parse.GetValue(batchSize);
             var seedValue = parse.GetValue(seed);
             var directory = parse.GetValue(outDir)!;
+            if (File.Exists(directory))
+            {
+                throw new IOException($"--out '{directory}' is a file; give a folder for the outputs.");
+            }
+
             var warnings = new WarningLogger(output);
             var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize), warnings).ConfigureAwait(false);
             if (warnings.Count > 0)
@@ -95,12 +100,12 @@ internal static class TrainCommand
 
             if (parse.GetValue(earlyStopping) is { } patience)
             {
-                builder.AddCallback(new EarlyStopping(Positive(patience, "--early-stopping"), Metric.ValidationAccuracy));
+                builder.AddCallback(new EarlyStopping(patience, Metric.ValidationAccuracy));
             }
 
             if (parse.GetValue(threads) is { } threadCount)
             {
-                builder.UseThreads(Positive(threadCount, "--threads"));
+                builder.UseThreads(threadCount);
             }
 
             var progress = new ConsoleProgress(output, epochCount, train.BatchesPerEpoch, batch);
@@ -144,6 +149,7 @@ internal static class TrainCommand
         var weights = parse.GetValue(pretrained) ?? WeightCatalog.Default;
         if (!IsFile(weights))
         {
+            Published(name, weights);
             var published = ModelZoo.Create(name, numClasses: loaded.Classes.Count, inChannels: loaded.Channels, weights: weights, progress: new DownloadProgressLine());
             output.WriteLine($"pretrained weights: {WeightCatalog.Get(name, weights)} from {Interop.WeightCache.PathFor(WeightCatalog.Get(name, weights))}");
             return published;
@@ -163,11 +169,21 @@ internal static class TrainCommand
         }
     }
 
+    /// <summary>Checks that <paramref name="weights"/> names published weights of <paramref name="model"/>, as a usage error.</summary>
+    internal static void Published(string model, string weights)
+    {
+        try
+        {
+            WeightCatalog.Get(model, weights);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException($"--pretrained: {ex.Message}");
+        }
+    }
+
     private static bool IsFile(string? weights) =>
         weights is not null && (File.Exists(weights) || Path.GetExtension(weights).ToLowerInvariant() is ".pth" or ".pt" or ".bin" or ".safetensors");
-
-    private static int Positive(int value, string option) =>
-        value >= 1 ? value : throw new UsageException($"{option} must be at least 1; got {value}.");
 
     private static OptimizerSpec Optimizer(string name, double lr) => name switch
     {

@@ -29,7 +29,9 @@ public sealed partial class ImageFolderDataset : IImageDataset
         Options = options ?? new ImageFolderOptions();
         if (!Directory.Exists(root))
         {
-            throw new DirectoryNotFoundException($"Image folder '{root}' does not exist.");
+            throw File.Exists(root)
+                ? new InvalidDataException($"Image folder '{root}' is a file; give the folder that holds one subfolder per class.")
+                : new DirectoryNotFoundException($"Image folder '{root}' does not exist.");
         }
 
         Root = root;

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace CnnClassify.Cli;
+
+/// <summary>Range rules for numeric options, checked while parsing so that a wrong value is a usage error (exit 2) naming the option.</summary>
+internal static class OptionRules
+{
+    public static Option<int> AtLeast(this Option<int> option, int minimum)
+    {
+        option.Validators.Add(result =>
+        {
+            if (!TryGet(result, out int value))
+            {
+                return;
+            }
+
+            if (value < minimum)
+            {
+                result.AddError($"{option.Name} must be at least {minimum}; got {value}.");
+            }
+        });
+        return option;
+    }
+
+    public static Option<int?> AtLeast(this Option<int?> option, int minimum)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGet(result, out int? found) && found is { } value && value < minimum)
+            {
+                result.AddError($"{option.Name} must be at least {minimum}; got {value}.");
+            }
+        });
+        return option;
+    }
+
+    public static Option<double> Above(this Option<double> option, double minimum)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGet(result, out double value) && (!(value > minimum) || !double.IsFinite(value)))
+            {
+                result.AddError($"{option.Name} must be a number above {minimum.ToString(CultureInfo.InvariantCulture)}; got {value.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        });
+        return option;
+    }
+
+    public static Option<double> From(this Option<double> option, double low, double high)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGet(result, out double value) && !(value >= low && value < high))
+            {
+                result.AddError($"{option.Name} must be in [{low.ToString(CultureInfo.InvariantCulture)}, {high.ToString(CultureInfo.InvariantCulture)}); got {value.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The option's value, unless its text could not be converted (which the parser reports itself).</summary>
+    private static bool TryGet<T>(System.CommandLine.Parsing.OptionResult result, out T value)
+    {
+        try
+        {
+            value = result.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = default!;
+            return false;
+        }
+    }
+}
