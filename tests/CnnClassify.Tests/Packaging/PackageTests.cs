@@ -66,7 +66,7 @@ public sealed class PackageTests : IDisposable
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="CnnClassify" Version="{_version}" />
-                <PackageReference Include="libtorch-cpu-linux-x64" Version="2.10.0" />
+                {TorchBackendPackage.Reference}
               </ItemGroup>
             </Project>
             """);

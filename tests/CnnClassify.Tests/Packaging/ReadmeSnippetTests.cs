@@ -127,7 +127,6 @@ public sealed partial class ReadmeSnippetTests : IClassFixture<ReadmeSnippetTest
             }
 
             File.WriteAllText(Path.Combine(Directory, "Snippets.cs"), $"{string.Join('\n', usings)}\n\n#pragma warning disable CS8321, CS0219, CA1050\npublic static class ReadmeSnippets\n{{\n    public static async Task Main()\n    {{\n{tour}\n        await Task.CompletedTask;\n    }}\n\n{methods}}}\n");
-            var backend = OperatingSystem.IsWindows() ? "libtorch-cpu-win-x64" : OperatingSystem.IsMacOS() ? "libtorch-cpu-osx-arm64" : "libtorch-cpu-linux-x64";
             File.WriteAllText(Path.Combine(Directory, "Snippets.csproj"), $"""
                 <Project Sdk="Microsoft.NET.Sdk">
                   <PropertyGroup>
@@ -138,7 +137,7 @@ public sealed partial class ReadmeSnippetTests : IClassFixture<ReadmeSnippetTest
                   </PropertyGroup>
                   <ItemGroup>
                     <ProjectReference Include="{RepositoryPaths.Combine("src", "CnnClassify", "CnnClassify.csproj")}" />
-                    <PackageReference Include="{backend}" Version="{PackageVersion(backend)}" />
+                    {TorchBackendPackage.Reference}
                   </ItemGroup>
                 </Project>
                 """);
@@ -176,13 +175,6 @@ public sealed partial class ReadmeSnippetTests : IClassFixture<ReadmeSnippetTest
             }
 
             return (process.ExitCode, $"{output}\n{error.Result}");
-        }
-
-        /// <summary>The version the repository pins for <paramref name="package"/>.</summary>
-        private static string PackageVersion(string package)
-        {
-            var props = File.ReadAllText(RepositoryPaths.Combine("Directory.Packages.props"));
-            return Regex.Match(props, $@"Include=""{Regex.Escape(package)}"" Version=""([^""]+)""").Groups[1].Value;
         }
 
         private static bool IsUsingDirective(string line) => UsingDirective().IsMatch(line);
