@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace CnnClassify.Layers;
@@ -7,22 +6,15 @@ namespace CnnClassify.Layers;
 /// Batch normalisation over the features of vectors [N, C] (or sequences [N, C, L]), as PyTorch's
 /// <c>BatchNorm1d</c>, with its state-dict keys; see <see cref="BatchNorm2d"/> for why the library has its own.
 /// </summary>
-public sealed class BatchNorm1d : BatchNorm
+public sealed class BatchNorm1d : HeldBatchNorm
 {
     /// <summary>Creates the layer, with weight 1, bias 0, running mean 0 and running variance 1.</summary>
     /// <param name="features">Features, at least 1.</param>
     /// <param name="eps">Added to the variance for stability, above 0.</param>
     /// <param name="momentum">Weight of the newest batch in the running statistics, in [0, 1].</param>
     public BatchNorm1d(long features, double eps = 1e-5, double momentum = 0.1)
-        : base(features, eps, momentum, affine: true, track_running_stats: true, device: null, dtype: null, name: nameof(BatchNorm1d))
+        : base(features, eps, momentum, nameof(BatchNorm1d))
     {
-    }
-
-    /// <inheritdoc />
-    public override Tensor forward(Tensor input)
-    {
-        ValidateInputDimensions(input);
-        return BatchNormForward.Run(this, input);
     }
 
     /// <inheritdoc />

@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace CnnClassify.Layers;
@@ -10,22 +9,15 @@ namespace CnnClassify.Layers;
 /// Every block and model in this library uses it rather than TorchSharp's, whose forward pass
 /// counts batches with a Scalar that the finalizer can free during the native call.
 /// </summary>
-public sealed class BatchNorm2d : BatchNorm
+public sealed class BatchNorm2d : HeldBatchNorm
 {
     /// <summary>Creates the layer, with weight 1, bias 0, running mean 0 and running variance 1.</summary>
     /// <param name="features">Channels, at least 1.</param>
     /// <param name="eps">Added to the variance for stability, above 0.</param>
     /// <param name="momentum">Weight of the newest batch in the running statistics, in [0, 1].</param>
     public BatchNorm2d(long features, double eps = 1e-5, double momentum = 0.1)
-        : base(features, eps, momentum, affine: true, track_running_stats: true, device: null, dtype: null, name: nameof(BatchNorm2d))
+        : base(features, eps, momentum, nameof(BatchNorm2d))
     {
-    }
-
-    /// <inheritdoc />
-    public override Tensor forward(Tensor input)
-    {
-        ValidateInputDimensions(input);
-        return BatchNormForward.Run(this, input);
     }
 
     /// <inheritdoc />

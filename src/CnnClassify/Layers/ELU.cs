@@ -7,33 +7,16 @@ namespace CnnClassify.Layers;
 /// ELU, as PyTorch's <c>ELU</c>: x for x &gt; 0, else alpha * (exp(x) - 1). Its Scalars are held
 /// for the module's life, so no call passes LibTorch a Scalar the finalizer may free.
 /// </summary>
-public sealed class ELU : nn.Module<Tensor, Tensor>
+public sealed class ELU : HeldScalarActivation
 {
-    private readonly Scalar _alpha;
-
     /// <summary>Creates the activation.</summary>
     /// <param name="alpha">The saturation value for negative inputs, above 0.</param>
     public ELU(double alpha = 1.0)
-        : base(nameof(ELU))
-    {
-        Alpha = alpha;
-        _alpha = alpha.ToScalar();
-    }
+        : base(nameof(ELU), alpha) => Alpha = alpha;
 
     /// <summary>The saturation value for negative inputs.</summary>
     public double Alpha { get; }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => input.elu(_alpha, HeldScalars.One, HeldScalars.One);
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _alpha.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
+    public override Tensor forward(Tensor input) => input.elu(Setting, HeldScalars.One, HeldScalars.One);
 }

@@ -7,33 +7,16 @@ namespace CnnClassify.Layers;
 /// Leaky ReLU, as PyTorch's <c>LeakyReLU</c>: x for x &gt; 0, else slope * x. The slope is held as
 /// one Scalar for the module's life, so no call passes LibTorch a Scalar the finalizer may free.
 /// </summary>
-public sealed class LeakyReLU : nn.Module<Tensor, Tensor>
+public sealed class LeakyReLU : HeldScalarActivation
 {
-    private readonly Scalar _slope;
-
     /// <summary>Creates the activation.</summary>
     /// <param name="negativeSlope">The slope for negative inputs, at least 0.</param>
     public LeakyReLU(double negativeSlope = 0.01)
-        : base(nameof(LeakyReLU))
-    {
-        NegativeSlope = negativeSlope;
-        _slope = negativeSlope.ToScalar();
-    }
+        : base(nameof(LeakyReLU), negativeSlope) => NegativeSlope = negativeSlope;
 
     /// <summary>The slope for negative inputs.</summary>
     public double NegativeSlope { get; }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input) => input.leaky_relu(_slope);
-
-    /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _slope.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
+    public override Tensor forward(Tensor input) => input.leaky_relu(Setting);
 }
