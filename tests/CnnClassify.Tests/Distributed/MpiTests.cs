@@ -1,0 +1,73 @@
+using System.Diagnostics;
+
+namespace CnnClassify.Tests.Distributed;
+
+/// <summary>The Open MPI binding under <c>mpirun -np 2</c>, each rank a process of CnnClassify.MpiProbe.</summary>
+[Collection(SerialTests.Name)]
+public sealed class MpiTests
+{
+    private static readonly string Probe = Path.Combine(AppContext.BaseDirectory, "CnnClassify.MpiProbe.dll");
+
+    [SkippableFact]
+    public void All_reduce_and_broadcast_give_every_rank_the_known_vectors()
+    {
+        SkipWithoutMpirun();
+
+        var (code, output, elapsed) = Mpirun("collectives");
+
+        Assert.True(code == 0, output);
+        foreach (var rank in new[] { 0, 1 })
+        {
+            // floats: (1 + 2, 10 + 20, -0.5 - 0.5); doubles: 0 + 0.25 and 2e-300; longs: 2^41 and 0 + 1.
+            Assert.Contains($"rank {rank}/2 floats 3,30,-1 doubles 0.25,2E-300 longs 2199023255552,1 broadcast 3.5,-2,7 version Open MPI", output, StringComparison.Ordinal);
+        }
+
+        Assert.True(elapsed < TimeSpan.FromSeconds(60), $"took {elapsed}");
+    }
+
+    [SkippableFact]
+    public void A_rank_that_aborts_ends_the_job_with_a_nonzero_exit_within_30_seconds()
+    {
+        SkipWithoutMpirun();
+
+        var (code, output, elapsed) = Mpirun("abort");
+
+        Assert.True(code != 0, output);
+        Assert.True(elapsed < TimeSpan.FromSeconds(30), $"mpirun took {elapsed.TotalSeconds:F1} s to end after the abort");
+    }
+
+    private static void SkipWithoutMpirun()
+    {
+        var present = OperatingSystem.IsLinux() && File.Exists("/usr/bin/mpirun");
+        if (!present && Environment.GetEnvironmentVariable("CNNCLASSIFY_IN_ROOT") == "1")
+        {
+            throw new InvalidOperationException("eng/run's root must hold Open MPI's mpirun (openmpi-bin).");
+        }
+
+        Skip.IfNot(present, "needs Open MPI's mpirun on Linux (Debian and Ubuntu: openmpi-bin)");
+    }
+
+    private static (int Code, string Output, TimeSpan Elapsed) Mpirun(string command)
+    {
+        var start = new ProcessStartInfo("/usr/bin/mpirun") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-np", "2", "--oversubscribe", "dotnet", Probe, command })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+        start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        start.Environment["OMP_NUM_THREADS"] = "1";
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            return (-1, "mpirun did not finish within 120 s\n" + output, clock.Elapsed);
+        }
+
+        return (process.ExitCode, output + error.Result, clock.Elapsed);
+    }
+}
