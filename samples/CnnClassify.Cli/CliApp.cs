@@ -54,6 +54,10 @@ public static class CliApp
     /// <summary>A message on one line: .NET puts an argument's actual value on a line of its own.</summary>
     private static string OneLine(string message) => string.Join(" ", message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
 
+    /// <summary>The <c>--out</c> folder, refused when a file stands in its place.</summary>
+    internal static string OutputFolder(string directory) =>
+        File.Exists(directory) ? throw new IOException($"--out '{directory}' is a file; give a folder for the outputs.") : directory;
+
     /// <summary>Parses a comma-separated list of numbers.</summary>
     internal static double[] Numbers(string? text, string option) =>
         string.IsNullOrWhiteSpace(text) ? []

@@ -26,6 +26,7 @@ internal static class EvaluateCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(checkpoint)!;
+            var directory = CliApp.OutputFolder(parse.GetValue(outDir)!);
             using var model = Checkpoint.LoadModel(path);
             var configuration = model.Configuration;
             var warnings = new WarningLogger(output);
@@ -43,12 +44,6 @@ internal static class EvaluateCommand
             var test = new DataLoader(loaded.Test, configuration.EvalTransform(), new DataLoaderOptions { BatchSize = 256 });
             var predictions = PredictionSet.Collect(model, test);
             var loss = predictions.Samples.Average(s => s.Loss);
-            var directory = parse.GetValue(outDir)!;
-            if (File.Exists(directory))
-            {
-                throw new IOException($"--out '{directory}' is a file; give a folder for the outputs.");
-            }
-
             Reports.Write(directory, predictions, loaded.Test, loss, new JsonObject { ["checkpoint"] = Path.GetFullPath(path) });
             Reports.WritePredictions(Path.Combine(directory, "predictions.csv"), predictions);
             output.WriteLine(predictions.Report());

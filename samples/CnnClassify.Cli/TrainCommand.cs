@@ -53,11 +53,7 @@ internal static class TrainCommand
             var epochCount = parse.GetValue(epochs);
             var batch = parse.GetValue(batchSize);
             var seedValue = parse.GetValue(seed);
-            var directory = parse.GetValue(outDir)!;
-            if (File.Exists(directory))
-            {
-                throw new IOException($"--out '{directory}' is a file; give a folder for the outputs.");
-            }
+            var directory = CliApp.OutputFolder(parse.GetValue(outDir)!);
 
             var warnings = new WarningLogger(output);
             var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize), warnings).ConfigureAwait(false);
