@@ -31,6 +31,12 @@ public sealed partial class DataLoader
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.BatchSize, 1, nameof(Options.BatchSize));
         ArgumentOutOfRangeException.ThrowIfNegative(Options.Workers, nameof(Options.Workers));
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.Prefetch ?? 1, 1, nameof(Options.Prefetch));
+        ArgumentOutOfRangeException.ThrowIfLessThan(Options.ShardCount, 1, nameof(Options.ShardCount));
+        if (Options.ShardIndex < 0 || Options.ShardIndex >= Options.ShardCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), Options.ShardIndex, $"ShardIndex must be in [0, {Options.ShardCount}) for ShardCount {Options.ShardCount}.");
+        }
+
         _dataset = dataset;
         _transform = transform;
     }
@@ -44,8 +50,11 @@ public sealed partial class DataLoader
     /// <summary>The transform applied to each sample, or <see langword="null"/> for none.</summary>
     public IImageTransform? Transform => _transform;
 
+    /// <summary>Samples this loader yields per epoch: the dataset's, or one shard's (padded to equal length).</summary>
+    public int SamplesPerEpoch => Options.ShardCount == 1 ? _dataset.Count : (_dataset.Count + Options.ShardCount - 1) / Options.ShardCount;
+
     /// <summary>Batches in one epoch.</summary>
-    public int BatchesPerEpoch => Options.DropLast ? _dataset.Count / Options.BatchSize : (_dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
+    public int BatchesPerEpoch => Options.DropLast ? SamplesPerEpoch / Options.BatchSize : (SamplesPerEpoch + Options.BatchSize - 1) / Options.BatchSize;
 
     /// <summary>The dataset indices of each batch of <paramref name="epoch"/>, in order.</summary>
     /// <param name="epoch">The zero-based epoch.</param>
@@ -55,6 +64,12 @@ public sealed partial class DataLoader
         if (Options.Shuffle)
         {
             new Random(SeedMix.Mix(Options.Seed, epoch, -1)).Shuffle(order);
+        }
+
+        if (Options.ShardCount > 1 && order.Length > 0)
+        {
+            // The order padded with its own start to SamplesPerEpoch * ShardCount, dealt round-robin.
+            order = Enumerable.Range(0, SamplesPerEpoch).Select(i => order[((i * Options.ShardCount) + Options.ShardIndex) % order.Length]).ToArray();
         }
 
         return Enumerable.Range(0, BatchesPerEpoch)

@@ -24,6 +24,18 @@ public sealed record DataLoaderOptions
     /// <summary>Batches that may be prepared ahead of the consumer, at least 1. Default 2 per worker.</summary>
     public int? Prefetch { get; init; }
 
+    /// <summary>
+    /// The number of shards the samples are dealt into, one per process of a data-parallel run
+    /// (the world size); 1, the default, for all samples. Every epoch, all shards share one seeded
+    /// order, padded by repeating its start to a multiple of the shard count, and shard k takes
+    /// positions k, k + count, ..., as PyTorch's <c>DistributedSampler</c>; each sample's random
+    /// transforms depend only on the seed, the epoch and the sample, whatever the shard count.
+    /// </summary>
+    public int ShardCount { get; init; } = 1;
+
+    /// <summary>This process's shard, from 0 to <see cref="ShardCount"/> - 1 (its rank).</summary>
+    public int ShardIndex { get; init; }
+
     /// <summary>What to do with a sample that cannot be decoded.</summary>
     public InvalidSamplePolicy InvalidSamples { get; init; } = InvalidSamplePolicy.Skip;
 
