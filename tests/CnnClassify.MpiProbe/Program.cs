@@ -1,7 +1,14 @@
 // Run under mpirun by MpiTests: `collectives` all-reduces and broadcasts known tensors and
-// prints what each rank holds; `abort` makes rank 1 abort while rank 0 waits at a barrier.
+// prints what each rank holds; `abort` makes rank 1 abort while rank 0 waits at a barrier;
+// `train BATCH ACCUMULATION FOLDER` trains a small model data-parallel, each rank pointing its
+// checkpoints at FOLDER/rankN, and rank 0 writes the final weights to FOLDER/weights.txt;
+// `fail` makes rank 1 throw inside training.
 using System.Globalization;
+using CnnClassify.Building;
+using CnnClassify.Data;
+using CnnClassify.Data.Transforms;
 using CnnClassify.Distributed;
+using CnnClassify.Training;
 using TorchSharp;
 
 using var world = MpiWorld.Initialize();
@@ -33,10 +40,53 @@ switch (args.FirstOrDefault())
         world.Barrier();
         return 0;
 
+    case "train" or "fail":
+    {
+        var batch = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
+        var accumulation = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
+        torch.manual_seed(7 + rank);  // different starting weights on each rank: the broadcast must fix them
+        using var model = CnnBuilder.Input(1, 6, 6).Conv(4, 3).ReLU().Flatten().Dense(3).Build();
+        var images = torch.arange(48 * 36).remainder(251).to(torch.ScalarType.Byte).view(48, 1, 6, 6);
+        var dataset = new TensorDataset(images, Enumerable.Range(0, 48).Select(i => (long)(i % 3)).ToList(), ["a", "b", "c"]);
+        var loader = new DataLoader(dataset, new Compose(new RandomHorizontalFlip(), new ToTensor()),
+            new DataLoaderOptions { BatchSize = batch, Shuffle = true, Seed = 5, ShardCount = world.Size, ShardIndex = rank });
+        var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Sgd(0.1, momentum: 0.9)).AccumulateGradients(accumulation).UseSeed(1)
+            .UseDistributed(world).AddCallback(new FailOn(args[0] == "fail" ? 1 : -1));
+        var folder = args.Length > 3 ? args[3] : null;
+        if (folder is not null)
+        {
+            // Each rank is pointed at a folder of its own, so the test can see which ranks wrote.
+            var own = Path.Combine(folder, $"rank{rank}");
+            trainer.AddCallback(new CheckpointCallback(own, Metric.TrainLoss)).AddCallback(new CsvLogger(Path.Combine(own, "history.csv")));
+        }
+
+        var run = trainer.Build();
+        run.Fit(loader, null, epochs: 3);
+        if (world.IsMain && folder is not null)
+        {
+            File.WriteAllLines(Path.Combine(folder, "weights.txt"), model.parameters().SelectMany(p => p.detach().data<float>().ToArray()).Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+        }
+
+        Console.WriteLine($"rank {rank} steps {run.GlobalStep} loss {run.History.Epochs[^1].TrainLoss.ToString("F6", CultureInfo.InvariantCulture)}");
+        return 0;
+    }
+
     default:
-        Console.Error.WriteLine("Usage: CnnClassify.MpiProbe collectives|abort");
+        Console.Error.WriteLine("Usage: CnnClassify.MpiProbe collectives|abort|train BATCH ACCUMULATION FOLDER|fail");
         return 2;
 }
 
 static string Join<T>(IEnumerable<T> values) where T : IFormattable =>
     string.Join(",", values.Select(v => v.ToString(null, CultureInfo.InvariantCulture)));
+
+/// <summary>Throws on one rank in the second epoch, to show that the whole job ends.</summary>
+internal sealed class FailOn(int failingRank) : TrainerCallback
+{
+    public override void OnEpochBegin(TrainingContext context)
+    {
+        if (context.Epoch == 1 && context.Trainer.World?.Rank == failingRank)
+        {
+            throw new InvalidOperationException($"rank {failingRank} fails on purpose");
+        }
+    }
+}

@@ -80,6 +80,12 @@ public sealed class Trainer
     /// <summary>The metrics of every epoch trained so far.</summary>
     public History History { get; private set; } = new();
 
+    /// <summary>The processes of a data-parallel run (<see cref="TrainerBuilder.UseDistributed"/>), or <see langword="null"/>.</summary>
+    public Distributed.MpiWorld? World => _settings.World;
+
+    /// <summary>Whether this process writes files: always, except on ranks other than 0 of a data-parallel run.</summary>
+    public bool IsMainProcess => World?.IsMain ?? true;
+
     /// <summary>The next epoch to train (the number of epochs completed).</summary>
     public int Epoch { get; private set; }
 
@@ -114,6 +120,16 @@ public sealed class Trainer
         }
 
         Describe(train, validation);
+        if (World is { } world)
+        {
+            if (train.Options.ShardCount != world.Size || train.Options.ShardIndex != world.Rank)
+            {
+                throw new ArgumentException($"Data-parallel training over {world.Size} processes needs each training loader to take its own shard: ShardCount = {world.Size}, ShardIndex = this rank ({world.Rank}); it has {train.Options.ShardCount} and {train.Options.ShardIndex}.", nameof(train));
+            }
+
+            Distributed.DataParallel.BroadcastState(Model, world);
+        }
+
         var stepsPerEpoch = (train.BatchesPerEpoch + _settings.AccumulationSteps - 1) / _settings.AccumulationSteps;
         _settings.Schedule?.Prepare((long)stepsPerEpoch * epochs);
         var context = new TrainingContext(this, epochs);
@@ -131,6 +147,13 @@ public sealed class Trainer
                 context.EpochMetrics = metrics;
                 Each(c => c.OnEpochEnd(context));
             }
+        }
+        catch (Exception ex) when (World is { } failing && ex is not OperationCanceledException)
+        {
+            // One rank's failure must end every rank, or the others wait in the next collective forever.
+            Console.Error.WriteLine($"rank {failing.Rank}: {ex.GetType().Name}: {ex.Message}; aborting the job.");
+            failing.Abort(1);
+            throw;
         }
         finally
         {
@@ -287,6 +310,14 @@ public sealed class Trainer
         }
 
         var trainSeconds = clock.Elapsed.TotalSeconds;
+        if (World is { } world)
+        {
+            // Every rank leaves the epoch with the same weights, statistics and metrics, so decisions agree.
+            Distributed.DataParallel.AverageRunningStatistics(Model, world);
+            var sums = Distributed.DataParallel.Sum(world, lossSum, correct, correctTop5, samples);
+            (lossSum, correct, correctTop5, samples) = (sums[0], (long)sums[1], (long)sums[2], (long)sums[3]);
+        }
+
         EvaluationResult? validated = null;
         if (validation is not null)
         {
@@ -337,6 +368,11 @@ public sealed class Trainer
     private void OptimizerStep()
     {
         var parameters = Optimizer.ParamGroups.Cast<ParamGroup>().SelectMany(g => g.Parameters).ToList();
+        if (World is { } world)
+        {
+            Distributed.DataParallel.AverageGradients(parameters, world);
+        }
+
         if (_settings.ClipNorm is not null || _settings.ClipValue is not null)
         {
             Scaler?.Unscale(Optimizer);

@@ -38,6 +38,7 @@ public sealed class TrainerBuilder
     private bool _channelsLast;
     private int? _seed;
     private ModelConfiguration? _configuration;
+    private Distributed.MpiWorld? _world;
 
     internal TrainerBuilder(nn.Module<Tensor, Tensor> model)
     {
@@ -217,6 +218,23 @@ public sealed class TrainerBuilder
         return this;
     }
 
+    /// <summary>
+    /// Trains data-parallel across the processes of an <c>mpirun</c> launch: rank 0's weights are
+    /// broadcast at the start of <see cref="Trainer.Fit"/>, gradients are averaged over the
+    /// processes before each optimizer step (before clipping), BatchNorm running statistics are
+    /// averaged before validation, training metrics are summed over the processes, and only rank 0
+    /// writes checkpoints and logs. Each process's training loader must take its own shard
+    /// (<c>DataLoaderOptions.ShardCount</c> = the world size, <c>ShardIndex</c> = the rank); an
+    /// exception on any rank ends the whole job through <c>MPI_Abort</c>.
+    /// </summary>
+    /// <param name="world">The processes; <see langword="null"/> initialises Open MPI (<see cref="Distributed.MpiWorld.Initialize"/>).</param>
+    /// <exception cref="Distributed.MpiException">Open MPI cannot be loaded.</exception>
+    public TrainerBuilder UseDistributed(Distributed.MpiWorld? world = null)
+    {
+        _world = world ?? Distributed.MpiWorld.Initialize();
+        return this;
+    }
+
     /// <summary>Adds a callback; callbacks run in the order added.</summary>
     /// <param name="callback">Such as <see cref="EarlyStopping"/> or <see cref="CheckpointCallback"/>.</param>
     public TrainerBuilder AddCallback(TrainerCallback callback)
@@ -239,6 +257,11 @@ public sealed class TrainerBuilder
         if (duplicate is not null)
         {
             throw new InvalidOperationException($"Two callbacks are named '{duplicate.Key}'; give each a distinct Name so their checkpoint state stays apart.");
+        }
+
+        if (_world is not null && _precision == Precision.Fp16)
+        {
+            throw new InvalidOperationException("Data-parallel training does not support fp16 loss scaling yet; use Precision.Bf16 or Precision.Fp32.");
         }
 
         if (_precision != Precision.Fp32 && !Autocast.IsSupported)
@@ -289,6 +312,7 @@ public sealed class TrainerBuilder
             Seed = _seed,
             Callbacks = [.. _callbacks],
             Configuration = _configuration,
+            World = _world,
             RequiresValidation = monitored.NeedsValidation() ? monitored : null,
         });
     }

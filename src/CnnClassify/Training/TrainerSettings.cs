@@ -34,6 +34,8 @@ internal sealed record TrainerSettings
 
     public int? Seed { get; init; }
 
+    public Distributed.MpiWorld? World { get; init; }
+
     public required IReadOnlyList<TrainerCallback> Callbacks { get; init; }
 
     public ModelConfiguration? Configuration { get; init; }

@@ -36,6 +36,53 @@ public sealed class MpiTests
         Assert.True(elapsed < TimeSpan.FromSeconds(30), $"mpirun took {elapsed.TotalSeconds:F1} s to end after the abort");
     }
 
+    [SkippableFact]
+    public void Two_ranks_of_batch_B_train_the_weights_of_one_process_of_batch_2B_and_only_rank_0_writes()
+    {
+        SkipWithoutMpirun();
+        var root = Directory.CreateTempSubdirectory("cnnclassify-mpi-").FullName;
+        try
+        {
+            var runs = new[] { ("single", 1, "8", "1"), ("ranks", 2, "4", "1"), ("accumulated", 2, "2", "2") }
+                .ToDictionary(run => run.Item1, run =>
+                {
+                    var folder = Path.Combine(root, run.Item1);
+                    var (code, output, _) = Mpirun(["train", run.Item3, run.Item4, folder], processes: run.Item2);
+                    Assert.True(code == 0, output);
+                    return (Folder: folder, Weights: File.ReadAllLines(Path.Combine(folder, "weights.txt")).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray(), Output: output);
+                });
+
+            var single = runs["single"].Weights;
+            foreach (var name in new[] { "ranks", "accumulated" })
+            {
+                var (folder, weights, output) = runs[name];
+                Assert.Equal(single.Length, weights.Length);
+                Assert.True(single.Zip(weights, (a, b) => Math.Abs(a - b)).Max() < 1e-5, $"{name}: weights differ from the single process's");
+                Assert.True(File.Exists(Path.Combine(folder, "rank0", "last.ckpt")), name);
+                Assert.True(File.Exists(Path.Combine(folder, "rank0", "history.csv")), name);
+                Assert.False(Directory.Exists(Path.Combine(folder, "rank1")), $"{name}: rank 1 wrote files");
+                var losses = output.Split('\n').Where(line => line.Contains("rank ", StringComparison.Ordinal) && line.Contains(" loss ", StringComparison.Ordinal)).Select(line => line[line.IndexOf(" loss ", StringComparison.Ordinal)..]).Distinct().ToList();
+                Assert.Single(losses);
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [SkippableFact]
+    public void A_rank_that_throws_while_training_ends_the_job_with_a_nonzero_exit_within_30_seconds()
+    {
+        SkipWithoutMpirun();
+
+        var (code, output, elapsed) = Mpirun(["fail", "4", "1"]);
+
+        Assert.True(code != 0, output);
+        Assert.Contains("rank 1: InvalidOperationException: rank 1 fails on purpose; aborting the job.", output, StringComparison.Ordinal);
+        Assert.True(elapsed < TimeSpan.FromSeconds(30), $"mpirun took {elapsed.TotalSeconds:F1} s to end after the failure");
+    }
+
     private static void SkipWithoutMpirun()
     {
         var present = OperatingSystem.IsLinux() && File.Exists("/usr/bin/mpirun");
@@ -47,10 +94,12 @@ public sealed class MpiTests
         Skip.IfNot(present, "needs Open MPI's mpirun on Linux (Debian and Ubuntu: openmpi-bin)");
     }
 
-    private static (int Code, string Output, TimeSpan Elapsed) Mpirun(string command)
+    private static (int Code, string Output, TimeSpan Elapsed) Mpirun(string command) => Mpirun([command]);
+
+    private static (int Code, string Output, TimeSpan Elapsed) Mpirun(string[] command, int processes = 2)
     {
         var start = new ProcessStartInfo("/usr/bin/mpirun") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "-np", "2", "--oversubscribe", "dotnet", Probe, command })
+        foreach (var argument in new[] { "-np", $"{processes}", "--oversubscribe", "dotnet", Probe }.Concat(command))
         {
             start.ArgumentList.Add(argument);
         }

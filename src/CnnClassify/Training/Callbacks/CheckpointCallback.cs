@@ -55,6 +55,11 @@ public sealed class CheckpointCallback : TrainerCallback, IMonitorsMetric
     public override void OnEpochEnd(TrainingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (!context.Trainer.IsMainProcess)
+        {
+            return;
+        }
+
         var metrics = context.EpochMetrics!;
         System.IO.Directory.CreateDirectory(Directory);
         if (SaveBest)

@@ -23,6 +23,11 @@ public sealed class CsvLogger : TrainerCallback
     public override void OnEpochEnd(TrainingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (!context.Trainer.IsMainProcess)
+        {
+            return;
+        }
+
         var csv = context.Trainer.History.ToCsv();
         Interop.AtomicFile.Write(Path, stream =>
         {

@@ -24,6 +24,11 @@ public sealed class TensorBoardLogger : TrainerCallback
     public override void OnEpochEnd(TrainingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (!context.Trainer.IsMainProcess)
+        {
+            return;
+        }
+
         var m = context.EpochMetrics!;
         var step = m.Epoch + 1;
         _writer.add_scalar("loss/train", (float)m.TrainLoss, step);
