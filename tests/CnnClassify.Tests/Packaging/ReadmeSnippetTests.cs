@@ -94,6 +94,7 @@ public sealed partial class ReadmeSnippetTests : IClassFixture<ReadmeSnippetTest
             ("CnnClassify.Data.IImageDataset", "testDataset"),
             ("CnnClassify.Training.History", "history"),
             ("CnnClassify.Training.Trainer", "trainer"),
+            ("CnnClassify.Data.Transforms.IImageTransform", "augment"),
         ];
 
         public ReadmeProgram()
