@@ -55,6 +55,9 @@ internal static class TrainCommand
             var seedValue = parse.GetValue(seed);
             var directory = CliApp.OutputFolder(parse.GetValue(outDir)!);
 
+            // Under mpirun every rank runs this command: data-parallel over the launch's processes.
+            using var world = Distributed.MpiWorld.IsLaunched ? Distributed.MpiWorld.Initialize() : null;
+
             var warnings = new WarningLogger(output);
             var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize), warnings).ConfigureAwait(false);
             if (warnings.Count > 0)
@@ -76,7 +79,10 @@ internal static class TrainCommand
             }
 
             var augmentation = parse.GetValue(augment)!;
-            var loaderOptions = new DataLoaderOptions { BatchSize = batch, Shuffle = true, Seed = seedValue, Workers = parse.GetValue(workers) };
+            var loaderOptions = new DataLoaderOptions
+            {
+                BatchSize = batch, Shuffle = true, Seed = seedValue, Workers = parse.GetValue(workers), ShardCount = world?.Size ?? 1, ShardIndex = world?.Rank ?? 0,
+            };
             var train = new DataLoader(loaded.Train, loaded.Transform(augmentation, training: true), loaderOptions);
             var evaluation = new DataLoaderOptions { BatchSize = Math.Max(batch, 256), Workers = parse.GetValue(workers) };
             var validation = new DataLoader(loaded.Validation, loaded.Transform(augmentation, training: false), evaluation);
@@ -104,8 +110,17 @@ internal static class TrainCommand
                 builder.UseThreads(threadCount);
             }
 
+            if (world is not null)
+            {
+                builder.UseDistributed(world);
+            }
+
             var progress = new ConsoleProgress(output, epochCount, train.BatchesPerEpoch, batch);
-            builder.AddCallback(new ProgressReporter(progress));
+            if (world?.IsMain ?? true)
+            {
+                builder.AddCallback(new ProgressReporter(progress));
+            }
+
             var trainer = builder.Build();
             if (parse.GetValue(resume) is { } checkpoint)
             {
@@ -114,6 +129,12 @@ internal static class TrainCommand
             }
 
             var clock = Stopwatch.StartNew();
+            if (!trainer.IsMainProcess)
+            {
+                trainer.Fit(train, validation, epochCount, cancellationToken);
+                return 0;  // rank 0 alone evaluates and writes the outputs
+            }
+
             var history = progress.Run(() => trainer.Fit(train, validation, epochCount, cancellationToken));
             var trainSeconds = clock.Elapsed.TotalSeconds;
             HistoryPlot.Save(history, Path.Combine(directory, "history.png"));
@@ -128,6 +149,7 @@ internal static class TrainCommand
                 ["epochs_run"] = history.Epochs.Count,
                 ["train_seconds"] = trainSeconds,
                 ["train_images_per_second"] = history.Epochs.Average(e => e.SamplesPerSecond),
+                ["world_size"] = world?.Size ?? 1,
             });
             output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} (best epoch {best.Epoch + 1} of {history.Epochs.Count}), {trainSeconds:F1} s; outputs in {directory}");
             return 0;

@@ -83,6 +83,41 @@ public sealed class MpiTests
         Assert.True(elapsed < TimeSpan.FromSeconds(30), $"mpirun took {elapsed.TotalSeconds:F1} s to end after the failure");
     }
 
+    [SkippableFact]
+    public void The_cli_trains_data_parallel_under_mpirun_and_reports_the_world_size()
+    {
+        SkipWithoutMpirun();
+        var root = Directory.CreateTempSubdirectory("cnnclassify-mpi-cli-").FullName;
+        try
+        {
+            foreach (var (split, count) in new[] { ("train", 8), ("test", 2) })
+            {
+                foreach (var c in new[] { "circle", "square" })
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        CnnClassify.Tests.Data.TestImages.Write(Path.Combine(root, "data", split, c, $"{i}.png"), 16, 16, seed: (c.Length * 30) + i);
+                    }
+                }
+            }
+
+            var outDir = Path.Combine(root, "run");
+            var cli = typeof(CnnClassify.Cli.CliApp).Assembly.Location;
+            var (code, output, _) = Run(["-np", "2", "--oversubscribe", "dotnet", cli, "train", "--model", "simplecnn", "--dataset", "imagefolder",
+                "--data", Path.Combine(root, "data"), "--image-size", "16", "--epochs", "2", "--batch-size", "4", "--out", outDir]);
+
+            Assert.True(code == 0, output);
+            Assert.True(File.Exists(Path.Combine(outDir, "last.ckpt")), output);
+            using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+            Assert.Equal(2, metrics.RootElement.GetProperty("world_size").GetInt32());
+            Assert.Single(output.Split('\n'), line => line.StartsWith("test accuracy", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
     private static void SkipWithoutMpirun()
     {
         var present = OperatingSystem.IsLinux() && File.Exists("/usr/bin/mpirun");
@@ -96,10 +131,13 @@ public sealed class MpiTests
 
     private static (int Code, string Output, TimeSpan Elapsed) Mpirun(string command) => Mpirun([command]);
 
-    private static (int Code, string Output, TimeSpan Elapsed) Mpirun(string[] command, int processes = 2)
+    private static (int Code, string Output, TimeSpan Elapsed) Mpirun(string[] command, int processes = 2) =>
+        Run(["-np", $"{processes}", "--oversubscribe", "dotnet", Probe, .. command]);
+
+    private static (int Code, string Output, TimeSpan Elapsed) Run(string[] arguments)
     {
         var start = new ProcessStartInfo("/usr/bin/mpirun") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "-np", $"{processes}", "--oversubscribe", "dotnet", Probe }.Concat(command))
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
