@@ -72,14 +72,8 @@ internal static class PickleGuard
                     memo[memo.Count] = strings.Count > 0 ? strings[^1] : null;
                     pushes = false;
                     break;
-                case 'M':
-                    Skip(pickle, ref position, 2, source);
-                    break;
-                case 'J':
-                    Skip(pickle, ref position, 4, source);
-                    break;
-                case 'G':
-                    Skip(pickle, ref position, 8, source);
+                case 'M' or 'J' or 'G':
+                    Skip(pickle, ref position, opcode switch { 'M' => 2, 'J' => 4, _ => 8 }, source);
                     break;
                 case '\x95':
                     Skip(pickle, ref position, 8, source);
