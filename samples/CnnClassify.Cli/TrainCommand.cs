@@ -122,8 +122,9 @@ internal static class TrainCommand
             }
 
             var trainer = builder.Build();
-            if (parse.GetValue(resume) is { } checkpoint)
+            if (parse.GetValue(resume) is { } checkpoint && trainer.IsMainProcess)
             {
+                // Under mpirun rank 0 alone reads it; Fit hands its state to the other ranks.
                 trainer.LoadCheckpoint(checkpoint);
                 output.WriteLine($"resumed from {checkpoint} at epoch {trainer.Epoch}");
             }

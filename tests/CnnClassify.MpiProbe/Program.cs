@@ -1,8 +1,11 @@
 // Run under mpirun by MpiTests: `collectives` all-reduces and broadcasts known tensors and
 // prints what each rank holds; `abort` makes rank 1 abort while rank 0 waits at a barrier;
-// `train BATCH ACCUMULATION FOLDER` trains a small model data-parallel, each rank pointing its
-// checkpoints at FOLDER/rankN, and rank 0 writes the final weights to FOLDER/weights.txt;
-// `fail` makes rank 1 throw inside training.
+// `train BATCH ACCUMULATION FOLDER [EPOCHS [RESUME]]` trains a small model data-parallel to EPOCHS
+// (default 3), each rank pointing its checkpoints at FOLDER/rankN, and rank 0 writes the final
+// weights to FOLDER/weights.txt; with RESUME, rank 0 alone loads that checkpoint first;
+// `fail` makes rank 1 throw inside training; `poison loss|gradient` makes rank 1 alone meet a NaN
+// loss (fp32, batches skipped) or a finite loss with NaN gradients (fp16 loss scaling) in its
+// third batch, and each rank prints its steps, skipped steps and weights.
 using System.Globalization;
 using CnnClassify.Building;
 using CnnClassify.Data;
@@ -61,7 +64,13 @@ switch (args.FirstOrDefault())
         }
 
         var run = trainer.Build();
-        run.Fit(loader, null, epochs: 3);
+        var epochs = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 3;
+        if (args.Length > 5 && world.IsMain)
+        {
+            run.LoadCheckpoint(args[5]);
+        }
+
+        run.Fit(loader, null, epochs);
         if (world.IsMain && folder is not null)
         {
             File.WriteAllLines(Path.Combine(folder, "weights.txt"), model.parameters().SelectMany(p => p.detach().data<float>().ToArray()).Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
@@ -71,8 +80,26 @@ switch (args.FirstOrDefault())
         return 0;
     }
 
+    case "poison":
+    {
+        var gradient = args.ElementAtOrDefault(1) == "gradient";
+        torch.manual_seed(7);
+        var inner = CnnBuilder.Input(1, 6, 6).Conv(4, 3).ReLU().Flatten().Dense(3).Build();
+        using var model = new Poisoned(inner, rank == 1 ? 2 : -1, gradient);
+        var images = torch.arange(48 * 36).remainder(251).to(torch.ScalarType.Byte).view(48, 1, 6, 6);
+        var dataset = new TensorDataset(images, Enumerable.Range(0, 48).Select(i => (long)(i % 3)).ToList(), ["a", "b", "c"]);
+        var loader = new DataLoader(dataset, new ToTensor(), new DataLoaderOptions { BatchSize = 4, Shuffle = true, Seed = 5, ShardCount = world.Size, ShardIndex = rank });
+        var run = Trainer.For(model).UseOptimizer(OptimizerSpec.Sgd(0.05)).UseSeed(1).UseDistributed(world)
+            .UsePrecision(gradient ? Precision.Fp16 : Precision.Fp32).OnNonFiniteLoss(NonFiniteLossPolicy.SkipBatch).Build();
+        run.Fit(loader, null, epochs: 2);
+        var weights = inner.parameters().SelectMany(p => p.detach().to(torch.ScalarType.Float64).data<double>().ToArray()).ToArray();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"rank {rank} steps {run.GlobalStep} skipped {run.Scaler?.SkippedSteps ?? 0} finite {weights.All(double.IsFinite)} weights {Join(weights.Select(w => Math.Round(w, 6)))}"));
+        return 0;
+    }
+
     default:
-        Console.Error.WriteLine("Usage: CnnClassify.MpiProbe collectives|abort|train BATCH ACCUMULATION FOLDER|fail");
+        Console.Error.WriteLine("Usage: CnnClassify.MpiProbe collectives|abort|train BATCH ACCUMULATION FOLDER [EPOCHS [RESUME]]|fail|poison loss|gradient");
         return 2;
 }
 
@@ -88,5 +115,41 @@ internal sealed class FailOn(int failingRank) : TrainerCallback
         {
             throw new InvalidOperationException($"rank {failingRank} fails on purpose");
         }
+    }
+}
+
+/// <summary>
+/// A model whose output on one call turns the loss NaN, or keeps it finite while the gradients of
+/// the first parameter become NaN (0 times the infinite slope of sqrt at 0).
+/// </summary>
+internal sealed class Poisoned : torch.nn.Module<torch.Tensor, torch.Tensor>
+{
+    private readonly torch.nn.Module<torch.Tensor, torch.Tensor> _inner;
+    private readonly int _poisonedCall;
+    private readonly bool _gradient;
+    private int _calls;
+
+    public Poisoned(torch.nn.Module<torch.Tensor, torch.Tensor> inner, int poisonedCall, bool gradient)
+        : base(nameof(Poisoned))
+    {
+        (_inner, _poisonedCall, _gradient) = (inner, poisonedCall, gradient);
+        RegisterComponents();
+    }
+
+    public override torch.Tensor forward(torch.Tensor input)
+    {
+        var output = _inner.call(input);
+        if (!training || _calls++ != _poisonedCall)
+        {
+            return output;
+        }
+
+        if (!_gradient)
+        {
+            return output * double.NaN;
+        }
+
+        var first = _inner.parameters().First();
+        return output + ((first - first.detach()).sum().sqrt() * 0.0);
     }
 }

@@ -6,7 +6,7 @@ namespace CnnClassify.Distributed;
 
 /// <summary>
 /// What data-parallel training does across the processes of an <see cref="MpiWorld"/>, as Horovod
-/// and PyTorch's DDP do: rank 0's weights and buffers broadcast at the start, gradients all-reduced
+/// and PyTorch's DDP do: rank 0's training state broadcast at the start, gradients all-reduced
 /// in buckets of at most 25 MB and averaged before each optimizer step, BatchNorm running
 /// statistics averaged before validation, and epoch sums added up.
 /// </summary>
@@ -14,13 +14,34 @@ internal static class DataParallel
 {
     private const long BucketBytes = 25L << 20;
 
-    /// <summary>Copies rank 0's parameters and buffers into every process's model.</summary>
-    public static void BroadcastState(nn.Module model, MpiWorld world)
+    /// <summary>
+    /// Gives every process rank 0's whole training state, as a checkpoint holds it: weights and
+    /// buffers, optimizer state, epoch and step, history, schedule, loss scale, callback state and
+    /// random-number state. A fresh run starts from one set of weights; a resumed run continues
+    /// where rank 0's checkpoint left off, even on hosts that cannot read that file.
+    /// </summary>
+    public static void BroadcastTrainer(Training.Trainer trainer, MpiWorld world)
     {
-        using var noGrad = torch.no_grad();
-        foreach (var (_, tensor) in model.state_dict())
+        var staging = Path.Combine(Path.GetTempPath(), $"cnnclassify-rank{world.Rank}-{Environment.ProcessId}.ckpt");
+        try
         {
-            Exchange(tensor, t => world.Broadcast(t));
+            byte[] state = [];
+            if (world.IsMain)
+            {
+                trainer.SaveCheckpoint(staging);
+                state = File.ReadAllBytes(staging);
+            }
+
+            state = BroadcastBytes(state, world);
+            if (!world.IsMain)
+            {
+                File.WriteAllBytes(staging, state);
+                trainer.LoadCheckpoint(staging);
+            }
+        }
+        finally
+        {
+            File.Delete(staging);
         }
     }
 
@@ -82,6 +103,26 @@ internal static class DataParallel
         using var tensor = torch.tensor(values, dtype: ScalarType.Float64);
         world.AllReduceSum(tensor);
         return tensor.data<double>().ToArray();
+    }
+
+    /// <summary>Whether <paramref name="flag"/> is set on any process; every process gets the same answer.</summary>
+    public static bool Any(MpiWorld world, bool flag) => Sum(world, flag ? 1 : 0)[0] > 0;
+
+    /// <summary>Rank 0's <paramref name="bytes"/> on every process, sent in pieces of at most 1 GiB.</summary>
+    private static byte[] BroadcastBytes(byte[] bytes, MpiWorld world)
+    {
+        using var length = torch.tensor(new[] { (long)bytes.Length });
+        world.Broadcast(length);
+        var count = length.item<long>();
+        using var buffer = world.IsMain ? torch.tensor(bytes) : torch.empty(count, ScalarType.Byte);
+        const long Piece = 1L << 30;
+        for (long offset = 0; offset < count; offset += Piece)
+        {
+            using var piece = buffer.narrow(0, offset, Math.Min(Piece, count - offset));
+            world.Broadcast(piece);
+        }
+
+        return world.IsMain ? bytes : buffer.bytes.ToArray();
     }
 
     private static void Reduce(List<Tensor> grads, MpiWorld world, Scalar size)

@@ -26,6 +26,7 @@ public sealed unsafe class MpiWorld : IDisposable
     private readonly IntPtr _float;
     private readonly IntPtr _double;
     private readonly IntPtr _long;
+    private readonly IntPtr _byte;
     private readonly delegate* unmanaged<IntPtr, IntPtr, int, IntPtr, IntPtr, IntPtr, int> _allreduce;
     private readonly delegate* unmanaged<IntPtr, int, IntPtr, int, IntPtr, int> _bcast;
     private readonly delegate* unmanaged<IntPtr, int> _barrier;
@@ -49,6 +50,7 @@ public sealed unsafe class MpiWorld : IDisposable
         _float = Export("ompi_mpi_float");
         _double = Export("ompi_mpi_double");
         _long = Export("ompi_mpi_long_long_int");
+        _byte = Export("ompi_mpi_byte");
         _allreduce = (delegate* unmanaged<IntPtr, IntPtr, int, IntPtr, IntPtr, IntPtr, int>)Export("MPI_Allreduce");
         _bcast = (delegate* unmanaged<IntPtr, int, IntPtr, int, IntPtr, int>)Export("MPI_Bcast");
         _barrier = (delegate* unmanaged<IntPtr, int>)Export("MPI_Barrier");
@@ -124,12 +126,18 @@ public sealed unsafe class MpiWorld : IDisposable
     /// <exception cref="ArgumentException">The tensor is not on the CPU, not contiguous, or of another type.</exception>
     public void AllReduceSum(Tensor tensor)
     {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (tensor.dtype == ScalarType.Byte)
+        {
+            throw new ArgumentException("MPI sums float32, float64 or int64 tensors; uint8 can only be broadcast.", nameof(tensor));
+        }
+
         var (data, count, type) = Buffer(tensor);
         Check(_allreduce(new IntPtr(1), data, count, type, _sum, _world), "MPI_Allreduce");
     }
 
     /// <summary>Copies rank <paramref name="root"/>'s <paramref name="tensor"/> into every other process's, in place.</summary>
-    /// <param name="tensor">A contiguous CPU tensor of float32, float64 or int64, the same shape on every process.</param>
+    /// <param name="tensor">A contiguous CPU tensor of float32, float64, int64 or uint8, the same shape on every process.</param>
     /// <param name="root">The rank whose values are sent.</param>
     public void Broadcast(Tensor tensor, int root = 0)
     {
@@ -173,7 +181,8 @@ public sealed unsafe class MpiWorld : IDisposable
             ScalarType.Float32 => _float,
             ScalarType.Float64 => _double,
             ScalarType.Int64 => _long,
-            _ => throw new ArgumentException($"MPI exchanges float32, float64 or int64 tensors, not {tensor.dtype}.", nameof(tensor)),
+            ScalarType.Byte => _byte,
+            _ => throw new ArgumentException($"MPI exchanges float32, float64, int64 or uint8 tensors, not {tensor.dtype}.", nameof(tensor)),
         };
         return (TensorData(tensor.Handle), checked((int)tensor.numel()), type);
     }

@@ -36,7 +36,7 @@ public sealed class Trainer
         var groups = settings.ParameterGroups ?? [new ParameterGroup("all", Model.TrainableParameters(), settings.Optimizer.LearningRate)];
         Optimizer = settings.Optimizer.Create(groups);
         _baseLearningRates = groups.Select(g => g.LearningRate).ToList();
-        Scaler = settings.Precision == Precision.Fp16 ? new GradScaler() : null;
+        Scaler = settings.Precision == Precision.Fp16 ? new GradScaler { World = settings.World } : null;
         Configuration = settings.Configuration ?? (Model as ClassificationModel)?.Configuration ?? new ModelConfiguration { NumClasses = 1 };
     }
 
@@ -119,48 +119,30 @@ public sealed class Trainer
             throw new ArgumentException("The training loader yields no batch; is the dataset smaller than one batch with DropLast?", nameof(train));
         }
 
-        Describe(train, validation);
-        if (World is { } world)
+        if (World is not { } world)
         {
+            Describe(train, validation);
+            return Train(train, validation, epochs, cancellationToken);
+        }
+
+        try
+        {
+            Describe(train, validation);
             if (train.Options.ShardCount != world.Size || train.Options.ShardIndex != world.Rank)
             {
                 throw new ArgumentException($"Data-parallel training over {world.Size} processes needs each training loader to take its own shard: ShardCount = {world.Size}, ShardIndex = this rank ({world.Rank}); it has {train.Options.ShardCount} and {train.Options.ShardIndex}.", nameof(train));
             }
 
-            Distributed.DataParallel.BroadcastState(Model, world);
+            Distributed.DataParallel.BroadcastTrainer(this, world);
+            return Train(train, validation, epochs, cancellationToken);
         }
-
-        var stepsPerEpoch = (train.BatchesPerEpoch + _settings.AccumulationSteps - 1) / _settings.AccumulationSteps;
-        _settings.Schedule?.Prepare((long)stepsPerEpoch * epochs);
-        var context = new TrainingContext(this, epochs);
-        Each(c => c.OnTrainBegin(context));
-        try
+        catch (Exception ex)
         {
-            while (Epoch < epochs && !context.StopTraining)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                context.Epoch = Epoch;
-                var metrics = RunEpoch(train, validation, context, cancellationToken);
-                _settings.Schedule?.OnEpochEnd(metrics);
-                History.Add(metrics);
-                Epoch++;
-                context.EpochMetrics = metrics;
-                Each(c => c.OnEpochEnd(context));
-            }
-        }
-        catch (Exception ex) when (World is { } failing && ex is not OperationCanceledException)
-        {
-            // One rank's failure must end every rank, or the others wait in the next collective forever.
-            Console.Error.WriteLine($"rank {failing.Rank}: {ex.GetType().Name}: {ex.Message}; aborting the job.");
-            failing.Abort(1);
+            // One rank's failure or cancellation must end every rank, or the others wait in the next collective forever.
+            Console.Error.WriteLine($"rank {world.Rank}: {ex.GetType().Name}: {ex.Message}; aborting the job.");
+            world.Abort(1);
             throw;
         }
-        finally
-        {
-            Each(c => c.OnTrainEnd(context));
-        }
-
-        return History;
     }
 
     /// <summary>
@@ -223,6 +205,34 @@ public sealed class Trainer
 
     internal void Restore(int epoch, long globalStep, History history) => (Epoch, GlobalStep, History) = (epoch, globalStep, history);
 
+    private History Train(DataLoader train, DataLoader? validation, int epochs, CancellationToken cancellationToken)
+    {
+        var stepsPerEpoch = (train.BatchesPerEpoch + _settings.AccumulationSteps - 1) / _settings.AccumulationSteps;
+        _settings.Schedule?.Prepare((long)stepsPerEpoch * epochs);
+        var context = new TrainingContext(this, epochs);
+        Each(c => c.OnTrainBegin(context));
+        try
+        {
+            while (Epoch < epochs && !context.StopTraining)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                context.Epoch = Epoch;
+                var metrics = RunEpoch(train, validation, context, cancellationToken);
+                _settings.Schedule?.OnEpochEnd(metrics);
+                History.Add(metrics);
+                Epoch++;
+                context.EpochMetrics = metrics;
+                Each(c => c.OnEpochEnd(context));
+            }
+        }
+        finally
+        {
+            Each(c => c.OnTrainEnd(context));
+        }
+
+        return History;
+    }
+
     private EpochMetrics RunEpoch(DataLoader train, DataLoader? validation, TrainingContext context, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -271,7 +281,14 @@ public sealed class Trainer
 
                 var (loss, logits, labels) = Forward(batch, epoch, batchIndex);
                 var lossValue = loss.item<float>();
-                if (!float.IsFinite(lossValue))
+                var nonFinite = !float.IsFinite(lossValue);
+                if (World is { } processes)
+                {
+                    // Every rank skips or stops together, or the others wait in the next all-reduce.
+                    nonFinite = Distributed.DataParallel.Any(processes, nonFinite);
+                }
+
+                if (nonFinite)
                 {
                     if (_settings.NonFiniteLoss == NonFiniteLossPolicy.Stop)
                     {

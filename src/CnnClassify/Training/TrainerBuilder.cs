@@ -219,11 +219,15 @@ public sealed class TrainerBuilder
     }
 
     /// <summary>
-    /// Trains data-parallel across the processes of an <c>mpirun</c> launch: rank 0's weights are
-    /// broadcast at the start of <see cref="Trainer.Fit"/>, gradients are averaged over the
-    /// processes before each optimizer step (before clipping), BatchNorm running statistics are
-    /// averaged before validation, training metrics are summed over the processes, and only rank 0
-    /// writes checkpoints and logs. Each process's training loader must take its own shard
+    /// Trains data-parallel across the processes of an <c>mpirun</c> launch: rank 0's whole training
+    /// state (weights, buffers, optimizer state, epoch, schedule, callbacks: what a checkpoint
+    /// holds) is broadcast at the start of <see cref="Trainer.Fit"/>, so a run resumed on rank 0
+    /// alone continues on every rank; gradients are averaged over the processes before each
+    /// optimizer step (before clipping and fp16's inf/NaN check, so every rank skips a step
+    /// together); a non-finite loss on any rank skips or stops on all; BatchNorm running statistics
+    /// are averaged before validation and checkpoints; training metrics are summed over the
+    /// processes, so early stopping and plateau schedules decide alike; and only rank 0 writes
+    /// checkpoints and logs. Each process's training loader must take its own shard
     /// (<c>DataLoaderOptions.ShardCount</c> = the world size, <c>ShardIndex</c> = the rank); an
     /// exception on any rank ends the whole job through <c>MPI_Abort</c>.
     /// </summary>
@@ -257,11 +261,6 @@ public sealed class TrainerBuilder
         if (duplicate is not null)
         {
             throw new InvalidOperationException($"Two callbacks are named '{duplicate.Key}'; give each a distinct Name so their checkpoint state stays apart.");
-        }
-
-        if (_world is not null && _precision == Precision.Fp16)
-        {
-            throw new InvalidOperationException("Data-parallel training does not support fp16 loss scaling yet; use Precision.Bf16 or Precision.Fp32.");
         }
 
         if (_precision != Precision.Fp32 && !Autocast.IsSupported)

@@ -72,6 +72,62 @@ public sealed class MpiTests
     }
 
     [SkippableFact]
+    public void A_two_rank_run_resumed_from_rank_0s_checkpoint_ends_with_the_weights_of_a_straight_run()
+    {
+        SkipWithoutMpirun();
+        var root = Directory.CreateTempSubdirectory("cnnclassify-mpi-resume-").FullName;
+        try
+        {
+            double[] Train(string name, params string[] more)
+            {
+                var folder = Path.Combine(root, name);
+                var (code, output, _) = Mpirun(["train", "4", "1", folder, .. more]);
+                Assert.True(code == 0, output);
+                return File.ReadAllLines(Path.Combine(folder, "weights.txt")).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            }
+
+            var straight = Train("straight", "3");
+            var first = Train("first", "2");
+            var resumed = Train("resumed", "3", Path.Combine(root, "first", "rank0", "last.ckpt"));
+
+            // SGD with momentum: rank 1 continues right only if it receives rank 0's epoch, weights and momentum buffers.
+            Assert.True(straight.Zip(first, (a, b) => Math.Abs(a - b)).Max() > 1e-3, "the third epoch changed nothing, so the test shows nothing");
+            Assert.True(straight.Zip(resumed, (a, b) => Math.Abs(a - b)).Max() < 1e-6, "the resumed run ended with other weights");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData("loss")]
+    [InlineData("gradient")]
+    public void A_non_finite_loss_or_gradient_on_one_rank_makes_every_rank_skip_that_step(string kind)
+    {
+        SkipWithoutMpirun();
+
+        var (code, output, _) = Mpirun(["poison", kind]);
+
+        Assert.True(code == 0, output);
+        var lines = output.Split('\n').Where(line => line.Contains("rank ", StringComparison.Ordinal) && line.Contains(" steps ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lines.Count);
+        var reports = lines.Select(line => line[line.IndexOf(" steps ", StringComparison.Ordinal)..]).ToList();
+        Assert.Equal(reports[0], reports[1]);
+        Assert.Contains(" finite True ", reports[0], StringComparison.Ordinal);
+        if (kind == "loss")
+        {
+            // 24 samples per rank in batches of 4, two epochs: 12 steps, one skipped on both ranks.
+            Assert.StartsWith(" steps 11 skipped 0 ", reports[0], StringComparison.Ordinal);
+        }
+        else
+        {
+            var skipped = int.Parse(reports[0].Split(' ')[4], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(skipped >= 1, reports[0]);
+        }
+    }
+
+    [SkippableFact]
     public void A_rank_that_throws_while_training_ends_the_job_with_a_nonzero_exit_within_30_seconds()
     {
         SkipWithoutMpirun();

@@ -47,6 +47,9 @@ public sealed class GradScaler
     /// <summary>Clean steps since the last change of scale.</summary>
     public int GrowthTracker { get; private set; }
 
+    /// <summary>The processes of a data-parallel run, which skip a step together when any of them finds inf or NaN.</summary>
+    internal Distributed.MpiWorld? World { get; init; }
+
     /// <summary>Steps skipped because their gradients held inf or NaN.</summary>
     public long SkippedSteps { get; private set; }
 
@@ -82,6 +85,11 @@ public sealed class GradScaler
 
             grad.mul_(inverse);
             _foundNonFinite |= !grad.isfinite().all().item<bool>();
+        }
+
+        if (World is { } world)
+        {
+            _foundNonFinite = Distributed.DataParallel.Any(world, _foundNonFinite);
         }
     }
 
