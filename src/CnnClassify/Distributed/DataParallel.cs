@@ -6,14 +6,11 @@ namespace CnnClassify.Distributed;
 
 /// <summary>
 /// What data-parallel training does across the processes of an <see cref="MpiWorld"/>, as Horovod
-/// and PyTorch's DDP do: rank 0's training state broadcast at the start, gradients all-reduced
-/// in buckets of at most 25 MB and averaged before each optimizer step, BatchNorm running
+/// and PyTorch's DDP do: rank 0's training state broadcast at the start, BatchNorm running
 /// statistics averaged before validation, and epoch sums added up.
 /// </summary>
 internal static class DataParallel
 {
-    private const long BucketBytes = 25L << 20;
-
     /// <summary>
     /// Gives every process rank 0's whole training state, as a checkpoint holds it: weights and
     /// buffers, optimizer state, epoch and step, history, schedule, loss scale, callback state and
@@ -42,37 +39,6 @@ internal static class DataParallel
         finally
         {
             File.Delete(staging);
-        }
-    }
-
-    /// <summary>Replaces each gradient by its mean over the processes, bucket by bucket.</summary>
-    public static void AverageGradients(IEnumerable<Parameter> parameters, MpiWorld world)
-    {
-        using var noGrad = torch.no_grad();
-        using var size = world.Size.ToScalar();
-        var bucket = new List<Tensor>();
-        long bytes = 0;
-        foreach (var parameter in parameters)
-        {
-            if (parameter.grad is not { } grad)
-            {
-                continue;
-            }
-
-            var length = grad.numel() * grad.element_size();
-            if (bucket.Count > 0 && bytes + length > BucketBytes)
-            {
-                Reduce(bucket, world, size);
-                (bucket, bytes) = ([], 0);
-            }
-
-            bucket.Add(grad);
-            bytes += length;
-        }
-
-        if (bucket.Count > 0)
-        {
-            Reduce(bucket, world, size);
         }
     }
 
@@ -123,20 +89,6 @@ internal static class DataParallel
         }
 
         return world.IsMain ? bytes : buffer.bytes.ToArray();
-    }
-
-    private static void Reduce(List<Tensor> grads, MpiWorld world, Scalar size)
-    {
-        using var scope = torch.NewDisposeScope();
-        var flat = torch.cat(grads.Select(g => g.flatten().to(ScalarType.Float32)).ToList()).cpu().contiguous();
-        world.AllReduceSum(flat);
-        flat.div_(size);
-        long offset = 0;
-        foreach (var grad in grads)
-        {
-            grad.copy_(flat.narrow(0, offset, grad.numel()).view_as(grad));
-            offset += grad.numel();
-        }
     }
 
     /// <summary>Runs <paramref name="exchange"/> on a contiguous CPU copy of <paramref name="tensor"/> when it is not one itself, and copies the result back.</summary>

@@ -26,6 +26,7 @@ public sealed class Trainer
     private readonly List<double> _baseLearningRates;
     private double _learningRateFactor = 1;
     private bool _inputSizeFromTransform;
+    private Distributed.GradientAverager? _gradients;
 
     internal Trainer(TrainerSettings settings)
     {
@@ -387,7 +388,7 @@ public sealed class Trainer
         var parameters = Optimizer.ParamGroups.Cast<ParamGroup>().SelectMany(g => g.Parameters).ToList();
         if (World is { } world)
         {
-            Distributed.DataParallel.AverageGradients(parameters, world);
+            (_gradients ??= new Distributed.GradientAverager(world)).Average(parameters);
         }
 
         if (_settings.ClipNorm is not null || _settings.ClipValue is not null)
