@@ -22,7 +22,7 @@ internal static class TrainCommand
         var data = new Option<string?>("--data") { Description = "Dataset folder." };
         var valSplit = new Option<double>("--val-split") { Description = "Share of the training data held out for validation.", DefaultValueFactory = _ => 0.1 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 }.AtLeast(1);
-        var batchSize = new Option<int>("--batch-size") { Description = "Batch size.", DefaultValueFactory = _ => 64 }.AtLeast(1);
+        var batchSize = new Option<int>("--batch-size") { Description = "Batch size of each process (under mpirun the global batch is this times the number of processes).", DefaultValueFactory = _ => 64 }.AtLeast(1);
         var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd.", DefaultValueFactory = _ => "adam" };
         var lr = new Option<double>("--lr") { Description = "Learning rate (the peak rate for onecycle).", DefaultValueFactory = _ => 1e-3 }.Above(0);
         var scheduler = new Option<string>("--scheduler") { Description = "none, step, cosine, plateau or onecycle.", DefaultValueFactory = _ => "none" };

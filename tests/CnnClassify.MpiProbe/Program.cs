@@ -54,7 +54,7 @@ switch (args.FirstOrDefault())
         var loader = new DataLoader(dataset, new Compose(new RandomHorizontalFlip(), new ToTensor()),
             new DataLoaderOptions { BatchSize = batch, Shuffle = true, Seed = 5, ShardCount = world.Size, ShardIndex = rank });
         var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Sgd(0.1, momentum: 0.9)).AccumulateGradients(accumulation).UseSeed(1)
-            .UseDistributed(world).AddCallback(new FailOn(args[0] == "fail" ? 1 : -1));
+            .UseDistributed(world).AddCallback(new FailOn(args[0] == "fail" ? 1 : -1)).AddCallback(new PrintStartingWeights());
         var folder = args.Length > 3 ? args[3] : null;
         if (folder is not null)
         {
@@ -92,9 +92,9 @@ switch (args.FirstOrDefault())
         var run = Trainer.For(model).UseOptimizer(OptimizerSpec.Sgd(0.05)).UseSeed(1).UseDistributed(world)
             .UsePrecision(gradient ? Precision.Fp16 : Precision.Fp32).OnNonFiniteLoss(NonFiniteLossPolicy.SkipBatch).Build();
         run.Fit(loader, null, epochs: 2);
-        var weights = inner.parameters().SelectMany(p => p.detach().to(torch.ScalarType.Float64).data<double>().ToArray()).ToArray();
+        var weights = inner.parameters().SelectMany(p => p.detach().data<float>().ToArray()).ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"rank {rank} steps {run.GlobalStep} skipped {run.Scaler?.SkippedSteps ?? 0} finite {weights.All(double.IsFinite)} weights {Join(weights.Select(w => Math.Round(w, 6)))}"));
+            $"rank {rank} steps {run.GlobalStep} skipped {run.Scaler?.SkippedSteps ?? 0} finite {weights.All(float.IsFinite)} weights {Weights.Digest(weights)}"));
         return 0;
     }
 
@@ -152,4 +152,21 @@ internal sealed class Poisoned : torch.nn.Module<torch.Tensor, torch.Tensor>
         var first = _inner.parameters().First();
         return output + ((first - first.detach()).sum().sqrt() * 0.0);
     }
+}
+
+/// <summary>Prints each rank's weights as training begins, after the start broadcast.</summary>
+internal sealed class PrintStartingWeights : TrainerCallback
+{
+    public override void OnTrainBegin(TrainingContext context)
+    {
+        var weights = context.Trainer.Model.parameters().SelectMany(p => p.detach().data<float>().ToArray()).ToArray();
+        Console.WriteLine($"rank {context.Trainer.World?.Rank} starts from {Weights.Digest(weights)}");
+    }
+}
+
+/// <summary>Short fingerprints of weights: mpirun may interleave long lines of two ranks.</summary>
+internal static class Weights
+{
+    public static string Digest(float[] weights) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(weights.AsSpan())))[..16];
 }

@@ -61,6 +61,9 @@ public sealed class MpiTests
                 Assert.True(File.Exists(Path.Combine(folder, "rank0", "last.ckpt")), name);
                 Assert.True(File.Exists(Path.Combine(folder, "rank0", "history.csv")), name);
                 Assert.False(Directory.Exists(Path.Combine(folder, "rank1")), $"{name}: rank 1 wrote files");
+                var starts = output.Split('\n').Where(line => line.Contains(" starts from ", StringComparison.Ordinal)).Select(line => line[line.IndexOf(" starts from ", StringComparison.Ordinal)..].Trim()).ToList();
+                Assert.Equal(2, starts.Count);
+                Assert.Equal(starts[0], starts[1]);  // each rank seeds its model differently; the broadcast makes them one
                 var losses = output.Split('\n').Where(line => line.Contains("rank ", StringComparison.Ordinal) && line.Contains(" loss ", StringComparison.Ordinal)).Select(line => line[line.IndexOf(" loss ", StringComparison.Ordinal)..]).Distinct().ToList();
                 Assert.Single(losses);
             }
