@@ -7,7 +7,10 @@ namespace CnnClassify.Data;
 
 /// <summary>
 /// Reads a dataset in batches: optionally shuffled per epoch, transformed sample by sample, on
-/// background workers with a bounded prefetch.
+/// background workers with a bounded prefetch. A dataset held in memory (<see cref="IInMemoryDataset"/>,
+/// or a <see cref="Subset"/> of one) whose transforms are all <see cref="IBatchTransform"/>s takes
+/// the batch path instead: one gather of the batch's images, then each transform once on the
+/// whole batch, with the same per-sample randomness and therefore the same images.
 /// </summary>
 /// <remarks>
 /// The batches of an epoch, and every random transform in them, depend only on the seed, the
@@ -18,6 +21,8 @@ public sealed partial class DataLoader
 {
     private readonly IImageDataset _dataset;
     private readonly IImageTransform? _transform;
+    private readonly Func<IReadOnlyList<int>, Tensor>? _readImages;
+    private readonly IReadOnlyList<IBatchTransform>? _batchTransforms;
 
     /// <summary>Creates a loader.</summary>
     /// <param name="dataset">The samples.</param>
@@ -39,6 +44,8 @@ public sealed partial class DataLoader
 
         _dataset = dataset;
         _transform = transform;
+        _batchTransforms = BatchTransforms(transform);
+        _readImages = _batchTransforms is null ? null : ImageReader(dataset);
     }
 
     /// <summary>The options in use.</summary>
@@ -49,6 +56,9 @@ public sealed partial class DataLoader
 
     /// <summary>The transform applied to each sample, or <see langword="null"/> for none.</summary>
     public IImageTransform? Transform => _transform;
+
+    /// <summary>Whether batches are gathered and transformed whole rather than sample by sample (see the class remarks).</summary>
+    public bool UsesBatchPath => _readImages is not null;
 
     /// <summary>Samples this loader yields per epoch: the dataset's, or one shard's (padded to equal length).</summary>
     public int SamplesPerEpoch => Options.ShardCount == 1 ? _dataset.Count : (_dataset.Count + Options.ShardCount - 1) / Options.ShardCount;
@@ -180,9 +190,59 @@ public sealed partial class DataLoader
         }
     }
 
+    /// <summary>The transforms in order when every one can act on a batch; <see langword="null"/> otherwise.</summary>
+    private static List<IBatchTransform>? BatchTransforms(IImageTransform? transform)
+    {
+        switch (transform)
+        {
+            case null:
+                return [];
+            case Compose compose:
+                var all = new List<IBatchTransform>();
+                foreach (var inner in compose.Transforms)
+                {
+                    if (BatchTransforms(inner) is not { } found)
+                    {
+                        return null;
+                    }
+
+                    all.AddRange(found);
+                }
+
+                return all;
+            case IBatchTransform batch:
+                return [batch];
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Reads a batch's images in one gather, when the dataset is held in memory.</summary>
+    private static Func<IReadOnlyList<int>, Tensor>? ImageReader(IImageDataset dataset) => dataset switch
+    {
+        IInMemoryDataset memory => memory.ReadImages,
+        Subset subset when ImageReader(subset.Source) is { } source => indices => source([.. indices.Select(i => subset.Indices[i])]),
+        _ => null,
+    };
+
     /// <summary>Reads, transforms and stacks the samples; <see langword="null"/> if all were skipped.</summary>
     private Batch? Collate(int[] indices, int epoch, CancellationToken cancellationToken)
     {
+        if (_readImages is { } read)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var batchScope = torch.NewDisposeScope();
+            var batch = read(indices);
+            var randoms = indices.Select(index => new Random(SeedMix.Mix(Options.Seed, epoch, index))).ToList();
+            foreach (var transform in _batchTransforms!)
+            {
+                batch = transform.ApplyBatch(batch, randoms);
+            }
+
+            var batchLabels = torch.tensor(indices.Select(i => _dataset.LabelAt(i)).ToArray()).DetachFromDisposeScope();
+            return new Batch(batch.contiguous().DetachFromDisposeScope(), batchLabels, indices);
+        }
+
         using var scope = torch.NewDisposeScope();
         var images = new List<Tensor>(indices.Length);
         var kept = new List<int>(indices.Length);

@@ -22,6 +22,9 @@ public sealed class Subset : IImageDataset
         }
     }
 
+    /// <summary>The full dataset this is a view of.</summary>
+    public IImageDataset Source => _source;
+
     /// <summary>The indices into the source dataset.</summary>
     public IReadOnlyList<int> Indices => _indices;
 

@@ -7,7 +7,7 @@ namespace CnnClassify.Data;
 /// Images and labels already in memory: images [N, C, H, W] or [N, H, W] (one channel) of
 /// <c>uint8</c>, labels [N] of integers. IDX and CIFAR files load into this.
 /// </summary>
-public sealed class TensorDataset : IImageDataset, IDisposable
+public sealed class TensorDataset : IInMemoryDataset, IDisposable
 {
     private readonly Tensor _images;
     private readonly long[] _labels;
@@ -69,6 +69,19 @@ public sealed class TensorDataset : IImageDataset, IDisposable
         DatasetArguments.Index(index, Count);
         using var view = _images[index];
         return new ImageSample(view.clone(), _labels[index], $"{_sourceName}[{index}]");
+    }
+
+    /// <inheritdoc />
+    public Tensor ReadImages(IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        foreach (var index in indices)
+        {
+            DatasetArguments.Index(index, Count);
+        }
+
+        using var positions = torch.tensor(indices.Select(i => (long)i).ToArray());
+        return _images.index_select(0, positions);
     }
 
     /// <inheritdoc />

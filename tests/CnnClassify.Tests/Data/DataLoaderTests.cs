@@ -226,6 +226,32 @@ public class DataLoaderDisposalTests
     }
 
     [Fact]
+    public void The_batch_path_of_an_in_memory_dataset_disposes_everything_it_creates()
+    {
+        using var images = torch.randint(0, 256, [40, 1, 6, 6], dtype: ScalarType.Byte);
+        using var data = new TensorDataset(images.clone(), Enumerable.Range(0, 40).Select(i => (long)(i % 2)).ToList(), ["a", "b"]);
+        var loader = new DataLoader(data, new Compose(new RandomCrop(6, 2), new RandomHorizontalFlip(), new ToTensor(), Normalize.Mnist, new RandomErasing()), new DataLoaderOptions { BatchSize = 6, Workers = 2, Shuffle = true });
+        Assert.True(loader.UsesBatchPath);
+        foreach (var batch in loader.Epoch(0))
+        {
+            batch.Dispose();
+        }
+
+        var leaked = LiveTensorsAfter(() =>
+        {
+            for (var epoch = 1; epoch <= 3; epoch++)
+            {
+                foreach (var batch in loader.Epoch(epoch))
+                {
+                    batch.Dispose();
+                }
+            }
+        });
+
+        Assert.Equal(0, leaked);
+    }
+
+    [Fact]
     public void Leaving_an_epoch_early_disposes_the_batches_prepared_ahead()
     {
         var loader = new DataLoader(new DataLoaderTests.CountingDataset(60), options: new DataLoaderOptions { BatchSize = 2, Workers = 3, Prefetch = 6 });

@@ -15,6 +15,47 @@ internal static class ImageOps
         }
     }
 
+    public static void RequireBatch(Tensor images, IReadOnlyList<Random> randoms, string transform)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(randoms);
+        if (images.dim() != 4)
+        {
+            throw new ArgumentException($"{transform} expects a batch [N, C, H, W]; got [{string.Join(", ", images.shape)}].", nameof(images));
+        }
+
+        if (randoms.Count != images.shape[0])
+        {
+            throw new ArgumentException($"{transform} got {randoms.Count} random sources for a batch of {images.shape[0]}.", nameof(randoms));
+        }
+    }
+
+    /// <summary>
+    /// A batch whose sample i is <paramref name="transformed"/>'s where <paramref name="chosen"/>[i]
+    /// holds and <paramref name="original"/>'s elsewhere.
+    /// </summary>
+    public static Tensor Choose(bool[] chosen, Tensor transformed, Tensor original)
+    {
+        using var flags = torch.tensor(chosen);
+        using var mask = flags.view(chosen.Length, 1, 1, 1);
+        return torch.where(mask, transformed, original);
+    }
+
+    /// <summary>
+    /// One window per sample of a batch [N, C, H, W]: sample i's rows from <paramref name="tops"/>[i]
+    /// and columns from <paramref name="lefts"/>[i], <paramref name="height"/> x <paramref name="width"/>,
+    /// gathered in two operations. The windows must lie inside the images.
+    /// </summary>
+    public static Tensor CropEach(Tensor images, long[] tops, long[] lefts, long height, long width)
+    {
+        using var scope = torch.NewDisposeScope();
+        var (n, c) = (images.shape[0], images.shape[1]);
+        var rows = (torch.tensor(tops).view(n, 1, 1, 1) + torch.arange(height).view(1, 1, height, 1)).expand(n, c, height, images.shape[3]);
+        var band = images.gather(2, rows);
+        var columns = (torch.tensor(lefts).view(n, 1, 1, 1) + torch.arange(width).view(1, 1, 1, width)).expand(n, c, height, width);
+        return band.gather(3, columns).MoveToOuterDisposeScope();
+    }
+
     public static void RequireFloat(Tensor image, string transform)
     {
         RequireImage(image, transform);

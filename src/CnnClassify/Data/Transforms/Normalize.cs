@@ -7,7 +7,7 @@ namespace CnnClassify.Data.Transforms;
 /// Standardises each channel: <c>(x - mean) / std</c>. Apply after <see cref="ToTensor"/>.
 /// Presets hold the usual statistics of common datasets.
 /// </summary>
-public sealed class Normalize : IImageTransform
+public sealed class Normalize : IBatchTransform
 {
     /// <summary>Creates the transform.</summary>
     /// <param name="mean">Per-channel means; one value applies to every channel.</param>
@@ -56,5 +56,25 @@ public sealed class Normalize : IImageTransform
         var mean = torch.tensor(Mean.Select(m => (float)m).ToArray(), [Mean.Count, 1, 1]).to(image.dtype);
         var std = torch.tensor(Std.Select(s => (float)s).ToArray(), [Std.Count, 1, 1]).to(image.dtype);
         return ((image - mean) / std).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public Tensor ApplyBatch(Tensor images, IReadOnlyList<Random> randoms)
+    {
+        ImageOps.RequireBatch(images, randoms, nameof(Normalize));
+        if (!images.is_floating_point())
+        {
+            throw new ArgumentException("Normalize expects a floating-point batch; apply ToTensor() before it.", nameof(images));
+        }
+
+        if (Mean.Count != 1 && Mean.Count != images.shape[1])
+        {
+            throw new ArgumentException($"Normalize has {Mean.Count} channel statistics but the batch has {images.shape[1]} channels.", nameof(images));
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var mean = torch.tensor(Mean.Select(m => (float)m).ToArray(), [1, Mean.Count, 1, 1]).to(images.dtype);
+        var std = torch.tensor(Std.Select(s => (float)s).ToArray(), [1, Std.Count, 1, 1]).to(images.dtype);
+        return ((images - mean) / std).MoveToOuterDisposeScope();
     }
 }

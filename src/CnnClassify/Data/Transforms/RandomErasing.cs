@@ -8,7 +8,7 @@ namespace CnnClassify.Data.Transforms;
 /// (Zhong et al., 2020), with its area and aspect ratio drawn from ranges as in torchvision.
 /// Usually applied after <see cref="Normalize"/>.
 /// </summary>
-public sealed class RandomErasing : IImageTransform
+public sealed class RandomErasing : IBatchTransform
 {
     /// <summary>Creates the transform.</summary>
     /// <param name="probability">Chance of erasing, in [0, 1].</param>
@@ -44,15 +44,45 @@ public sealed class RandomErasing : IImageTransform
     {
         ImageOps.RequireImage(image, nameof(RandomErasing));
         var result = image.clone();
-        if (random.NextDouble() >= Probability)
+        if (Draw(image.shape[1], image.shape[2], random) is { } area)
         {
-            return result;
+            using var rows = result.narrow(1, area.Top, area.Height);
+            using var region = rows.narrow(2, area.Left, area.Width);
+            using var fill = Value.ToScalar();
+            region.fill_(fill);
         }
 
-        var (h, w) = (image.shape[1], image.shape[2]);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public Tensor ApplyBatch(Tensor images, IReadOnlyList<Random> randoms)
+    {
+        ImageOps.RequireBatch(images, randoms, nameof(RandomErasing));
+        var (n, h, w) = (images.shape[0], images.shape[2], images.shape[3]);
+        var areas = randoms.Select(random => Draw(h, w, random) ?? default).ToList();
+        using var scope = torch.NewDisposeScope();
+        var y = torch.arange(h).view(1, 1, h, 1);
+        var x = torch.arange(w).view(1, 1, 1, w);
+        var top = torch.tensor(areas.Select(a => a.Top).ToArray()).view(n, 1, 1, 1);
+        var bottom = torch.tensor(areas.Select(a => a.Top + a.Height).ToArray()).view(n, 1, 1, 1);
+        var left = torch.tensor(areas.Select(a => a.Left).ToArray()).view(n, 1, 1, 1);
+        var right = torch.tensor(areas.Select(a => a.Left + a.Width).ToArray()).view(n, 1, 1, 1);
+        var inside = y.ge(top).logical_and(y.lt(bottom)).logical_and(x.ge(left)).logical_and(x.lt(right));
+        using var fill = Value.ToScalar();
+        return images.masked_fill(inside, fill).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The rectangle to erase, drawn as torchvision draws it (ratio read as height / width), or <see langword="null"/> for none.</summary>
+    private (long Top, long Left, long Height, long Width)? Draw(long h, long w, Random random)
+    {
+        if (random.NextDouble() >= Probability)
+        {
+            return null;
+        }
+
         for (var attempt = 0; attempt < 10; attempt++)
         {
-            // This transform reads the ratio as height / width, as torchvision does.
             var (eh, ew) = ImageOps.DrawRectangle(random, h * w, Scale, Ratio);
             if (eh < 1 || ew < 1 || eh >= h || ew >= w)
             {
@@ -61,13 +91,9 @@ public sealed class RandomErasing : IImageTransform
 
             var top = random.NextInt64(h - eh + 1);
             var left = random.NextInt64(w - ew + 1);
-            using var rows = result.narrow(1, top, eh);
-            using var region = rows.narrow(2, left, ew);
-            using var fill = Value.ToScalar();
-            region.fill_(fill);
-            break;
+            return (top, left, eh, ew);
         }
 
-        return result;
+        return null;
     }
 }

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace CnnClassify.Data.Transforms;
 
 /// <summary>Mirrors an image left to right with probability <see cref="Probability"/>.</summary>
-public sealed class RandomHorizontalFlip : IImageTransform
+public sealed class RandomHorizontalFlip : IBatchTransform
 {
     /// <summary>Creates the transform.</summary>
     /// <param name="probability">Chance of flipping, in [0, 1].</param>
@@ -22,5 +22,14 @@ public sealed class RandomHorizontalFlip : IImageTransform
     {
         ImageOps.RequireImage(image, nameof(RandomHorizontalFlip));
         return random.NextDouble() < Probability ? image.flip(2) : image.clone();
+    }
+
+    /// <inheritdoc />
+    public Tensor ApplyBatch(Tensor images, IReadOnlyList<Random> randoms)
+    {
+        ImageOps.RequireBatch(images, randoms, nameof(RandomHorizontalFlip));
+        var chosen = randoms.Select(random => random.NextDouble() < Probability).ToArray();
+        using var flipped = images.flip(3);
+        return ImageOps.Choose(chosen, flipped, images);
     }
 }
