@@ -5,6 +5,7 @@
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- memory
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- time-to-accuracy [--target 0.93] [--epochs N]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- stress [--steps 4000]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- raw-loop [--epochs 1] [--batch-size 64]
 //   mpirun -np 2 dotnet benchmarks/CnnClassify.Benchmarks/bin/Release/net10.0/CnnClassify.Benchmarks.dll allreduce [--models simplecnn,resnet18]
 using CnnClassify.Benchmarks;
 
@@ -30,10 +31,13 @@ switch (command)
     case "stress":
         FinalizerStress.Run(options);
         return 0;
+    case "raw-loop":
+        RawLoopBenchmark.Run(options);
+        return 0;
     case "allreduce":
         AllReduceBenchmark.Run(options);
         return 0;
     default:
-        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] | inference | memory | time-to-accuracy [--target 0.93] [--epochs N] | stress [--steps 4000] | allreduce [--models a,b] (under mpirun)");
+        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] | inference | memory | time-to-accuracy [--target 0.93] [--epochs N] | stress [--steps 4000] | raw-loop [--epochs N] [--batch-size N] | allreduce [--models a,b] (under mpirun)");
         return 2;
 }

@@ -36,7 +36,7 @@ public class BatchPathTests
         return new TensorDataset(images, Enumerable.Range(0, count).Select(i => (long)(i % 4)).ToList(), ["a", "b", "c", "d"]);
     }
 
-    public static TheoryData<string> Pipelines => ["none", "tensor", "normalize", "flips", "crop", "erase", "all"];
+    public static TheoryData<string> Pipelines => ["none", "tensor", "normalize", "flips", "crop", "erase", "same size", "resize", "resize float", "all"];
 
     private static IImageTransform? Pipeline(string name) => name switch
     {
@@ -46,6 +46,9 @@ public class BatchPathTests
         "flips" => new Compose(new RandomHorizontalFlip(), new RandomVerticalFlip(0.3), new ToTensor()),
         "crop" => new Compose(new RandomCrop(10, padding: 3), new ToTensor()),
         "erase" => new Compose(new ToTensor(), new RandomErasing(0.7, value: 0.5)),
+        "same size" => new Compose(new Resize(12, 12), new ToTensor()),
+        "resize" => new Compose(new Resize(7), new ToTensor()),
+        "resize float" => new Compose(new ToTensor(), new Resize(20, 9, Interpolation.Bicubic)),
         _ => new Compose(new RandomCrop(12, padding: 2), new RandomHorizontalFlip(), new ToTensor(), Normalize.FashionMnist, new RandomErasing(0.5)),
     };
 

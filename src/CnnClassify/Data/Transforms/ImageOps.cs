@@ -99,11 +99,11 @@ internal static class ImageOps
             Interpolation.Bicubic => InterpolationMode.Bicubic,
             _ => InterpolationMode.Bilinear,
         };
-        var batch = x.unsqueeze(0);
+        var batch = x.dim() == 3 ? x.unsqueeze(0) : x;
         var resized = interpolation == Interpolation.Nearest
             ? nn.functional.interpolate(batch, [height, width], mode: mode)
             : nn.functional.interpolate(batch, [height, width], mode: mode, align_corners: false, antialias: true);
-        return resized.squeeze(0);
+        return x.dim() == 3 ? resized.squeeze(0) : resized;
     });
 
     /// <summary>The region [top, top + height) x [left, left + width), zero-padded where it leaves the image.</summary>

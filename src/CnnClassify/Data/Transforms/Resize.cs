@@ -6,7 +6,7 @@ namespace CnnClassify.Data.Transforms;
 /// Resizes an image: to <c>size</c> on its shorter side keeping the aspect ratio, or to an exact
 /// height and width. Bilinear with antialiasing by default, as torchvision's <c>Resize</c>.
 /// </summary>
-public sealed class Resize : IImageTransform
+public sealed class Resize : IBatchTransform
 {
     private readonly long? _height;
     private readonly long? _width;
@@ -51,9 +51,20 @@ public sealed class Resize : IImageTransform
     {
         ImageOps.RequireImage(image, nameof(Resize));
         var (h, w) = (image.shape[1], image.shape[2]);
-        var (height, width) = _shorterSide is { } side
-            ? h <= w ? (side, Math.Max(1, (long)(side * (double)w / h))) : (Math.Max(1, (long)(side * (double)h / w)), side)
-            : (_height!.Value, _width!.Value);
+        var (height, width) = Target(h, w);
         return height == h && width == w ? image.clone() : ImageOps.Resize(image, height, width, Interpolation);
     }
+
+    /// <inheritdoc />
+    public Tensor ApplyBatch(Tensor images, IReadOnlyList<Random> randoms)
+    {
+        ImageOps.RequireBatch(images, randoms, nameof(Resize));
+        var (h, w) = (images.shape[2], images.shape[3]);
+        var (height, width) = Target(h, w);
+        return height == h && width == w ? images.clone() : ImageOps.Resize(images, height, width, Interpolation);
+    }
+
+    private (long Height, long Width) Target(long h, long w) => _shorterSide is { } side
+        ? h <= w ? (side, Math.Max(1, (long)(side * (double)w / h))) : (Math.Max(1, (long)(side * (double)h / w)), side)
+        : (_height!.Value, _width!.Value);
 }
