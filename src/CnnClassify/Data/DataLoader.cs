@@ -10,7 +10,8 @@ namespace CnnClassify.Data;
 /// background workers with a bounded prefetch. A dataset held in memory (<see cref="IInMemoryDataset"/>,
 /// or a <see cref="Subset"/> of one) whose transforms are all <see cref="IBatchTransform"/>s takes
 /// the batch path instead: one gather of the batch's images, then each transform once on the
-/// whole batch, with the same per-sample randomness and therefore the same images.
+/// whole batch, with the same per-sample randomness and therefore the same images. The batch
+/// path runs on the calling thread, whatever <see cref="DataLoaderOptions.Workers"/> says.
 /// </summary>
 /// <remarks>
 /// The batches of an epoch, and every random transform in them, depend only on the seed, the
@@ -95,7 +96,10 @@ public sealed partial class DataLoader
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
         var batches = BatchIndices(epoch);
-        return Options.Workers == 0
+
+        // The batch path is a few tensor operations per batch, which LibTorch already spreads over
+        // the cores; on a worker thread they would contend with the model's own parallel regions.
+        return Options.Workers == 0 || UsesBatchPath
             ? Sequential(batches, epoch, cancellationToken)
             : Parallel(batches, epoch, cancellationToken);
     }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace CnnClassify.Interop;
@@ -7,6 +8,8 @@ namespace CnnClassify.Interop;
 /// TorchSharp has no call for. The tensor keeps its [N, C, H, W] shape and values; only the order
 /// in memory changes to N, H, W, C. LibTorch's oneDNN convolutions on the CPU, and cuDNN's on
 /// tensor cores, run faster on it, and every activation after the first convolution keeps it.
+/// A model converted with <see cref="ToChannelsLast{T}(T)"/> keeps its weights in that order too,
+/// so convolutions need no reordering of the weights at every step.
 /// </summary>
 public static class ChannelsLastExtensions
 {
@@ -36,8 +39,71 @@ public static class ChannelsLastExtensions
             return false;
         }
 
-        var (c, h, w) = (images.shape[1], images.shape[2], images.shape[3]);
+        // As PyTorch's is_contiguous(memory_format=channels_last): a dimension of size 1 may have any stride.
+        var (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3]);
         var strides = images.stride();
-        return strides[1] == 1 && strides[3] == c && strides[2] == w * c && (images.shape[0] == 1 || strides[0] == h * w * c);
+        static bool Fits(long size, long stride, long expected) => size == 1 || stride == expected;
+        return Fits(c, strides[1], 1) && Fits(w, strides[3], c) && Fits(h, strides[2], w * c) && Fits(n, strides[0], h * w * c);
+    }
+
+    /// <summary>
+    /// Stores every four-dimensional parameter and buffer of <paramref name="model"/> channels-last,
+    /// in place, as PyTorch's <c>model.to(memory_format=torch.channels_last)</c>: values, shapes,
+    /// <c>requires_grad</c> and the parameter objects themselves stay as they were, so an optimizer
+    /// built before or after keeps working. Checkpoints and safetensors files are written in
+    /// PyTorch's standard (contiguous) order either way.
+    /// </summary>
+    /// <param name="model">The model; other tensors are left alone.</param>
+    /// <returns><paramref name="model"/>.</returns>
+    public static T ToChannelsLast<T>(this T model) where T : nn.Module
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var noGrad = torch.no_grad();
+        foreach (var tensor in model.parameters().Cast<Tensor>().Concat(model.buffers()))
+        {
+            if (tensor.dim() == 4 && !tensor.IsChannelsLast())
+            {
+                using var reordered = tensor.ToChannelsLast();
+                tensor.set_(reordered);
+            }
+        }
+
+        return model;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with <paramref name="tensors"/> stored in the standard
+    /// contiguous order, then puts those that were channels-last back in that order, in place.
+    /// TorchSharp's serialisers copy raw bytes and accept only contiguous tensors.
+    /// </summary>
+    internal static void WhileContiguous(IEnumerable<Tensor> tensors, Action action)
+    {
+        var reordered = new List<Tensor>();
+        using (torch.no_grad())
+        {
+            foreach (var tensor in tensors)
+            {
+                if (tensor.dim() == 4 && !tensor.is_contiguous() && tensor.IsChannelsLast())
+                {
+                    using var standard = tensor.contiguous();
+                    tensor.set_(standard);
+                    reordered.Add(tensor);
+                }
+            }
+        }
+
+        try
+        {
+            action();
+        }
+        finally
+        {
+            using var noGrad = torch.no_grad();
+            foreach (var tensor in reordered)
+            {
+                using var back = tensor.ToChannelsLast();
+                tensor.set_(back);
+            }
+        }
     }
 }

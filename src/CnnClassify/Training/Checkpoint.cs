@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CnnClassify.Interop;
@@ -123,7 +124,7 @@ public static class Checkpoint
             Entry(archive, "optimizer.bin", entry =>
             {
                 using var writer = new BinaryWriter(entry);
-                ((OptimizerHelper)trainer.Optimizer).save_state_dict(writer);
+                ChannelsLastExtensions.WhileContiguous(OptimizerStateTensors(trainer.Optimizer), () => ((OptimizerHelper)trainer.Optimizer).save_state_dict(writer));
             });
             Entry(archive, "rng.bin", entry =>
             {
@@ -156,7 +157,7 @@ public static class Checkpoint
         {
             try
             {
-                ((OptimizerHelper)trainer.Optimizer).load_state_dict(reader);
+                ChannelsLastExtensions.WhileContiguous(OptimizerStateTensors(trainer.Optimizer), () => ((OptimizerHelper)trainer.Optimizer).load_state_dict(reader));
             }
             catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or EndOfStreamException)
             {
@@ -195,6 +196,25 @@ public static class Checkpoint
         trainer.Restore(Value<int>(state, "epoch", path), Value<long>(state, "global_step", path), history);
         return 0;
     });
+
+    /// <summary>
+    /// The tensors an optimizer keeps per parameter (moments, momentum buffers, ...): the public
+    /// tensor fields and properties of TorchSharp's state objects, which <c>state_dict</c> returns
+    /// as they live in the optimizer.
+    /// </summary>
+    private static List<Tensor> OptimizerStateTensors(optim.Optimizer optimizer)
+    {
+        const BindingFlags Public = BindingFlags.Public | BindingFlags.Instance;
+        var tensors = new List<Tensor>();
+        foreach (var state in ((OptimizerHelper)optimizer).state_dict().State)
+        {
+            var type = state.GetType();
+            tensors.AddRange(type.GetFields(Public).Where(f => f.FieldType == typeof(Tensor)).Select(f => f.GetValue(state)).OfType<Tensor>());
+            tensors.AddRange(type.GetProperties(Public).Where(p => p.PropertyType == typeof(Tensor) && p.GetIndexParameters().Length == 0).Select(p => p.GetValue(state)).OfType<Tensor>());
+        }
+
+        return tensors;
+    }
 
     /// <summary>
     /// Runs a read of the checkpoint at <paramref name="path"/>, turning every way a damaged file can

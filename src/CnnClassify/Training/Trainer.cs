@@ -34,6 +34,12 @@ public sealed class Trainer
         Model = settings.Model;
         Device = settings.Device;
         Model.to(Device);
+        if (settings.ChannelsLast)
+        {
+            // Before the optimizer exists, so its state takes the parameters' order from the start.
+            Model.ToChannelsLast();
+        }
+
         var groups = settings.ParameterGroups ?? [new ParameterGroup("all", Model.TrainableParameters(), settings.Optimizer.LearningRate)];
         Optimizer = settings.Optimizer.Create(groups);
         _baseLearningRates = groups.Select(g => g.LearningRate).ToList();

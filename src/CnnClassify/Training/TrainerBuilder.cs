@@ -91,16 +91,17 @@ public sealed class TrainerBuilder
     }
 
     /// <summary>
-    /// Feeds the model its batches in the channels-last memory layout
-    /// (<see cref="Interop.ChannelsLastExtensions.ToChannelsLast"/>), in training and in
-    /// <see cref="Trainer.Evaluate"/>. Activations then stay channels-last through the network;
-    /// values are unchanged, and the weights keep their own layout, so checkpoints are not affected.
-    /// It pays off where activations outweigh weights (large images); where they do not, such as
-    /// ResNet-18 on 32x32 images in bf16, it measured slower, so measure your own model
-    /// (docs/benchmarks.md). A custom model that calls <c>view</c> on convolution outputs must use
-    /// <c>reshape</c> or <c>flatten</c> instead.
+    /// Trains in the channels-last memory layout, as PyTorch's <c>channels_last</c>: the model's
+    /// four-dimensional weights and buffers are stored that way when the trainer is built
+    /// (<see cref="Interop.ChannelsLastExtensions.ToChannelsLast{T}(T)"/>), and so are the batches,
+    /// in training and in <see cref="Trainer.Evaluate"/>. Activations then stay channels-last
+    /// through the network; values are unchanged, the fused Adam runs on the reordered weights, and
+    /// checkpoints and safetensors files are written in PyTorch's standard order, so PyTorch loads
+    /// them as usual and resuming restores the layout. Whether it is faster depends on the model
+    /// and the precision: measure your own (docs/benchmarks.md). A custom model that calls
+    /// <c>view</c> on convolution outputs must use <c>reshape</c> or <c>flatten</c> instead.
     /// </summary>
-    /// <param name="enabled">Whether to convert the batches.</param>
+    /// <param name="enabled">Whether to train channels-last.</param>
     public TrainerBuilder UseChannelsLast(bool enabled = true)
     {
         _channelsLast = enabled;

@@ -146,6 +146,43 @@ public class ZooParityTests(TorchvisionReference reference, ITestOutputHelper ou
         TensorAssert.Equal(logits, theirs, RelativeTolerance * logits.abs().max().item<float>());
     }
 
+    [SkippableFact]
+    public void PyTorch_loads_the_checkpoint_of_a_channels_last_trainer_strictly_and_gets_our_logits()
+    {
+        reference.SkipIfUnavailable();
+        torch.manual_seed(7);
+        using var model = ModelZoo.Create("resnet18", new ModelOptions { NumClasses = 7, InChannels = 3, ImageSize = 32 });
+        var images = torch.randint(0, 256, [8, 3, 32, 32], dtype: ScalarType.Byte, generator: new Generator(3));
+        var data = new CnnClassify.Data.TensorDataset(images, [.. Enumerable.Range(0, 8).Select(i => (long)(i % 7))], [.. Enumerable.Range(0, 7).Select(i => $"c{i}")]);
+        var trainer = CnnClassify.Training.Trainer.For(model).UseOptimizer(CnnClassify.Training.OptimizerSpec.Adam(1e-2)).UseChannelsLast().Build();
+        trainer.Fit(new CnnClassify.Data.DataLoader(data, new CnnClassify.Data.Transforms.ToTensor(), new CnnClassify.Data.DataLoaderOptions { BatchSize = 4 }), null, epochs: 1);
+        Assert.True(model.state_dict()["layer1.0.conv1.weight"].IsChannelsLast());
+        var checkpoint = reference.PathOf("channels_last.ckpt");
+        trainer.SaveCheckpoint(checkpoint);
+        var weights = reference.PathOf("channels_last.safetensors");
+        using (var archive = System.IO.Compression.ZipFile.OpenRead(checkpoint))
+        {
+            using var entry = archive.GetEntry("model.safetensors")!.Open();
+            using var file = File.Create(weights);
+            entry.CopyTo(file);
+        }
+
+        model.eval();
+        using var input = torch.randn(2, 3, 32, 32);
+        using var noGrad = torch.no_grad();
+        using var logits = model.call(input.ToChannelsLast());
+        var inputs = reference.PathOf("channels_last_input.safetensors");
+        var result = reference.PathOf("channels_last_logits.safetensors");
+        SafetensorsFile.Write(inputs, new Dictionary<string, Tensor> { ["input"] = input });
+
+        var script = RepositoryPaths.Combine("tests", "CnnClassify.Tests", "Parity", "load_in_torchvision.py");
+        var (exitCode, text) = reference.RunPython(script, "resnet18", "7", weights, inputs, result);
+
+        Assert.True(exitCode == 0, text);
+        var theirs = SafetensorsFile.Read(result)["logits"];
+        TensorAssert.Equal(logits, theirs, RelativeTolerance * logits.abs().max().item<float>());
+    }
+
     private static void NarrowClassifier(string name, ClassificationModel model)
     {
         if (!name.StartsWith("vgg", StringComparison.Ordinal) && name != "alexnet")

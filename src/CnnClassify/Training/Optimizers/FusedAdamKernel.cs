@@ -31,15 +31,17 @@ internal sealed unsafe class FusedAdamKernel
     public bool IsAvailable => _function != IntPtr.Zero;
 
     /// <summary>
-    /// Whether the kernel can update this parameter: everything on the CPU, dense and contiguous, and of
-    /// one floating-point type (the kernel walks the four buffers as flat arrays).
+    /// Whether the kernel can update this parameter: everything on the CPU, dense, of one
+    /// floating-point type and in one memory order, contiguous or channels-last (the kernel walks
+    /// the buffers as flat arrays, so element i of each must be the same element).
     /// </summary>
     private static bool Fits(Tensor parameter, Tensor gradient, Tensor expAvg, Tensor expAvgSq, Tensor? maxExpAvgSq)
     {
         Tensor[] tensors = maxExpAvgSq is null ? [parameter, gradient, expAvg, expAvgSq] : [parameter, gradient, expAvg, expAvgSq, maxExpAvgSq];
         return parameter.dtype is ScalarType.Float32 or ScalarType.Float64 or ScalarType.BFloat16 or ScalarType.Float16
             && !gradient.is_sparse
-            && tensors.All(t => t.device_type == DeviceType.CPU && t.dtype == parameter.dtype && t.is_contiguous());
+            && (parameter.is_contiguous() || parameter.IsChannelsLast())
+            && tensors.All(t => t.device_type == DeviceType.CPU && t.dtype == parameter.dtype && (parameter.is_contiguous() ? t.is_contiguous() : t.IsChannelsLast()));
     }
 
     /// <summary>
