@@ -50,11 +50,14 @@ internal static class ImageOps
     {
         using var scope = torch.NewDisposeScope();
         var (n, c) = (images.shape[0], images.shape[1]);
-        var rows = (torch.tensor(tops).view(n, 1, 1, 1) + torch.arange(height).view(1, 1, height, 1)).expand(n, c, height, images.shape[3]);
+        var rows = torch.tensor(tops).view(n, 1, 1, 1).add(Positions(height).view(1, 1, height, 1), HeldScalars.One).expand(n, c, height, images.shape[3]);
         var band = images.gather(2, rows);
-        var columns = (torch.tensor(lefts).view(n, 1, 1, 1) + torch.arange(width).view(1, 1, 1, width)).expand(n, c, height, width);
+        var columns = torch.tensor(lefts).view(n, 1, 1, 1).add(Positions(width).view(1, 1, 1, width), HeldScalars.One).expand(n, c, height, width);
         return band.gather(3, columns).MoveToOuterDisposeScope();
     }
+
+    /// <summary>0, 1, ..., <paramref name="count"/> - 1 as int64, made without a Scalar the finalizer could free mid-call.</summary>
+    public static Tensor Positions(long count) => torch.tensor(Enumerable.Range(0, checked((int)count)).Select(i => (long)i).ToArray());
 
     public static void RequireFloat(Tensor image, string transform)
     {

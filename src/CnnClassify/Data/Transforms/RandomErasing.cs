@@ -62,8 +62,8 @@ public sealed class RandomErasing : IBatchTransform
         var (n, h, w) = (images.shape[0], images.shape[2], images.shape[3]);
         var areas = randoms.Select(random => Draw(h, w, random) ?? default).ToList();
         using var scope = torch.NewDisposeScope();
-        var y = torch.arange(h).view(1, 1, h, 1);
-        var x = torch.arange(w).view(1, 1, 1, w);
+        var y = ImageOps.Positions(h).view(1, 1, h, 1);
+        var x = ImageOps.Positions(w).view(1, 1, 1, w);
         var top = torch.tensor(areas.Select(a => a.Top).ToArray()).view(n, 1, 1, 1);
         var bottom = torch.tensor(areas.Select(a => a.Top + a.Height).ToArray()).view(n, 1, 1, 1);
         var left = torch.tensor(areas.Select(a => a.Left).ToArray()).view(n, 1, 1, 1);
