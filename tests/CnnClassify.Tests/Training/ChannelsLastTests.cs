@@ -62,25 +62,34 @@ public class ChannelsLastTests
     [Fact]
     public void A_channels_last_trainer_takes_the_steps_of_the_standard_one_and_keeps_the_layout()
     {
+        // SGD: the two layouts round convolutions differently, and Adam's m / sqrt(v) would turn
+        // rounding noise in near-zero gradients into full-size steps; SGD keeps it at rounding size.
         using var standard = Model();
         using var reordered = Model();
         var loader = Loader();
-
-        Trainer(standard, channelsLast: false).Fit(loader, null, epochs: 2);
-        var trainer = Trainer(reordered, channelsLast: true);
-        trainer.Fit(loader, null, epochs: 2);
+        CnnClassify.Training.Trainer.For(standard).UseOptimizer(OptimizerSpec.Sgd(0.05, momentum: 0.9)).UseSeed(2).Build().Fit(loader, null, epochs: 2);
+        CnnClassify.Training.Trainer.For(reordered).UseOptimizer(OptimizerSpec.Sgd(0.05, momentum: 0.9)).UseChannelsLast().UseSeed(2).Build().Fit(loader, null, epochs: 2);
 
         foreach (var (name, tensor) in reordered.state_dict())
         {
             Assert.True(tensor.dim() != 4 || tensor.IsChannelsLast(), name);
-            TensorAssert.Equal(F(standard.state_dict()[name]), F(tensor), 2e-4);
+            TensorAssert.Equal(F(standard.state_dict()[name]), F(tensor), 1e-4);
         }
+    }
 
-        // The optimizer's moments took the weights' order, which the fused kernel needs.
-        var moments = ((OptimizerHelper)trainer.Optimizer).state_dict().State.OfType<Adam.State>().Select(s => s.exp_avg).Where(m => m.dim() == 4).ToList();
+    [Fact]
+    public void Adam_keeps_its_moments_in_the_weights_order_which_its_fused_kernel_needs()
+    {
+        using var model = Model();
+        var trainer = Trainer(model, channelsLast: true);
+
+        trainer.Fit(Loader(), null, epochs: 1);
+
+        var moments = ((OptimizerHelper)trainer.Optimizer).state_dict().State.OfType<Adam.State>().SelectMany(s => new[] { s.exp_avg, s.exp_avg_sq }).Where(m => m.dim() == 4).ToList();
         Assert.NotEmpty(moments);
         Assert.All(moments, m => Assert.True(m.IsChannelsLast()));
         Assert.Contains(moments, m => !m.is_contiguous());
+        Assert.All(moments, m => Assert.True(m.abs().sum().item<float>() > 0));
     }
 
     [Fact]
