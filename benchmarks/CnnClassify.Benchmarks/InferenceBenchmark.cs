@@ -9,17 +9,27 @@ namespace CnnClassify.Benchmarks;
 
 /// <summary>
 /// Predictor throughput (PredictBatch over PNG files, batch 64) and single-image latency
-/// (Predict on one file, p50 and p99 over 200 calls after 20 warm-up calls), decoding included.
+/// (Predict on one file, p50 and p99 over 200 calls after 20 warm-up calls), decoding included,
+/// in float32 or bf16 autocast (<c>--precision bf16</c>). With <c>--checkpoint PATH</c> (a
+/// Fashion-MNIST model) it instead measures what bf16 costs in accuracy: the test set evaluated
+/// in float32 and in bf16, and how often the two predictions agree.
 /// </summary>
 internal static class InferenceBenchmark
 {
     public static void Run(string[] args)
     {
+        var precision = Option(args, "--precision", "fp32") == "bf16" ? Training.Precision.Bf16 : Training.Precision.Fp32;
+        if (Option(args, "--checkpoint", string.Empty) is { Length: > 0 } checkpoint)
+        {
+            AccuracyCost(checkpoint);
+            return;
+        }
+
         var root = Directory.CreateTempSubdirectory("cnnclassify-inference-bench-").FullName;
         try
         {
             var channelsLast = args.Contains("--channels-last");
-            Console.WriteLine($"Predictor, {Environment.ProcessorCount} cores, decode + preprocess + forward per image, {(channelsLast ? "channels-last" : "contiguous")} batches");
+            Console.WriteLine($"Predictor, {Environment.ProcessorCount} cores, decode + preprocess + forward per image, {(channelsLast ? "channels-last" : "contiguous")} batches, {precision}");
             Console.WriteLine("| Model | Input | Batch images/s | Latency p50 | Latency p99 |");
             Console.WriteLine("| --- | --- | ---: | ---: | ---: |");
             foreach (var (name, channels, size) in new[] { ("simplecnn", 1, 28), ("resnet18", 3, 224) })
@@ -27,7 +37,7 @@ internal static class InferenceBenchmark
                 var files = Enumerable.Range(0, 256).Select(i => Write(Path.Combine(root, $"{name}-{i}.png"), channels, size, i)).ToList();
                 using var model = ModelZoo.Create(name, new ModelOptions { NumClasses = 10, InChannels = channels, ImageSize = size });
                 model.Configuration = model.Configuration with { InputHeight = size, InputWidth = size, Preprocessing = model.Configuration.Preprocessing with { ResizeSize = null } };
-                using var predictor = new Predictor(model, new PredictorOptions { ChannelsLast = channelsLast });
+                using var predictor = new Predictor(model, new PredictorOptions { ChannelsLast = channelsLast, Precision = precision });
                 predictor.PredictBatch(files.Take(64));
                 var clock = Stopwatch.StartNew();
                 predictor.PredictBatch(files, batchSize: 64);
@@ -53,6 +63,33 @@ internal static class InferenceBenchmark
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    private static void AccuracyCost(string checkpoint)
+    {
+        using var model = Training.Checkpoint.LoadModel(checkpoint);
+        var directory = new Data.DatasetLocator().LocateAsync(Data.MnistVariant.FashionMnist, download: false).GetAwaiter().GetResult();
+        using var test = Data.MnistDataset.Load(directory, train: false, Data.MnistVariant.FashionMnist);
+        var loader = new Data.DataLoader(test, model.Configuration.EvalTransform(), new Data.DataLoaderOptions { BatchSize = 500 });
+        var runs = new[] { Training.Precision.Fp32, Training.Precision.Bf16 }.Select(p =>
+        {
+            var clock = Stopwatch.StartNew();
+            var set = Evaluation.PredictionSet.Collect(model, loader, options: new InferenceOptions { Precision = p });
+            return (Precision: p, Set: set, Seconds: clock.Elapsed.TotalSeconds);
+        }).ToList();
+        var agree = runs[0].Set.Samples.Zip(runs[1].Set.Samples).Count(pair => pair.First.Predicted == pair.Second.Predicted);
+        foreach (var (p, set, seconds) in runs)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{p}: test accuracy {set.Accuracy:P2}, {test.Count / seconds:F0} images/s"));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"the two agree on {agree:N0} of {test.Count:N0} test images ({(double)agree / test.Count:P2})"));
+    }
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 
     private static string Write(string path, int channels, int size, int seed)
