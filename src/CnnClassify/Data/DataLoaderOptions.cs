@@ -18,7 +18,11 @@ public sealed record DataLoaderOptions
     /// <summary>Whether to leave out a last batch smaller than <see cref="BatchSize"/>.</summary>
     public bool DropLast { get; init; }
 
-    /// <summary>Background threads that read and transform batches; 0 does the work on the consuming thread.</summary>
+    /// <summary>
+    /// Background threads that read and transform batches; 0 does the work on the consuming thread.
+    /// The batch path for in-memory datasets (<see cref="DataLoader.UsesBatchPath"/>) always runs on
+    /// the consuming thread: its few whole-batch operations are parallel already.
+    /// </summary>
     public int Workers { get; init; }
 
     /// <summary>Batches that may be prepared ahead of the consumer, at least 1. Default 2 per worker.</summary>

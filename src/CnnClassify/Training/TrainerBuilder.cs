@@ -97,7 +97,8 @@ public sealed class TrainerBuilder
     /// in training and in <see cref="Trainer.Evaluate"/>. Activations then stay channels-last
     /// through the network; values are unchanged, the fused Adam runs on the reordered weights, and
     /// checkpoints and safetensors files are written in PyTorch's standard order, so PyTorch loads
-    /// them as usual and resuming restores the layout. Whether it is faster depends on the model
+    /// them as usual and resuming restores the layout (TorchSharp's own <c>Module.save</c> refuses
+    /// non-contiguous tensors; use <c>SaveSafetensors</c> or a checkpoint). Whether it is faster depends on the model
     /// and the precision: measure your own (docs/benchmarks.md). A custom model that calls
     /// <c>view</c> on convolution outputs must use <c>reshape</c> or <c>flatten</c> instead.
     /// </summary>
