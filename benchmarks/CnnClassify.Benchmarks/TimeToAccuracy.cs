@@ -29,7 +29,7 @@ internal static class TimeToAccuracy
         var target = double.Parse(Option(args, "--target", "0.93"), CultureInfo.InvariantCulture);
         var epochs = int.Parse(Option(args, "--epochs", "10"), CultureInfo.InvariantCulture);
         var batch = int.Parse(Option(args, "--batch-size", "256"), CultureInfo.InvariantCulture);
-        var rate = double.Parse(Option(args, "--lr", "4e-3"), CultureInfo.InvariantCulture);
+        var rate = double.Parse(Option(args, "--lr", "6e-3"), CultureInfo.InvariantCulture);
         var width = int.Parse(Option(args, "--width", "32"), CultureInfo.InvariantCulture);
         var validation = args.Contains("--validation");
         var channelsLast = Option(args, "--layout", "channels-last") == "channels-last";
