@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using CnnClassify.Data;
+using CnnClassify.Data.Transforms;
 using CnnClassify.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,7 +12,9 @@ namespace CnnClassify.Benchmarks;
 /// The yardstick for the CLI's training speed: a minimal hand-written TorchSharp loop over
 /// Fashion-MNIST preloaded as one normalised float tensor (no loader, no augmentation), training
 /// the zoo's SimpleCNN with TorchSharp's Adam (1e-3) on the first 54,000 training images (the
-/// CLI's 90 % split), batch 64 unless given. Prints the images/s of each epoch.
+/// CLI's 90 % split), batch 64 unless given. Prints the images/s of each epoch, then the time the
+/// loader's batch path alone takes per batch over the same images, without and with the CLI's
+/// light augmentation: the CPU the loader takes from the model.
 /// </summary>
 internal static class RawLoopBenchmark
 {
@@ -49,6 +52,28 @@ internal static class RawLoopBenchmark
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"raw loop epoch {epoch + 1}: {Count / clock.Elapsed.TotalSeconds:F0} images/s, mean loss {total / Math.Ceiling(Count / (double)batch):F4}, {torch.get_num_threads()} threads"));
+        }
+
+        TimeLoader(new Subset(train, all), batch);
+    }
+
+    private static void TimeLoader(IImageDataset data, int batch)
+    {
+        foreach (var (name, transform) in new (string, IImageTransform)[]
+        {
+            ("none", new Compose(new Resize(28, 28), new ToTensor(), Normalize.FashionMnist)),
+            ("light", new Compose(new Resize(28, 28), new RandomCrop(28, padding: 3), new RandomHorizontalFlip(), new ToTensor(), Normalize.FashionMnist)),
+        })
+        {
+            var loader = new DataLoader(data, transform, new DataLoaderOptions { BatchSize = batch, Shuffle = true });
+            var clock = Stopwatch.StartNew();
+            foreach (var b in loader.Epoch(1))
+            {
+                b.Dispose();
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"loader alone, augment {name}: {clock.Elapsed.TotalMilliseconds / loader.BatchesPerEpoch:F2} ms per batch of {batch} ({data.Count / clock.Elapsed.TotalSeconds:F0} images/s), batch path {loader.UsesBatchPath}"));
         }
     }
 
