@@ -21,7 +21,7 @@ internal static class AllReduceBenchmark
     {
         using var world = MpiWorld.Initialize();
         torch.set_num_threads(1);
-        var models = Option(args, "--models", "simplecnn,resnet18,resnet50").Split(',');
+        var models = Arguments.Option(args, "--models", "simplecnn,resnet18,resnet50").Split(',');
         if (world.IsMain)
         {
             Console.WriteLine($"{world.Size} ranks, {world.Version.Split(',')[0]}, {Repeats} steps per model (median)");
@@ -78,11 +78,5 @@ internal static class AllReduceBenchmark
 
         times.Sort();
         return times[times.Count / 2];
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 }

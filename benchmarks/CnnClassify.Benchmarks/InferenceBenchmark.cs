@@ -18,8 +18,8 @@ internal static class InferenceBenchmark
 {
     public static void Run(string[] args)
     {
-        var precision = Option(args, "--precision", "fp32") == "bf16" ? Training.Precision.Bf16 : Training.Precision.Fp32;
-        if (Option(args, "--checkpoint", string.Empty) is { Length: > 0 } checkpoint)
+        var precision = Arguments.Option(args, "--precision", "fp32") == "bf16" ? Training.Precision.Bf16 : Training.Precision.Fp32;
+        if (Arguments.Option(args, "--checkpoint", string.Empty) is { Length: > 0 } checkpoint)
         {
             AccuracyCost(checkpoint);
             return;
@@ -86,11 +86,6 @@ internal static class InferenceBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"the two agree on {agree:N0} of {test.Count:N0} test images ({(double)agree / test.Count:P2})"));
     }
 
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
-    }
 
     private static string Write(string path, int channels, int size, int seed)
     {

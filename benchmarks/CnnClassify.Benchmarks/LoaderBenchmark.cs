@@ -15,9 +15,9 @@ internal static class LoaderBenchmark
 {
     public static void Run(string[] args)
     {
-        var images = int.Parse(Option(args, "--images", "512"), CultureInfo.InvariantCulture);
-        var workers = Option(args, "--workers", "1,2,4").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray();
-        var keep = Option(args, "--keep", string.Empty);
+        var images = int.Parse(Arguments.Option(args, "--images", "512"), CultureInfo.InvariantCulture);
+        var workers = Arguments.Option(args, "--workers", "1,2,4").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray();
+        var keep = Arguments.Option(args, "--keep", string.Empty);
         var root = keep.Length > 0 ? keep : Directory.CreateTempSubdirectory("cnnclassify-loader-bench-").FullName;
         try
         {
@@ -85,11 +85,5 @@ internal static class LoaderBenchmark
 
             image.SaveAsJpeg(path);
         }
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 }

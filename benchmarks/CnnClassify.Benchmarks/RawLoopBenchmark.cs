@@ -20,8 +20,8 @@ internal static class RawLoopBenchmark
 {
     public static void Run(string[] args)
     {
-        var epochs = int.Parse(Option(args, "--epochs", "1"), CultureInfo.InvariantCulture);
-        var batch = int.Parse(Option(args, "--batch-size", "64"), CultureInfo.InvariantCulture);
+        var epochs = int.Parse(Arguments.Option(args, "--epochs", "1"), CultureInfo.InvariantCulture);
+        var batch = int.Parse(Arguments.Option(args, "--batch-size", "64"), CultureInfo.InvariantCulture);
         var directory = new DatasetLocator().LocateAsync(MnistVariant.FashionMnist, download: false).GetAwaiter().GetResult();
         using var train = MnistDataset.Load(directory, train: true, MnistVariant.FashionMnist);
         const int Count = 54_000;
@@ -75,11 +75,5 @@ internal static class RawLoopBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"loader alone, augment {name}: {clock.Elapsed.TotalMilliseconds / loader.BatchesPerEpoch:F2} ms per batch of {batch} ({data.Count / clock.Elapsed.TotalSeconds:F0} images/s), batch path {loader.UsesBatchPath}"));
         }
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 }

@@ -26,19 +26,19 @@ internal static class TimeToAccuracy
 
     public static void Run(string[] args)
     {
-        var target = double.Parse(Option(args, "--target", "0.93"), CultureInfo.InvariantCulture);
-        var epochs = int.Parse(Option(args, "--epochs", "10"), CultureInfo.InvariantCulture);
-        var batch = int.Parse(Option(args, "--batch-size", "256"), CultureInfo.InvariantCulture);
-        var rate = double.Parse(Option(args, "--lr", "6e-3"), CultureInfo.InvariantCulture);
-        var width = int.Parse(Option(args, "--width", "32"), CultureInfo.InvariantCulture);
+        var target = double.Parse(Arguments.Option(args, "--target", "0.93"), CultureInfo.InvariantCulture);
+        var epochs = int.Parse(Arguments.Option(args, "--epochs", "10"), CultureInfo.InvariantCulture);
+        var batch = int.Parse(Arguments.Option(args, "--batch-size", "256"), CultureInfo.InvariantCulture);
+        var rate = double.Parse(Arguments.Option(args, "--lr", "6e-3"), CultureInfo.InvariantCulture);
+        var width = int.Parse(Arguments.Option(args, "--width", "32"), CultureInfo.InvariantCulture);
         var validation = args.Contains("--validation");
-        var channelsLast = Option(args, "--layout", "channels-last") == "channels-last";
+        var channelsLast = Arguments.Option(args, "--layout", "channels-last") == "channels-last";
         // The validation runs that chose the recipe evaluated every epoch; the timed run skips the
         // early epochs, which cannot reach the target, unless told otherwise.
-        var evaluateFrom = int.Parse(Option(args, "--evaluate-from", validation ? "1" : (epochs - 3).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
-        var trainCount = int.Parse(Option(args, "--train-count", TrainCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        var evaluateFrom = int.Parse(Arguments.Option(args, "--evaluate-from", validation ? "1" : (epochs - 3).ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        var trainCount = int.Parse(Arguments.Option(args, "--train-count", TrainCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         var flipAtTest = !args.Contains("--no-tta");
-        var precision = Option(args, "--precision", "fp32") == "bf16" && Autocast.IsSupported ? Precision.Bf16 : Precision.Fp32;
+        var precision = Arguments.Option(args, "--precision", "fp32") == "bf16" && Autocast.IsSupported ? Precision.Bf16 : Precision.Fp32;
         var started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
 
         var directory = new DatasetLocator().LocateAsync(MnistVariant.FashionMnist, download: false).GetAwaiter().GetResult();
@@ -52,7 +52,7 @@ internal static class TimeToAccuracy
         var evaluationLoader = new DataLoader(evaluated, plain, new DataLoaderOptions { BatchSize = 1000 });
 
         Seeding.Seed(0);
-        using var model = Architecture(Option(args, "--model", "pyramid"), width)
+        using var model = Architecture(Arguments.Option(args, "--model", "pyramid"), width)
             .WithWeightInit(WeightInitialization.KaimingNormal with { ZeroInitResidual = true })
             .Build();
         // Lives as long as the process: disposing an ensemble would dispose its members.
@@ -68,7 +68,7 @@ internal static class TimeToAccuracy
             .AddCallback(reached)
             .Build();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"recipe: {Option(args, "--model", "pyramid")}, {model.Summary().TotalParameters:N0} parameters (width {width}), AdamW {rate} + OneCycle over {epochs} epochs, label smoothing 0.1, {precision}, {(channelsLast ? "channels-last" : "standard layout")}, crop(pad 2) + flip, batch {batch}, {(flipAtTest ? "flip averaging at evaluation, " : "")}{torch.get_num_threads()} threads; evaluating on {(validation ? "the 6,000 held-out training images" : "the test set")}"));
+            $"recipe: {Arguments.Option(args, "--model", "pyramid")}, {model.Summary().TotalParameters:N0} parameters (width {width}), AdamW {rate} + OneCycle over {epochs} epochs, label smoothing 0.1, {precision}, {(channelsLast ? "channels-last" : "standard layout")}, crop(pad 2) + flip, batch {batch}, {(flipAtTest ? "flip averaging at evaluation, " : "")}{torch.get_num_threads()} threads; evaluating on {(validation ? "the 6,000 held-out training images" : "the test set")}"));
         trainer.Fit(trainLoader, null, epochs);
         Console.WriteLine(reached.Seconds is { } seconds
             ? $"reached {target:P1} {reached.Set} accuracy after {seconds:F0} s from process start (epoch {reached.Epoch})"
@@ -88,11 +88,6 @@ internal static class TimeToAccuracy
         _ => throw new ArgumentException($"--model must be resnet or pyramid, not '{name}'."),
     };
 
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
-    }
 
     /// <summary>Evaluates after each epoch and stops once the target is reached.</summary>
     /// <param name="flipAveraged">The model averaged with itself on mirrored images, to evaluate instead; <see langword="null"/> for the model alone.</param>

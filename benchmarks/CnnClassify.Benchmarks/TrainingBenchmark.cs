@@ -23,8 +23,8 @@ internal static class TrainingBenchmark
 
     public static void Run(string[] args)
     {
-        var batches = int.Parse(Option(args, "--batches", "20"), CultureInfo.InvariantCulture);
-        var only = Option(args, "--model", string.Empty);
+        var batches = int.Parse(Arguments.Option(args, "--batches", "20"), CultureInfo.InvariantCulture);
+        var only = Arguments.Option(args, "--model", string.Empty);
         ChannelsLast = args.Contains("--channels-last");
         Console.WriteLine($"Training throughput, {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, {batches} batches per epoch, {(ChannelsLast ? "channels-last" : "contiguous")} batches");
         Console.WriteLine("| Model | Input | Batch | Precision | Raw loop images/s | Trainer images/s | Trainer / raw |");
@@ -131,11 +131,5 @@ internal static class TrainingBenchmark
 
         var rates = Enumerable.Range(1, 5).Select(epoch => series.Select(run => run(epoch)).ToArray()).ToList();
         return [.. series.Select((_, i) => rates.Select(r => r[i]).Order().ElementAt(2))];
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
     }
 }
