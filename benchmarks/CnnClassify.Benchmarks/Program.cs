@@ -8,6 +8,7 @@
 //       [--no-tta] [--evaluate-from N] [--train-count N]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- stress [--steps 4000]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- raw-loop [--epochs 1] [--batch-size 64]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- phases [--model resnet18] [--size 32] [--batch-size 128] [--channels-last] [--seconds S --loop bf16|fp32]
 //   mpirun -np 2 dotnet benchmarks/CnnClassify.Benchmarks/bin/Release/net10.0/CnnClassify.Benchmarks.dll allreduce [--models simplecnn,resnet18]
 using CnnClassify.Benchmarks;
 
@@ -36,10 +37,13 @@ switch (command)
     case "raw-loop":
         RawLoopBenchmark.Run(options);
         return 0;
+    case "phases":
+        PhaseBenchmark.Run(options);
+        return 0;
     case "allreduce":
         AllReduceBenchmark.Run(options);
         return 0;
     default:
-        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] | inference [--channels-last] [--precision bf16] [--checkpoint FASHION.ckpt] | memory | time-to-accuracy [--validation] [--epochs N] [--model pyramid|resnet] ... | stress [--steps 4000] | raw-loop [--epochs N] [--batch-size N] | allreduce [--models a,b] (under mpirun)");
+        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] | inference [--channels-last] [--precision bf16] [--checkpoint FASHION.ckpt] | memory | time-to-accuracy [--validation] [--epochs N] [--model pyramid|resnet] ... | stress [--steps 4000] | raw-loop [--epochs N] [--batch-size N] | phases [--model NAME] [--size N] [--channels-last] [--seconds S] | allreduce [--models a,b] (under mpirun)");
         return 2;
 }

@@ -13,7 +13,12 @@ namespace CnnClassify.Interop;
 /// </summary>
 public static class ChannelsLastExtensions
 {
-    /// <summary>Returns <paramref name="images"/> stored channels-last (a copy, unless it already is).</summary>
+    /// <summary>
+    /// Returns <paramref name="images"/> stored channels-last, with the strides
+    /// [H·W·C, 1, W·C, C] even where a dimension of size 1 (one channel) would allow others, as
+    /// PyTorch's <c>to(memory_format=torch.channels_last)</c> writes them: a copy, or a view when
+    /// it already has them.
+    /// </summary>
     /// <param name="images">A batch of shape [N, C, H, W].</param>
     /// <exception cref="ArgumentException"><paramref name="images"/> is not four-dimensional.</exception>
     public static Tensor ToChannelsLast(this Tensor images)
@@ -24,9 +29,15 @@ public static class ChannelsLastExtensions
             throw new ArgumentException($"Channels-last needs a batch of shape [N, C, H, W]; this tensor has shape [{string.Join(", ", images.shape)}].", nameof(images));
         }
 
-        using var nhwc = images.permute(0, 2, 3, 1);
-        using var dense = nhwc.contiguous();
-        return dense.permute(0, 3, 1, 2);
+        if (HasChannelsLastStrides(images))
+        {
+            return images.alias();
+        }
+
+        var (c, h, w) = (images.shape[1], images.shape[2], images.shape[3]);
+        // copy_ is differentiable, so the copy stays in the graph of an input that needs gradients.
+        var reordered = torch.empty_strided(images.shape, [h * w * c, 1, w * c, c], images.dtype, images.device);
+        return reordered.copy_(images);
     }
 
     /// <summary>Whether <paramref name="images"/> is a dense four-dimensional tensor stored channels-last.</summary>
@@ -47,6 +58,19 @@ public static class ChannelsLastExtensions
     }
 
     /// <summary>
+    /// Whether <paramref name="tensor"/> has exactly the strides of a dense channels-last
+    /// [N, C, H, W] tensor, size-1 dimensions included ([H·W·C, 1, W·C, C]), which is what
+    /// LibTorch reads as a channels-last layout when a dimension of size 1 makes
+    /// <see cref="IsChannelsLast"/> true for both orders.
+    /// </summary>
+    internal static bool HasChannelsLastStrides(Tensor tensor)
+    {
+        var (c, h, w) = (tensor.shape[1], tensor.shape[2], tensor.shape[3]);
+        var strides = tensor.stride();
+        return strides[0] == h * w * c && strides[1] == 1 && strides[2] == w * c && strides[3] == c;
+    }
+
+    /// <summary>
     /// Stores every four-dimensional parameter and buffer of <paramref name="model"/> channels-last,
     /// in place, as PyTorch's <c>model.to(memory_format=torch.channels_last)</c>: values, shapes,
     /// <c>requires_grad</c> and the parameter objects themselves stay as they were, so an optimizer
@@ -61,7 +85,9 @@ public static class ChannelsLastExtensions
         using var noGrad = torch.no_grad();
         foreach (var tensor in model.parameters().Cast<Tensor>().Concat(model.buffers()))
         {
-            if (tensor.dim() == 4 && !tensor.IsChannelsLast())
+            // Exact strides, not IsChannelsLast: a weight with one input channel passes that test in
+            // either order, and LibTorch picks a convolution's layout from the strides it sees.
+            if (tensor.dim() == 4 && !HasChannelsLastStrides(tensor))
             {
                 using var reordered = tensor.ToChannelsLast();
                 tensor.set_(reordered);

@@ -26,6 +26,29 @@ public class ChannelsLastTests
     }
 
     [Fact]
+    public void One_channel_tensors_get_explicit_channels_last_strides_as_pytorch_writes_them()
+    {
+        // With one channel both orders pass the layout test, and LibTorch then keeps the
+        // convolution (and the BatchNorm, ReLU and max pool after it) in the standard order. PyTorch
+        // 2.6, on SimpleCNN().to(memory_format=torch.channels_last) and a [128, 1, 28, 28] batch in
+        // torch.channels_last, reports weight strides (9, 1, 3, 1) and convolution output strides
+        // (25088, 1, 896, 32).
+        using var scope = NewDisposeScope();
+        var images = rand([128, 1, 28, 28], generator: new Generator(4));
+        var conv = nn.Conv2d(1, 32, 3, padding: 1);
+        Assert.True(images.IsChannelsLast());
+
+        var batch = images.ToChannelsLast();
+        conv.ToChannelsLast();
+        var output = conv.call(batch);
+
+        Assert.Equal(new long[] { 784, 1, 28, 1 }, batch.stride());
+        Assert.Equal(new long[] { 9, 1, 3, 1 }, conv.weight!.stride());
+        Assert.Equal(new long[] { 25088, 1, 896, 32 }, output.stride());
+        Assert.True(output.allclose(conv.call(images.contiguous()), rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
     public void A_tensor_that_is_not_a_batch_of_images_is_refused_with_its_shape()
     {
         using var image = zeros(3, 4, 5);
