@@ -29,40 +29,69 @@ internal static class InferenceBenchmark
         try
         {
             var channelsLast = args.Contains("--channels-last");
-            Console.WriteLine($"Predictor, {Environment.ProcessorCount} cores, decode + preprocess + forward per image, {(channelsLast ? "channels-last" : "contiguous")} batches, {precision}");
-            Console.WriteLine("| Model | Input | Batch images/s | Latency p50 | Latency p99 |");
-            Console.WriteLine("| --- | --- | ---: | ---: | ---: |");
+            var onnx = args.Contains("--onnx");
+            Console.WriteLine($"Predictor, {Environment.ProcessorCount} cores, decode + preprocess + forward per image, {(channelsLast ? "channels-last" : "contiguous")} batches, {precision}{(onnx ? ", against OnnxPredictor (ONNX Runtime), three rounds in turns, medians" : string.Empty)}");
+            Console.WriteLine("| Model | Input | Runtime | Batch images/s | Latency p50 | Latency p99 |");
+            Console.WriteLine("| --- | --- | --- | ---: | ---: | ---: |");
             foreach (var (name, channels, size) in new[] { ("simplecnn", 1, 28), ("resnet18", 3, 224) })
             {
                 var files = Enumerable.Range(0, 256).Select(i => Write(Path.Combine(root, $"{name}-{i}.png"), channels, size, i)).ToList();
                 using var model = ModelZoo.Create(name, new ModelOptions { NumClasses = 10, InChannels = channels, ImageSize = size });
                 model.Configuration = model.Configuration with { InputHeight = size, InputWidth = size, Preprocessing = model.Configuration.Preprocessing with { ResizeSize = null } };
                 using var predictor = new Predictor(model, new PredictorOptions { ChannelsLast = channelsLast, Precision = precision });
-                predictor.PredictBatch(files.Take(64));
-                var clock = Stopwatch.StartNew();
-                predictor.PredictBatch(files, batchSize: 64);
-                var throughput = files.Count / clock.Elapsed.TotalSeconds;
-                for (var i = 0; i < 20; i++)
+                var runtimes = new List<(string Name, Func<IEnumerable<string>, int, object> Batch, Func<string, object> Single)>
                 {
-                    predictor.Predict(files[i]);
+                    ("LibTorch (Predictor)", (f, b) => predictor.PredictBatch(f, b), f => predictor.Predict(f)),
+                };
+                Onnx.OnnxPredictor? deployed = null;
+                if (onnx)
+                {
+                    var path = Path.Combine(root, $"{name}.onnx");
+                    model.ExportOnnx(path);
+                    deployed = new Onnx.OnnxPredictor(path);
+                    runtimes.Add(("ONNX Runtime (OnnxPredictor)", (f, b) => deployed.PredictBatch(f, b), f => deployed.Predict(f)));
                 }
 
-                var latencies = new List<double>();
-                for (var i = 0; i < 200; i++)
+                using (deployed)
                 {
-                    clock.Restart();
-                    predictor.Predict(files[i % files.Count]);
-                    latencies.Add(clock.Elapsed.TotalMilliseconds);
+                    var rounds = Enumerable.Range(0, onnx ? 3 : 1).Select(_ => runtimes.Select(r => Measure(files, r.Batch, r.Single)).ToList()).ToList();
+                    for (var i = 0; i < runtimes.Count; i++)
+                    {
+                        double Median(Func<(double Throughput, double P50, double P99), double> pick) => rounds.Select(round => pick(round[i])).Order().ElementAt(rounds.Count / 2);
+                        Console.WriteLine($"| {name} | {channels}x{size}x{size} | {runtimes[i].Name} | {Median(m => m.Throughput):N0} | {Median(m => m.P50):F2} ms | {Median(m => m.P99):F2} ms |");
+                    }
                 }
-
-                latencies.Sort();
-                Console.WriteLine($"| {name} | {channels}x{size}x{size} | {throughput:N0} | {latencies[99]:F2} ms | {latencies[197]:F2} ms |");
             }
         }
         finally
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    // PredictBatch over every file (batch 64) after one warm-up batch; then single-image latency,
+    // p50 and p99 over 200 calls after 20 warm-up calls.
+    private static (double Throughput, double P50, double P99) Measure(List<string> files, Func<IEnumerable<string>, int, object> batch, Func<string, object> single)
+    {
+        batch(files.Take(64), 64);
+        var clock = Stopwatch.StartNew();
+        batch(files, 64);
+        var throughput = files.Count / clock.Elapsed.TotalSeconds;
+        for (var i = 0; i < 20; i++)
+        {
+            single(files[i]);
+        }
+
+        var latencies = new List<double>();
+        for (var i = 0; i < 200; i++)
+        {
+            clock.Restart();
+            single(files[i % files.Count]);
+            latencies.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        latencies.Sort();
+        return (throughput, latencies[99], latencies[197]);
     }
 
     private static void AccuracyCost(string checkpoint)

@@ -12,7 +12,8 @@ namespace CnnClassify.Benchmarks;
 /// Where a training step's time goes: forward (under autocast for bf16), backward and the fused
 /// Adam step, timed separately in milliseconds over one fixed batch, fp32 and bf16 taking their
 /// steps in turns; the medians. With <c>--seconds S</c> it afterwards loops the chosen precision's
-/// step for S seconds, so that <c>perf record -p PID</c> can sample it.
+/// step for S seconds, so that <c>perf record -p PID</c> can sample it. <c>--model pyramid</c> is the
+/// time-to-accuracy recipe's model.
 /// </summary>
 internal static class PhaseBenchmark
 {
@@ -25,7 +26,12 @@ internal static class PhaseBenchmark
         var seconds = double.Parse(Arguments.Option(args, "--seconds", "0"), CultureInfo.InvariantCulture);
         var loop = Arguments.Option(args, "--loop", "bf16");
         var channelsLast = args.Contains("--channels-last");
-        var channels = name == "simplecnn" ? 1 : 3;
+        if (args.Contains("--peak"))
+        {
+            MatrixPeak();
+        }
+
+        var channels = name is "simplecnn" or "pyramid" ? 1 : 3;
 
         torch.manual_seed(0);
         using var images = torch.rand([batch, channels, size, size]);
@@ -61,10 +67,33 @@ internal static class PhaseBenchmark
         }
     }
 
+    // What LibTorch's matrix products reach on this CPU, the ceiling for convolutions: 2048^3
+    // products in float32 and bfloat16, medians of five.
+    private static void MatrixPeak()
+    {
+        const int N = 2048;
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            using var a = torch.randn([N, N]).to(dtype);
+            using var b = torch.randn([N, N]).to(dtype);
+            a.mm(b).Dispose();
+            var times = Enumerable.Range(0, 5).Select(_ =>
+            {
+                var clock = Stopwatch.StartNew();
+                a.mm(b).Dispose();
+                return clock.Elapsed.TotalSeconds;
+            }).Order().ToList();
+            Console.WriteLine($"matrix product {N}^3 in {dtype}: {2.0 * N * N * N / times[2] / 1e9:F0} GFLOP/s");
+        }
+    }
+
     private static PhaseSeries Series(string name, int channels, int size, bool channelsLast, Precision precision)
     {
         torch.manual_seed(1);
-        var model = ModelZoo.Create(name, new ModelOptions { NumClasses = 10, InChannels = channels, ImageSize = size });
+        // "pyramid": the time-to-accuracy recipe's model (width 32, 28x28 input).
+        ClassificationModel model = name == "pyramid"
+            ? TimeToAccuracy.Architecture("pyramid", 32).Build()
+            : ModelZoo.Create(name, new ModelOptions { NumClasses = 10, InChannels = channels, ImageSize = size });
         if (channelsLast)
         {
             model.ToChannelsLast();

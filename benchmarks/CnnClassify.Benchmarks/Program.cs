@@ -1,14 +1,14 @@
 // Benchmarks that are not part of the test suite. Usage:
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- loader [--images N] [--workers 1,2,4]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- training [--batches N] [--model NAME]
-//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- inference [--channels-last] [--precision bf16] [--checkpoint FASHION.ckpt]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- inference [--channels-last] [--precision bf16] [--onnx] [--checkpoint FASHION.ckpt]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- memory
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- time-to-accuracy [--validation] [--target 0.93] [--epochs 10]
 //       [--model pyramid|resnet] [--width 32] [--batch-size 256] [--lr 4e-3] [--precision fp32|bf16] [--layout channels-last|standard]
 //       [--no-tta] [--evaluate-from N] [--train-count N]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- stress [--steps 4000]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- raw-loop [--epochs 1] [--batch-size 64]
-//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- phases [--model resnet18] [--size 32] [--batch-size 128] [--channels-last] [--seconds S --loop bf16|fp32]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- phases [--model resnet18|simplecnn|pyramid] [--size 32] [--batch-size 128] [--channels-last] [--seconds S --loop bf16|fp32] [--peak]
 //   mpirun -np 2 dotnet benchmarks/CnnClassify.Benchmarks/bin/Release/net10.0/CnnClassify.Benchmarks.dll allreduce [--models simplecnn,resnet18]
 using CnnClassify.Benchmarks;
 
@@ -44,6 +44,6 @@ switch (command)
         AllReduceBenchmark.Run(options);
         return 0;
     default:
-        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] | inference [--channels-last] [--precision bf16] [--checkpoint FASHION.ckpt] | memory | time-to-accuracy [--validation] [--epochs N] [--model pyramid|resnet] ... | stress [--steps 4000] | raw-loop [--epochs N] [--batch-size N] | phases [--model NAME] [--size N] [--channels-last] [--seconds S] | allreduce [--models a,b] (under mpirun)");
+        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] | inference [--channels-last] [--precision bf16] [--onnx] [--checkpoint FASHION.ckpt] | memory | time-to-accuracy [--validation] [--epochs N] [--model pyramid|resnet] ... | stress [--steps 4000] | raw-loop [--epochs N] [--batch-size N] | phases [--model NAME] [--size N] [--channels-last] [--seconds S] | allreduce [--models a,b] (under mpirun)");
         return 2;
 }

@@ -81,7 +81,7 @@ internal static class TimeToAccuracy
     /// while doubling the channels (2x width at 14x14 up to 16x width at 2x2), so most weights sit
     /// where the maps are small and the compute per image is about a third.
     /// </summary>
-    private static CnnBuilder Architecture(string name, int width) => name switch
+    internal static CnnBuilder Architecture(string name, int width) => name switch
     {
         "resnet" => CnnBuilder.Input(1, 28, 28).ConvBlock(width, 3).Residual(width).Residual(2 * width, stride: 2).Residual(4 * width, stride: 2).GlobalAvgPool().Dropout(0.2).Dense(10),
         "pyramid" => CnnBuilder.Input(1, 28, 28).ConvBlock(width / 2, 3).Residual(width, stride: 2).Residual(2 * width, stride: 2).Residual(4 * width, stride: 2).Residual(8 * width, stride: 2).GlobalAvgPool().Dropout(0.2).Dense(10),

@@ -22,6 +22,7 @@ public static class CliApp
             TrainCommand.Create(output),
             EvaluateCommand.Create(output),
             PredictCommand.Create(output),
+            ExportCommand.Create(output),
             WeightsCommand.Create(output),
         };
         root.Options.Add(verbose);

@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using CnnClassify.Models;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -17,7 +18,7 @@ namespace CnnClassify.Building;
 /// (<c>Flatten</c>, global pooling); stages without parameters are left out. They are named
 /// <c>stage1</c>, <c>stage2</c>, ... from the input.
 /// </remarks>
-public sealed class CnnModel : ClassificationModel
+public sealed class CnnModel : ClassificationModel, IOnnxExportable
 {
     private readonly (string Name, nn.Module<Tensor, Tensor> Module)[] _layers;
     private readonly string? _headName;
@@ -144,5 +145,17 @@ public sealed class CnnModel : ClassificationModel
 
         Close();
         return stages;
+    }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        var x = input;
+        foreach (var (name, module) in _layers)
+        {
+            x = graph.Apply(module, OnnxGraph.Child(path, name), x);
+        }
+
+        return x.Name;
     }
 }

@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -14,7 +15,7 @@ namespace CnnClassify.Layers;
 /// channel count changes. Submodules are named <c>conv1</c>, <c>bn1</c>, <c>relu</c>, <c>conv2</c>,
 /// <c>bn2</c> and <c>downsample</c>, as in torchvision's <c>BasicBlock</c>, so state dicts map one to one.
 /// </remarks>
-public sealed class BasicResidualBlock : nn.Module<Tensor, Tensor>, IResidualBlock
+public sealed class BasicResidualBlock : nn.Module<Tensor, Tensor>, IResidualBlock, IOnnxExportable
 {
     /// <summary>Output channels per unit of <c>outChannels</c>: 1 for this block.</summary>
     public const int Expansion = 1;
@@ -65,5 +66,14 @@ public sealed class BasicResidualBlock : nn.Module<Tensor, Tensor>, IResidualBlo
         var residual = _bn2.call(_conv2.call(_relu.call(_bn1.call(_conv1.call(input)))));
         var shortcut = _downsample is null ? input : _downsample.call(input);
         return _relu.call(residual.add_(shortcut, HeldScalars.One)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        var x = graph.Apply(_relu, OnnxGraph.Child(path, "relu"), graph.Apply(_bn1, OnnxGraph.Child(path, "bn1"), graph.Apply(_conv1, OnnxGraph.Child(path, "conv1"), input)));
+        x = graph.Apply(_bn2, OnnxGraph.Child(path, "bn2"), graph.Apply(_conv2, OnnxGraph.Child(path, "conv2"), x));
+        var shortcut = _downsample is null ? input.Name : graph.Apply(_downsample, OnnxGraph.Child(path, "downsample"), input).Name;
+        return graph.Node("Relu", [graph.Node("Add", [x.Name, shortcut], path)], path);
     }
 }

@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -15,7 +16,7 @@ namespace CnnClassify.Layers;
 /// <c>conv1</c>, <c>bn1</c>, <c>conv2</c>, <c>bn2</c>, <c>conv3</c>, <c>bn3</c>, <c>relu</c> and
 /// <c>downsample</c>, as in torchvision's <c>Bottleneck</c>.
 /// </remarks>
-public sealed class BottleneckResidualBlock : nn.Module<Tensor, Tensor>, IResidualBlock
+public sealed class BottleneckResidualBlock : nn.Module<Tensor, Tensor>, IResidualBlock, IOnnxExportable
 {
     /// <summary>Output channels per unit of <c>planes</c>: 4.</summary>
     public const int Expansion = 4;
@@ -82,5 +83,15 @@ public sealed class BottleneckResidualBlock : nn.Module<Tensor, Tensor>, IResidu
         var residual = _bn3.call(_conv3.call(x));
         var shortcut = _downsample is null ? input : _downsample.call(input);
         return _relu.call(residual.add_(shortcut, HeldScalars.One)).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        var x = graph.Apply(_relu, OnnxGraph.Child(path, "relu"), graph.Apply(_bn1, OnnxGraph.Child(path, "bn1"), graph.Apply(_conv1, OnnxGraph.Child(path, "conv1"), input)));
+        x = graph.Apply(_relu, OnnxGraph.Child(path, "relu"), graph.Apply(_bn2, OnnxGraph.Child(path, "bn2"), graph.Apply(_conv2, OnnxGraph.Child(path, "conv2"), x)));
+        x = graph.Apply(_bn3, OnnxGraph.Child(path, "bn3"), graph.Apply(_conv3, OnnxGraph.Child(path, "conv3"), x));
+        var shortcut = _downsample is null ? input.Name : graph.Apply(_downsample, OnnxGraph.Child(path, "downsample"), input).Name;
+        return graph.Node("Relu", [graph.Node("Add", [x.Name, shortcut], path)], path);
     }
 }

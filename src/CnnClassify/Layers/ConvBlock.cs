@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -13,7 +14,7 @@ namespace CnnClassify.Layers;
 /// <c>conv.weight</c>, <c>bn.weight</c>, <c>bn.running_mean</c> and so on, as in torchvision's
 /// <c>BasicConv2d</c> of GoogLeNet.
 /// </remarks>
-public sealed class ConvBlock : nn.Module<Tensor, Tensor>
+public sealed class ConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     [ComponentName(Name = "conv")]
     private readonly Conv2d _conv;
@@ -95,5 +96,17 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>
         }
 
         return x;
+    }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        var x = graph.Apply(_conv, OnnxGraph.Child(path, "conv"), input);
+        if (_bn is not null)
+        {
+            x = graph.Apply(_bn, OnnxGraph.Child(path, "bn"), x);
+        }
+
+        return _act is null ? x.Name : graph.Apply(_act, OnnxGraph.Child(path, "act"), x).Name;
     }
 }

@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,7 +10,7 @@ namespace CnnClassify.Layers;
 /// <c>inChannels + layers * growthRate</c> channels. Layers are named <c>denselayer1</c>,
 /// <c>denselayer2</c>, ... as in torchvision.
 /// </summary>
-public sealed class DenseBlock : nn.Module<Tensor, Tensor>
+public sealed class DenseBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly List<DenseLayer> _layers = [];
 
@@ -50,4 +51,21 @@ public sealed class DenseBlock : nn.Module<Tensor, Tensor>
         return torch.cat(features, dim: 1).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        var features = new List<OnnxValue> { input };
+        for (var i = 0; i < _layers.Count; i++)
+        {
+            var joined = Join(graph, features, path);
+            features.Add(graph.Apply(_layers[i], OnnxGraph.Child(path, $"denselayer{i + 1}"), joined));
+        }
+
+        return Join(graph, features, path).Name;
+    }
+
+    // The concatenation of the features so far, with its sample for the next layer.
+    private static OnnxValue Join(OnnxGraph graph, List<OnnxValue> features, string path) => features.Count == 1
+        ? features[0]
+        : new OnnxValue(graph.Node("Concat", [.. features.Select(f => f.Name)], path, ("axis", 1L)), (torch.cat(features.Select(f => f.Sample).ToArray(), dim: 1)));
 }

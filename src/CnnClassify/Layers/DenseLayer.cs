@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -11,7 +12,7 @@ namespace CnnClassify.Layers;
 /// channels. Submodules are named <c>norm1</c>, <c>relu1</c>, <c>conv1</c>, <c>norm2</c>,
 /// <c>relu2</c> and <c>conv2</c>, as in torchvision.
 /// </summary>
-public sealed class DenseLayer : nn.Module<Tensor, Tensor>
+public sealed class DenseLayer : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     [ComponentName(Name = "norm1")]
     private readonly BatchNorm2d _norm1;
@@ -65,5 +66,12 @@ public sealed class DenseLayer : nn.Module<Tensor, Tensor>
         }
 
         return output.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        var x = graph.Apply(_conv1, OnnxGraph.Child(path, "conv1"), graph.Apply(_relu1, OnnxGraph.Child(path, "relu1"), graph.Apply(_norm1, OnnxGraph.Child(path, "norm1"), input)));
+        return graph.Apply(_conv2, OnnxGraph.Child(path, "conv2"), graph.Apply(_relu2, OnnxGraph.Child(path, "relu2"), graph.Apply(_norm2, OnnxGraph.Child(path, "norm2"), x))).Name;
     }
 }

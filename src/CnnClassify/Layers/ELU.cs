@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace CnnClassify.Layers;
 /// ELU, as PyTorch's <c>ELU</c>: x for x &gt; 0, else alpha * (exp(x) - 1). Its Scalars are held
 /// for the module's life, so no call passes LibTorch a Scalar the finalizer may free.
 /// </summary>
-public sealed class ELU : HeldScalarActivation
+public sealed class ELU : HeldScalarActivation, IOnnxExportable
 {
     /// <summary>Creates the activation.</summary>
     /// <param name="alpha">The saturation value for negative inputs, above 0.</param>
@@ -19,4 +20,7 @@ public sealed class ELU : HeldScalarActivation
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => input.elu(Setting, HeldScalars.One, HeldScalars.One);
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input) => graph.Node("Elu", [input.Name], path, ("alpha", Alpha));
 }

@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace CnnClassify.Layers;
 /// Averages each channel over its height and width: [N, C, H, W] becomes [N, C], as Keras's
 /// <c>GlobalAveragePooling2D</c> does. It has no parameters.
 /// </summary>
-public sealed class GlobalAveragePool2d : nn.Module<Tensor, Tensor>
+public sealed class GlobalAveragePool2d : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>Creates the pooling layer.</summary>
     public GlobalAveragePool2d()
@@ -17,4 +18,8 @@ public sealed class GlobalAveragePool2d : nn.Module<Tensor, Tensor>
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => input.mean([-2L, -1L]);
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input) =>
+        OnnxOperators.Flatten(graph, graph.Node("GlobalAveragePool", [input.Name], path), path);
 }

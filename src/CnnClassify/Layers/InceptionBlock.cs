@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -16,7 +17,7 @@ namespace CnnClassify.Layers;
 /// two-step branches, as in torchvision's <c>Inception</c>. The wide branch uses a 3x3 kernel by
 /// default, as torchvision does (the paper uses 5x5; pass <c>wideKernelSize: 5</c> for that).
 /// </remarks>
-public sealed class InceptionBlock : nn.Module<Tensor, Tensor>
+public sealed class InceptionBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private const double BatchNormEps = 1e-3;
 
@@ -87,4 +88,17 @@ public sealed class InceptionBlock : nn.Module<Tensor, Tensor>
 
     private static ConvBlock Conv(long inChannels, long outChannels, long kernelSize) =>
         new(inChannels, outChannels, kernelSize, batchNorm: true, batchNormEps: BatchNormEps);
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        string[] branches =
+        [
+            graph.Apply(_branch1, OnnxGraph.Child(path, "branch1"), input).Name,
+            graph.Apply(_branch2, OnnxGraph.Child(path, "branch2"), input).Name,
+            graph.Apply(_branch3, OnnxGraph.Child(path, "branch3"), input).Name,
+            graph.Apply(_branch4, OnnxGraph.Child(path, "branch4"), input).Name,
+        ];
+        return graph.Node("Concat", branches, path, ("axis", 1L));
+    }
 }

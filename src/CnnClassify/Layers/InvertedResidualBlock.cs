@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -11,7 +12,7 @@ namespace CnnClassify.Layers;
 /// a linear 1x1 projection, each with BatchNorm; the input is added when the stride is 1 and the
 /// channel count is unchanged. The layers sit in <c>conv</c> with torchvision's indices.
 /// </summary>
-public sealed class InvertedResidualBlock : nn.Module<Tensor, Tensor>
+public sealed class InvertedResidualBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     [ComponentName(Name = "conv")]
     private readonly Sequential _conv;
@@ -61,5 +62,12 @@ public sealed class InvertedResidualBlock : nn.Module<Tensor, Tensor>
 
         using var branch = _conv.call(input);
         return branch.add(input, HeldScalars.One);
+    }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        var branch = graph.Apply(_conv, OnnxGraph.Child(path, "conv"), input).Name;
+        return UsesShortcut ? graph.Node("Add", [branch, input.Name], path) : branch;
     }
 }

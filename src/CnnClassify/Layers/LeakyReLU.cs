@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace CnnClassify.Layers;
 /// Leaky ReLU, as PyTorch's <c>LeakyReLU</c>: x for x &gt; 0, else slope * x. The slope is held as
 /// one Scalar for the module's life, so no call passes LibTorch a Scalar the finalizer may free.
 /// </summary>
-public sealed class LeakyReLU : HeldScalarActivation
+public sealed class LeakyReLU : HeldScalarActivation, IOnnxExportable
 {
     /// <summary>Creates the activation.</summary>
     /// <param name="negativeSlope">The slope for negative inputs, at least 0.</param>
@@ -19,4 +20,7 @@ public sealed class LeakyReLU : HeldScalarActivation
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => input.leaky_relu(Setting);
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input) => graph.Node("LeakyRelu", [input.Name], path, ("alpha", NegativeSlope));
 }

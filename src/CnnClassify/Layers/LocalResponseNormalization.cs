@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ namespace CnnClassify.Layers;
 /// so <c>LocalResponseNormalization(n, alpha, beta, k)</c> equals PyTorch's
 /// <c>LocalResponseNorm(n, alpha * n, beta, k)</c>. It has no parameters.
 /// </remarks>
-public sealed class LocalResponseNormalization : nn.Module<Tensor, Tensor>
+public sealed class LocalResponseNormalization : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>Creates the layer; the defaults are the AlexNet paper's.</summary>
     /// <param name="size">Number of neighbouring channels summed over, at least 1 (the paper: 5).</param>
@@ -69,4 +70,9 @@ public sealed class LocalResponseNormalization : nn.Module<Tensor, Tensor>
 
     /// <inheritdoc />
     public override string ToString() => $"LocalResponseNormalization(size={Size}, alpha={Alpha}, beta={Beta}, k={K})";
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input) =>
+        // ONNX's LRN divides its alpha by the size, as the functional form this layer calls does.
+        graph.Node("LRN", [input.Name], path, ("size", Size), ("alpha", Alpha * Size), ("beta", Beta), ("bias", K));
 }

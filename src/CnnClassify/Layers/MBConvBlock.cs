@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -12,7 +13,7 @@ namespace CnnClassify.Layers;
 /// through <see cref="StochasticDepth"/>. Submodules are <c>block</c> (torchvision's indices) and
 /// <c>stochastic_depth</c>.
 /// </summary>
-public sealed class MBConvBlock : nn.Module<Tensor, Tensor>
+public sealed class MBConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     [ComponentName(Name = "block")]
     private readonly Sequential _block;
@@ -68,5 +69,13 @@ public sealed class MBConvBlock : nn.Module<Tensor, Tensor>
 
         using var scope = torch.NewDisposeScope();
         return _stochasticDepth.call(_block.call(input)).add_(input, HeldScalars.One).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        // Stochastic depth keeps every block in evaluation mode.
+        var branch = graph.Apply(_block, OnnxGraph.Child(path, "block"), input).Name;
+        return UsesShortcut ? graph.Node("Add", [branch, input.Name], path) : branch;
     }
 }

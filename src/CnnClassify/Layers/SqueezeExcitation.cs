@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -10,7 +11,7 @@ namespace CnnClassify.Layers;
 /// channel means through a 1x1 bottleneck. Submodules are named as in torchvision:
 /// <c>avgpool</c>, <c>fc1</c>, <c>fc2</c>, <c>activation</c> and <c>scale_activation</c>.
 /// </summary>
-public sealed class SqueezeExcitation : nn.Module<Tensor, Tensor>
+public sealed class SqueezeExcitation : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     [ComponentName(Name = "avgpool")]
     private readonly AdaptiveAvgPool2d _avgpool;
@@ -48,5 +49,13 @@ public sealed class SqueezeExcitation : nn.Module<Tensor, Tensor>
         using var scope = torch.NewDisposeScope();
         var gate = _scaleActivation.call(_fc2.call(_activation.call(_fc1.call(_avgpool.call(input)))));
         return (input * gate).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        var squeezed = graph.Apply(_fc1, OnnxGraph.Child(path, "fc1"), graph.Apply(_avgpool, OnnxGraph.Child(path, "avgpool"), input));
+        var gate = graph.Apply(_scaleActivation, OnnxGraph.Child(path, "scale_activation"), graph.Apply(_fc2, OnnxGraph.Child(path, "fc2"), graph.Apply(_activation, OnnxGraph.Child(path, "activation"), squeezed)));
+        return graph.Node("Mul", [input.Name, gate.Name], path);
     }
 }

@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ namespace CnnClassify.Layers;
 /// for each sample with probability <see cref="Probability"/> and scales the survivors by
 /// <c>1 / (1 - p)</c>; in evaluation it is the identity. It has no parameters.
 /// </summary>
-public sealed class StochasticDepth : nn.Module<Tensor, Tensor>
+public sealed class StochasticDepth : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>Creates the layer.</summary>
     /// <param name="probability">Drop probability per sample, in [0, 1).</param>
@@ -39,4 +40,7 @@ public sealed class StochasticDepth : nn.Module<Tensor, Tensor>
         var keep = torch.empty(shape, input.dtype, input.device).bernoulli_(1 - Probability).div_(survival);
         return input.mul(keep).MoveToOuterDisposeScope();
     }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input) => input.Name;
 }

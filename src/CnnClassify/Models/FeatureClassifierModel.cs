@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -9,7 +10,7 @@ namespace CnnClassify.Models;
 /// A classifier laid out as torchvision's VGG, AlexNet, MobileNetV2, DenseNet and EfficientNet
 /// are: <c>features</c>, a parameter-free pooling step, flattening, and <c>classifier</c>.
 /// </summary>
-public abstract class FeatureClassifierModel : ClassificationModel
+public abstract class FeatureClassifierModel : ClassificationModel, IOnnxExportable
 {
     [ComponentName(Name = "features")]
     private readonly Sequential _features;
@@ -52,5 +53,13 @@ public abstract class FeatureClassifierModel : ClassificationModel
 
         _classifier = parts.Length == 1 ? replacement : ModuleSurgery.WithChild((Sequential)_classifier, parts[1], replacement);
         ReRegister("classifier", _classifier);
+    }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        var pooled = graph.Apply(_pool, OnnxGraph.Child(path, "avgpool"), graph.Apply(_features, OnnxGraph.Child(path, "features"), input));
+        var flat = new OnnxValue(OnnxOperators.Flatten(graph, pooled.Name, OnnxGraph.Child(path, "flatten")), pooled.Sample.flatten(1));
+        return graph.Apply(_classifier, OnnxGraph.Child(path, "classifier"), flat).Name;
     }
 }

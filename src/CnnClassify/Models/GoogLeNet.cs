@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using CnnClassify.Building;
 using CnnClassify.Layers;
 using TorchSharp;
@@ -16,7 +17,7 @@ namespace CnnClassify.Models;
 /// <see cref="nn.Module{T, TResult}.forward"/> returns the main logits. With auxiliary heads,
 /// <see cref="ForwardWithAuxiliary"/> also returns theirs; the paper weights each auxiliary loss by 0.3.
 /// </remarks>
-public sealed class GoogLeNet : ClassificationModel
+public sealed class GoogLeNet : ClassificationModel, IOnnxExportable
 {
     [ComponentName(Name = "conv1")]
     private readonly ConvBlock _conv1;
@@ -191,5 +192,38 @@ public sealed class GoogLeNet : ClassificationModel
         x = _dropout.call(_avgpool.call(x).flatten(1));
         var logits = _fc.call(x).MoveToOuterDisposeScope();
         return (logits, aux1?.MoveToOuterDisposeScope(), aux2?.MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        // Evaluation mode: the auxiliary heads and dropout do not take part.
+        var x = input;
+        if (TransformInput)
+        {
+            var scale = graph.Constant("transform_input.scale", [0.229f / 0.5f, 0.224f / 0.5f, 0.225f / 0.5f], 1, 3, 1, 1);
+            var shift = graph.Constant("transform_input.shift", [(0.485f - 0.5f) / 0.5f, (0.456f - 0.5f) / 0.5f, (0.406f - 0.5f) / 0.5f], 1, 3, 1, 1);
+            using var noGrad = torch.no_grad();
+            using var scaleSample = torch.tensor(new[] { 0.229f / 0.5f, 0.224f / 0.5f, 0.225f / 0.5f }).view(1, 3, 1, 1).to(input.Sample.dtype, input.Sample.device);
+            using var shiftSample = torch.tensor(new[] { (0.485f - 0.5f) / 0.5f, (0.456f - 0.5f) / 0.5f, (0.406f - 0.5f) / 0.5f }).view(1, 3, 1, 1).to(input.Sample.dtype, input.Sample.device);
+            x = new OnnxValue(
+                graph.Node("Add", [graph.Node("Mul", [input.Name, scale], OnnxGraph.Child(path, "transform_input")), shift], OnnxGraph.Child(path, "transform_input")),
+                input.Sample.mul(scaleSample).add_(shiftSample, HeldScalars.One));
+        }
+
+        (nn.Module<Tensor, Tensor> Module, string Name)[] chain =
+        [
+            (_conv1, "conv1"), (_maxpool1, "maxpool1"), (_conv2, "conv2"), (_conv3, "conv3"), (_maxpool2, "maxpool2"),
+            (_inception3a, "inception3a"), (_inception3b, "inception3b"), (_maxpool3, "maxpool3"),
+            (_inception4a, "inception4a"), (_inception4b, "inception4b"), (_inception4c, "inception4c"), (_inception4d, "inception4d"), (_inception4e, "inception4e"),
+            (_maxpool4, "maxpool4"), (_inception5a, "inception5a"), (_inception5b, "inception5b"), (_avgpool, "avgpool"),
+        ];
+        foreach (var (module, name) in chain)
+        {
+            x = graph.Apply(module, OnnxGraph.Child(path, name), x);
+        }
+
+        var flat = new OnnxValue(OnnxOperators.Flatten(graph, x.Name, OnnxGraph.Child(path, "flatten")), x.Sample.flatten(1));
+        return graph.Apply(_fc, OnnxGraph.Child(path, "fc"), flat).Name;
     }
 }

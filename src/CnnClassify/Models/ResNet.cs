@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using CnnClassify.Building;
 using CnnClassify.Layers;
 using TorchSharp;
@@ -13,7 +14,7 @@ namespace CnnClassify.Models;
 /// (<c>layer1</c> to <c>layer4</c>), global average pooling and the head <c>fc</c>. State-dict
 /// keys and parameter counts equal torchvision's.
 /// </summary>
-public sealed class ResNet : ClassificationModel
+public sealed class ResNet : ClassificationModel, IOnnxExportable
 {
     [ComponentName(Name = "conv1")]
     private readonly Conv2d _conv1;
@@ -141,5 +142,15 @@ public sealed class ResNet : ClassificationModel
     {
         _fc = AsHeadReplacement(path, replacement);
         ReRegister("fc", _fc);
+    }
+
+    /// <inheritdoc />
+    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
+    {
+        var x = graph.Apply(_maxpool, OnnxGraph.Child(path, "maxpool"), graph.Apply(_relu, OnnxGraph.Child(path, "relu"), graph.Apply(_bn1, OnnxGraph.Child(path, "bn1"), graph.Apply(_conv1, OnnxGraph.Child(path, "conv1"), input))));
+        x = graph.Apply(_layer4, OnnxGraph.Child(path, "layer4"), graph.Apply(_layer3, OnnxGraph.Child(path, "layer3"), graph.Apply(_layer2, OnnxGraph.Child(path, "layer2"), graph.Apply(_layer1, OnnxGraph.Child(path, "layer1"), x))));
+        var pooled = graph.Apply(_avgpool, OnnxGraph.Child(path, "avgpool"), x);
+        var flat = new OnnxValue(OnnxOperators.Flatten(graph, pooled.Name, OnnxGraph.Child(path, "flatten")), pooled.Sample.flatten(1));
+        return graph.Apply(_fc, OnnxGraph.Child(path, "fc"), flat).Name;
     }
 }

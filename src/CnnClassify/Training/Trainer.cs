@@ -31,6 +31,11 @@ public sealed class Trainer
     internal Trainer(TrainerSettings settings)
     {
         _settings = settings;
+        if (settings.ReuseNativeMemory)
+        {
+            NativeMemoryReuse.Apply();
+        }
+
         Model = settings.Model;
         Device = settings.Device;
         Model.to(Device);

@@ -36,6 +36,7 @@ public sealed class TrainerBuilder
     private int? _threads;
     private bool? _tf32;
     private bool _channelsLast;
+    private bool _reuseNativeMemory = true;
     private int? _seed;
     private ModelConfiguration? _configuration;
     private Distributed.MpiWorld? _world;
@@ -106,6 +107,22 @@ public sealed class TrainerBuilder
     public TrainerBuilder UseChannelsLast(bool enabled = true)
     {
         _channelsLast = enabled;
+        return this;
+    }
+
+    /// <summary>
+    /// Whether the process keeps the native memory LibTorch frees, so that each step's tensors
+    /// reuse the last step's pages instead of faulting in fresh ones from the kernel (on by
+    /// default; Linux with glibc, where it sets <c>mallopt</c>'s trim threshold to its largest value
+    /// and its mmap threshold to 32 MB, as a caching allocator would). It halved the
+    /// page faults of ResNet-18 at 224x224 and made its step about 5 % faster (docs/benchmarks.md).
+    /// The setting is process-wide and stays once made: resident memory then stays near the
+    /// training peak instead of shrinking between steps.
+    /// </summary>
+    /// <param name="enabled">Whether to apply it when the trainer is built.</param>
+    public TrainerBuilder UseNativeMemoryReuse(bool enabled = true)
+    {
+        _reuseNativeMemory = enabled;
         return this;
     }
 
@@ -304,6 +321,7 @@ public sealed class TrainerBuilder
             Schedule = _schedule,
             Precision = _precision,
             ChannelsLast = _channelsLast,
+            ReuseNativeMemory = _reuseNativeMemory,
             ClipNorm = _clipNorm,
             ClipValue = _clipValue,
             AccumulationSteps = _accumulation,

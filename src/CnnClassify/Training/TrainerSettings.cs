@@ -20,6 +20,9 @@ internal sealed record TrainerSettings
 
     public bool ChannelsLast { get; init; }
 
+    /// <summary>Whether the C library keeps memory that LibTorch frees (<see cref="TrainerBuilder.UseNativeMemoryReuse"/>).</summary>
+    public bool ReuseNativeMemory { get; init; } = true;
+
     public double? ClipNorm { get; init; }
 
     public double? ClipValue { get; init; }

@@ -17,10 +17,13 @@ public sealed class PackageTests : IDisposable
     public void Dispose()
     {
         Directory.Delete(_dir, recursive: true);
-        var cached = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages", "cnnclassify", _version);
-        if (Directory.Exists(cached))
+        foreach (var id in new[] { "cnnclassify", "cnnclassify.core" })
         {
-            Directory.Delete(cached, recursive: true);
+            var cached = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages", id, _version);
+            if (Directory.Exists(cached))
+            {
+                Directory.Delete(cached, recursive: true);
+            }
         }
     }
 
@@ -29,6 +32,8 @@ public sealed class PackageTests : IDisposable
     {
         var feed = Path.Combine(_dir, "feed");
         Run("dotnet", ["pack", RepositoryPaths.Combine("src", "CnnClassify", "CnnClassify.csproj"), "-c", "Release", "-o", feed, $"-p:Version={_version}"], RepositoryPaths.Root);
+        // Predictions and decoding live in CnnClassify.Core, which the ONNX package shares.
+        Run("dotnet", ["pack", RepositoryPaths.Combine("src", "CnnClassify.Core", "CnnClassify.Core.csproj"), "-c", "Release", "-o", feed, $"-p:Version={_version}"], RepositoryPaths.Root);
 
         var package = Path.Combine(feed, $"CnnClassify.{_version}.nupkg");
         Assert.True(File.Exists(Path.Combine(feed, $"CnnClassify.{_version}.snupkg")), "no symbols package");
@@ -44,6 +49,7 @@ public sealed class PackageTests : IDisposable
             Assert.Equal(("expression", "MIT"), ((string)license.Attribute("type")!, license.Value));
             var dependencies = metadata.Descendants().Where(e => e.Name.LocalName == "dependency").Select(e => (string)e.Attribute("id")!).ToList();
             Assert.Contains("TorchSharp", dependencies);
+            Assert.Contains("CnnClassify.Core", dependencies);
             Assert.DoesNotContain(dependencies, id => id.StartsWith("libtorch", StringComparison.OrdinalIgnoreCase));
         }
 

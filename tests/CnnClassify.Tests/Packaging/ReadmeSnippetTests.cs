@@ -138,6 +138,7 @@ public sealed partial class ReadmeSnippetTests : IClassFixture<ReadmeSnippetTest
                   </PropertyGroup>
                   <ItemGroup>
                     <ProjectReference Include="{RepositoryPaths.Combine("src", "CnnClassify", "CnnClassify.csproj")}" />
+                    <ProjectReference Include="{RepositoryPaths.Combine("src", "CnnClassify.Onnx", "CnnClassify.Onnx.csproj")}" />
                     {TorchBackendPackage.Reference}
                   </ItemGroup>
                 </Project>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace CnnClassify.Tests.Parity;
@@ -12,14 +11,13 @@ public sealed class TorchvisionReference : IDisposable
 {
     public TorchvisionReference()
     {
-        Python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
         Directory = System.IO.Directory.CreateTempSubdirectory("cnnclassify-torchvision-").FullName;
         var script = RepositoryPaths.Combine("tests", "CnnClassify.Tests", "Parity", "torchvision_reference.py");
         var (exitCode, output) = RunPython(script, Directory);
         if (exitCode != 0)
         {
             UnavailableReason = $"torchvision reference data could not be made with {Python} (exit {exitCode}): {output.Trim().Split('\n').LastOrDefault()}";
-            if (Environment.GetEnvironmentVariable("CNNCLASSIFY_IN_ROOT") == "1")
+            if (PythonProcess.InRoot)
             {
                 throw new InvalidOperationException($"{UnavailableReason}\n{output}");
             }
@@ -37,7 +35,7 @@ public sealed class TorchvisionReference : IDisposable
                     key => key.Value.EnumerateArray().Select(d => d.GetInt64()).ToArray())));
     }
 
-    public string Python { get; }
+    public static string Python => PythonProcess.Python;
 
     public string Directory { get; }
 
@@ -49,32 +47,7 @@ public sealed class TorchvisionReference : IDisposable
 
     public void SkipIfUnavailable() => Skip.If(UnavailableReason is not null, UnavailableReason);
 
-    public (int ExitCode, string Output) RunPython(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using var process = Process.Start(start)!;
-            var error = process.StandardError.ReadToEndAsync();
-            var output = process.StandardOutput.ReadToEnd();
-            if (!process.WaitForExit(600_000))
-            {
-                process.Kill(entireProcessTree: true);
-                return (-1, "timed out after 600 s");
-            }
-
-            return (process.ExitCode, output + error.Result);
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            return (-1, ex.Message);
-        }
-    }
+    public static (int ExitCode, string Output) RunPython(params string[] arguments) => PythonProcess.Run(arguments);
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 

@@ -1,0 +1,137 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Metadata;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace CnnClassify.Data;
+
+/// <summary>An image's pixels as bytes in height, width, channel order (what ImageSharp stores).</summary>
+/// <param name="Channels">1 (luminance) or 3 (red, green, blue).</param>
+/// <param name="Height">Rows.</param>
+/// <param name="Width">Columns.</param>
+/// <param name="Data">Height x width x channels bytes.</param>
+internal sealed record PixelImage(int Channels, int Height, int Width, byte[] Data);
+
+/// <summary>
+/// Decodes JPEG, PNG, BMP, GIF (first frame) and WebP with SixLabors.ImageSharp into pixels,
+/// refusing files that are empty, not images, damaged, or larger than a pixel limit: the one
+/// decoder behind both the LibTorch and the ONNX Runtime predictors, so that both see the same
+/// pixels. Safe to use from several threads.
+/// </summary>
+internal sealed class PixelDecoder
+{
+    private readonly Configuration _configuration;
+
+    public PixelDecoder(ColorMode colorMode, long maxPixels)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
+        ColorMode = colorMode;
+        MaxPixels = maxPixels;
+        _configuration = Configuration.Default.Clone();
+        _configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
+    }
+
+    public ColorMode ColorMode { get; }
+
+    public long MaxPixels { get; }
+
+    public (int Width, int Height) Check(string path)
+    {
+        using var stream = Open(path);
+        return Check(stream, path);
+    }
+
+    public PixelImage Decode(string path)
+    {
+        using var stream = Open(path);
+        return Decode(stream, path);
+    }
+
+    public PixelImage Decode(Stream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var start = stream.Position;
+        Check(stream, sourceName);
+        stream.Position = start;
+        try
+        {
+            if (ColorMode == ColorMode.Grayscale)
+            {
+                using var gray = Image.Load<L8>(_configuration, stream);
+                return Pixels(gray, 1);
+            }
+
+            using var rgb = Image.Load<Rgb24>(_configuration, stream);
+            return Pixels(rgb, 3);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Any failure inside the decoder means this file is unusable, whatever the decoder calls it.
+            throw new InvalidImageException(sourceName, $"it cannot be decoded ({ex.GetType().Name}: {ex.Message})", ex);
+        }
+    }
+
+    public PixelImage FromImage(Image image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (ColorMode == ColorMode.Grayscale)
+        {
+            using var gray = image.CloneAs<L8>();
+            return Pixels(gray, 1);
+        }
+
+        using var rgb = image.CloneAs<Rgb24>();
+        return Pixels(rgb, 3);
+    }
+
+    public (int Width, int Height) Check(Stream stream, string sourceName)
+    {
+        if (stream.Length - stream.Position == 0)
+        {
+            throw new InvalidImageException(sourceName, "the file is empty");
+        }
+
+        IImageInfo? info;
+        try
+        {
+            info = Image.Identify(_configuration, stream);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new InvalidImageException(sourceName, $"its header cannot be read ({ex.GetType().Name}: {ex.Message})", ex);
+        }
+
+        if (info is null)
+        {
+            throw new InvalidImageException(sourceName, "it is not a JPEG, PNG, BMP, GIF or WebP image");
+        }
+
+        if (info.Width < 1 || info.Height < 1 || (long)info.Width * info.Height > MaxPixels)
+        {
+            throw new InvalidImageException(sourceName, $"its size {info.Width}x{info.Height} is outside 1 to {MaxPixels:N0} pixels (a decompression bomb guard; raise MaxPixels to allow it)");
+        }
+
+        return (info.Width, info.Height);
+    }
+
+    private static PixelImage Pixels<TPixel>(Image<TPixel> image, int channels)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        var data = new byte[image.Width * image.Height * channels];
+        image.CopyPixelDataTo(data);
+        return new PixelImage(channels, image.Height, image.Width, data);
+    }
+
+    private static FileStream Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        try
+        {
+            return File.OpenRead(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidImageException(path, $"it cannot be opened ({ex.Message})", ex);
+        }
+    }
+}

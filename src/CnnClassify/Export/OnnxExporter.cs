@@ -1,0 +1,112 @@
+using System.Reflection;
+using System.Text.Json;
+using CnnClassify.Interop;
+using CnnClassify.Models;
+using Google.Protobuf;
+using Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CnnClassify.Export;
+
+/// <summary>
+/// Writes a model as an ONNX file: the evaluation-mode graph layer by layer, as each layer
+/// describes itself (<see cref="IOnnxExportable"/>), with a dynamic batch dimension, the weights
+/// as initializers and the model's configuration in the metadata.
+/// </summary>
+internal static class OnnxExporter
+{
+    /// <summary>The ONNX operator set the files use.</summary>
+    public const int Opset = 17;
+
+    /// <summary>Metadata key of the model's configuration as JSON (<see cref="ModelConfiguration.ToJson"/>).</summary>
+    public const string ConfigurationKey = "cnnclassify.model_configuration";
+
+    /// <summary>Metadata key saying what the input holds: <c>float32_normalized</c> or <c>uint8_pixels</c>.</summary>
+    public const string InputKey = "cnnclassify.input";
+
+    /// <summary>Metadata key of the class names as a JSON array.</summary>
+    public const string ClassNamesKey = "class_names";
+
+    public static void Export(ClassificationModel model, string path, OnnxExportOptions options)
+    {
+        var configuration = model.Configuration;
+        if (configuration.InputHeight < 1 || configuration.InputWidth < 1)
+        {
+            throw new InvalidOperationException(
+                $"ONNX export needs the model's input size; {model.GetType().Name}'s configuration says {configuration.InChannels}x{configuration.InputHeight}x{configuration.InputWidth}.");
+        }
+
+        if (model is not IOnnxExportable root)
+        {
+            throw new NotSupportedException($"ONNX export does not know model type {model.GetType().FullName}; implement CnnClassify.Export.IOnnxExportable on it to write its forward pass.");
+        }
+
+        // Evaluation mode for the export, then every module's own flag back.
+        var modes = new[] { (nn.Module)model }.Concat(model.modules()).Distinct().Select(m => (Module: m, m.training)).ToList();
+        model.eval();
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            var proto = Build(model, root, configuration, options);
+            AtomicFile.Write(path, stream => proto.WriteTo(stream));
+        }
+        finally
+        {
+            foreach (var (module, training) in modes)
+            {
+                module.train(training);
+            }
+        }
+    }
+
+    private static ModelProto Build(ClassificationModel model, IOnnxExportable root, ModelConfiguration configuration, OnnxExportOptions options)
+    {
+        var reference = model.parameters().FirstOrDefault();
+        var (channels, height, width) = (configuration.InChannels, configuration.InputHeight, configuration.InputWidth);
+        using var noGrad = torch.no_grad();
+        var sample = torch.rand([1, channels, height, width], generator: new Generator(0))
+            .to(reference?.dtype ?? ScalarType.Float32, reference?.device ?? CPU);
+        var graph = new OnnxGraph(configuration.Architecture ?? model.GetType().Name);
+        var inputName = graph.Unique(options.IncludePreprocessing ? "pixels" : "input");
+        var outputName = graph.Unique("logits");
+        var input = options.IncludePreprocessing ? Preprocess(graph, inputName, configuration) : inputName;
+        var output = root.ExportOnnx(graph, string.Empty, new OnnxValue(input, sample));
+        graph.Proto.Node.Add(new NodeProto { OpType = "Identity", Name = outputName, Input = { output }, Output = { outputName } });
+        graph.Proto.Input.Add(OnnxGraph.TensorInfo(inputName, options.IncludePreprocessing ? TensorProto.Types.DataType.Uint8 : TensorProto.Types.DataType.Float, ["batch", channels, height, width]));
+        graph.Proto.Output.Add(OnnxGraph.TensorInfo(outputName, TensorProto.Types.DataType.Float, ["batch", configuration.NumClasses]));
+
+        var version = typeof(OnnxExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+        var proto = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "CnnClassify",
+            ProducerVersion = version.Split('+')[0],
+            DocString = $"{configuration.Architecture ?? model.GetType().Name} image classifier: {inputName} [batch, {channels}, {height}, {width}] to {outputName} [batch, {configuration.NumClasses}].",
+            Graph = graph.Proto,
+        };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });
+        proto.MetadataProps.Add(new StringStringEntryProto { Key = ConfigurationKey, Value = configuration.ToJson().ToJsonString() });
+        proto.MetadataProps.Add(new StringStringEntryProto { Key = InputKey, Value = options.IncludePreprocessing ? "uint8_pixels" : "float32_normalized" });
+        proto.MetadataProps.Add(new StringStringEntryProto { Key = ClassNamesKey, Value = JsonSerializer.Serialize(configuration.ClassNames) });
+        return proto;
+    }
+
+    // uint8 pixels to the model's input: / 255, then (x - mean) / std per channel, in float32 as
+    // ToTensor and Normalize compute it.
+    private static string Preprocess(OnnxGraph graph, string pixels, ModelConfiguration configuration)
+    {
+        const string Path = "preprocessing";
+        var scaled = graph.Node("Div", [graph.Node("Cast", [pixels], Path, ("to", (long)TensorProto.Types.DataType.Float)), graph.Constant($"{Path}.pixel_max", [255f])], Path);
+        var (mean, std) = (configuration.Preprocessing.Mean, configuration.Preprocessing.Std);
+        if (mean.Count == 0)
+        {
+            return scaled;
+        }
+
+        var channels = configuration.InChannels;
+        float[] PerChannel(IReadOnlyList<double> values) => [.. Enumerable.Range(0, channels).Select(c => (float)values[values.Count == 1 ? 0 : c])];
+        var centred = graph.Node("Sub", [scaled, graph.Constant($"{Path}.mean", PerChannel(mean), 1, channels, 1, 1)], Path);
+        return graph.Node("Div", [centred, graph.Constant($"{Path}.std", PerChannel(std), 1, channels, 1, 1)], Path);
+    }
+}

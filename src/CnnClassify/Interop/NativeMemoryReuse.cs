@@ -1,0 +1,48 @@
+using System.Runtime.InteropServices;
+
+namespace CnnClassify.Interop;
+
+/// <summary>
+/// Keeps the memory that LibTorch frees inside the process, so that the next training step's
+/// tensors reuse it instead of faulting in fresh zeroed pages from the kernel. LibTorch allocates
+/// every activation and gradient with the C library's malloc; glibc gives large freed blocks back
+/// to the kernel (above its trim threshold) and serves blocks above its mmap threshold with
+/// fresh mappings, so each step touches hundreds of megabytes of new pages. Setting the trim
+/// threshold to its largest value and the mmap threshold to its largest (32 MB) keeps them.
+/// Process-wide and one-way; a no-op where the C library has no <c>mallopt</c> (musl, Windows, macOS).
+/// </summary>
+internal static partial class NativeMemoryReuse
+{
+    private const int TrimThreshold = -1;   // M_TRIM_THRESHOLD
+    private const int MmapThreshold = -3;   // M_MMAP_THRESHOLD
+    private const int LargestMmapThreshold = 32 * 1024 * 1024;  // glibc's cap on 64-bit hosts
+
+    private static int _applied;
+
+    /// <summary>Whether the settings were applied in this process.</summary>
+    public static bool IsApplied => Volatile.Read(ref _applied) == 2;
+
+    /// <summary>Applies the settings once per process; later calls do nothing.</summary>
+    public static void Apply()
+    {
+        if (!OperatingSystem.IsLinux() || Interlocked.CompareExchange(ref _applied, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (MallOpt(TrimThreshold, int.MaxValue) == 1 && MallOpt(MmapThreshold, LargestMmapThreshold) == 1)
+            {
+                Volatile.Write(ref _applied, 2);
+            }
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+        {
+            // Not glibc: nothing to tune.
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int MallOpt(int parameter, int value);
+}
