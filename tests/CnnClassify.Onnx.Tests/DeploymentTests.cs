@@ -73,6 +73,16 @@ public class DeploymentTests : IDisposable
                 Assert.True(Math.Abs(libtorch - actual.Probabilities[index]) <= 1e-5, $"{actual.Source} {name}: LibTorch {libtorch}, ONNX Runtime {actual.Probabilities[index]}");
             }
         }
+
+        // Several threads at once, one image each, give what the batch gave.
+        var parallel = new Inference.Prediction[images.Length * 4];
+        Parallel.For(0, parallel.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => parallel[i] = predictor.Predict(images[i % images.Length]));
+        for (var i = 0; i < parallel.Length; i++)
+        {
+            var batch = predictions[i % images.Length];
+            Assert.Equal(batch.Source, parallel[i].Source);
+            Assert.All(batch.Probabilities.Zip(parallel[i].Probabilities), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-6));
+        }
     }
 
     [Fact]

@@ -163,25 +163,17 @@ public sealed class OnnxGraph
         var attribute = new AttributeProto { Name = name };
         switch (value)
         {
-            case long i:
+            case long or int:
                 attribute.Type = AttributeProto.Types.AttributeType.Int;
-                attribute.I = i;
+                attribute.I = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
                 break;
-            case int i:
-                attribute.Type = AttributeProto.Types.AttributeType.Int;
-                attribute.I = i;
+            case float or double:
+                attribute.Type = AttributeProto.Types.AttributeType.Float;
+                attribute.F = Convert.ToSingle(value, System.Globalization.CultureInfo.InvariantCulture);
                 break;
             case long[] ints:
                 attribute.Type = AttributeProto.Types.AttributeType.Ints;
                 attribute.Ints.AddRange(ints);
-                break;
-            case float f:
-                attribute.Type = AttributeProto.Types.AttributeType.Float;
-                attribute.F = f;
-                break;
-            case double d:
-                attribute.Type = AttributeProto.Types.AttributeType.Float;
-                attribute.F = (float)d;
                 break;
             case float[] floats:
                 attribute.Type = AttributeProto.Types.AttributeType.Floats;

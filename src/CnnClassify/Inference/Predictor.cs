@@ -64,6 +64,11 @@ public sealed class Predictor : IDisposable
         _ownsModel = ownsModel;
         Configuration = configuration;
         Options = options ?? new PredictorOptions();
+        if (Options.ReuseNativeMemory)
+        {
+            NativeMemoryReuse.Apply();
+        }
+
         ClassNames = configuration.ClassNames.Count > 0
             ? configuration.ClassNames
             : Enumerable.Range(0, configuration.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();

@@ -25,5 +25,12 @@ public sealed record PredictorOptions
     public long MaxPixels { get; init; } = Data.ImageDecoder.DefaultMaxPixels;
 
     /// <summary>The options as the evaluation path takes them.</summary>
+    /// <summary>
+    /// Whether the process keeps the native memory LibTorch frees, so that each batch reuses the
+    /// last one's pages (on by default; see <c>TrainerBuilder.UseNativeMemoryReuse</c>, which sets
+    /// the same process-wide C library thresholds).
+    /// </summary>
+    public bool ReuseNativeMemory { get; init; } = true;
+
     internal InferenceOptions Inference => new() { Precision = Precision, ChannelsLast = ChannelsLast };
 }

@@ -7,15 +7,16 @@ namespace CnnClassify.Interop;
 /// tensors reuse it instead of faulting in fresh zeroed pages from the kernel. LibTorch allocates
 /// every activation and gradient with the C library's malloc; glibc gives large freed blocks back
 /// to the kernel (above its trim threshold) and serves blocks above its mmap threshold with
-/// fresh mappings, so each step touches hundreds of megabytes of new pages. Setting the trim
-/// threshold to its largest value and the mmap threshold to its largest (32 MB) keeps them.
+/// fresh mappings, so each step touches hundreds of megabytes of new pages. Setting both
+/// thresholds to their largest value (2 GB; glibc versions that cap the mmap threshold take
+/// 32 MB) keeps them.
 /// Process-wide and one-way; a no-op where the C library has no <c>mallopt</c> (musl, Windows, macOS).
 /// </summary>
 internal static partial class NativeMemoryReuse
 {
     private const int TrimThreshold = -1;   // M_TRIM_THRESHOLD
     private const int MmapThreshold = -3;   // M_MMAP_THRESHOLD
-    private const int LargestMmapThreshold = 32 * 1024 * 1024;  // glibc's cap on 64-bit hosts
+    private const int CappedMmapThreshold = 32 * 1024 * 1024;  // the cap of glibc versions that have one
 
     private static int _applied;
 
@@ -32,7 +33,7 @@ internal static partial class NativeMemoryReuse
 
         try
         {
-            if (MallOpt(TrimThreshold, int.MaxValue) == 1 && MallOpt(MmapThreshold, LargestMmapThreshold) == 1)
+            if (MallOpt(TrimThreshold, int.MaxValue) == 1 && (MallOpt(MmapThreshold, int.MaxValue) == 1 || MallOpt(MmapThreshold, CappedMmapThreshold) == 1))
             {
                 Volatile.Write(ref _applied, 2);
             }
