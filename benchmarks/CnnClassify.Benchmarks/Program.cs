@@ -3,7 +3,7 @@
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- training [--batches N] [--model NAME]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- inference [--channels-last] [--precision bf16] [--onnx] [--checkpoint FASHION.ckpt]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- memory
-//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- time-to-accuracy [--validation] [--target 0.93] [--epochs 10]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- time-to-accuracy [--validation] [--target 0.93] [--epochs 12]
 //       [--model pyramid|resnet] [--width 32] [--batch-size 256] [--lr 4e-3] [--precision fp32|bf16] [--layout channels-last|standard]
 //       [--no-tta] [--evaluate-from N] [--train-count N]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- stress [--steps 4000]
