@@ -12,6 +12,8 @@ using static TorchSharp.torch;
 namespace CnnClassify.Tests.Training;
 
 /// <summary>Channels-last models: the weights reordered in place, trained, checkpointed and resumed like the standard layout.</summary>
+/// <remarks>Serial: the same-run comparisons seed torch's global generator before building each model.</remarks>
+[Collection(SerialTests.Name)]
 public class ChannelsLastTests
 {
     // Residual blocks bring 3x3 and 1x1 convolutions and BatchNorm; big enough maps keep the
