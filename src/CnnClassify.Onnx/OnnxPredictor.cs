@@ -119,26 +119,29 @@ public sealed class OnnxPredictor : IDisposable
     {
         var d = Description;
         var (channels, height, width) = (image.Channels, image.Height, image.Width);
-        var planes = new float[channels * height * width];
+        var planar = new byte[channels * height * width];
         for (var c = 0; c < channels; c++)
         {
             for (var i = 0; i < height * width; i++)
             {
-                planes[(c * height * width) + i] = image.Data[(i * channels) + c];
+                planar[(c * height * width) + i] = image.Data[(i * channels) + c];
             }
         }
+
+        byte[] Resized(int h, int w) => h == height && w == width
+            ? planar
+            : PixelResize.Resize([.. planar.Select(b => (float)b)], channels, height, width, h, w, d.Interpolation);
 
         byte[] pixels;
         if (d.ResizeSize is { } side)
         {
             // Shorter side to `side`, the other in proportion (truncated), then the centre crop.
             var (h, w) = height <= width ? (side, Math.Max(1, (int)(side * (double)width / height))) : (Math.Max(1, (int)(side * (double)height / width)), side);
-            var resized = h == height && w == width ? Bytes(planes) : PixelResize.Resize(planes, channels, height, width, h, w, d.Interpolation);
-            pixels = CenterCrop(resized, channels, h, w, d.InputHeight, d.InputWidth);
+            pixels = CenterCrop(Resized(h, w), channels, h, w, d.InputHeight, d.InputWidth);
         }
         else
         {
-            pixels = d.InputHeight == height && d.InputWidth == width ? Bytes(planes) : PixelResize.Resize(planes, channels, height, width, d.InputHeight, d.InputWidth, d.Interpolation);
+            pixels = Resized(d.InputHeight, d.InputWidth);
         }
 
         if (d.TakesPixels)
@@ -163,8 +166,6 @@ public sealed class OnnxPredictor : IDisposable
 
         return new Prepared(null, values);
     }
-
-    private static byte[] Bytes(float[] planes) => [.. planes.Select(v => (byte)v)];
 
     // The centred region, rounded half away from zero, zero-padded where the image is smaller.
     private static byte[] CenterCrop(byte[] pixels, int channels, int height, int width, int cropHeight, int cropWidth)
