@@ -2,14 +2,14 @@ using SkiaSharp;
 
 namespace CnnClassify.Evaluation.Plots;
 
-/// <summary>Encodes a drawing as PNG and writes it atomically.</summary>
+/// <summary>Encodes a drawing as PNG and draws text with the embedded font.</summary>
 internal static class PngFile
 {
-    public static void Save(SKSurface surface, string path)
+    public static byte[] Encode(SKSurface surface)
     {
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        Interop.AtomicFile.Write(path, data.SaveTo);
+        return data.ToArray();
     }
 
     public static void DrawText(SKCanvas canvas, string text, float x, float y, float size, SKColor color, SKTextAlign align = SKTextAlign.Left)

@@ -21,7 +21,8 @@ public static class PredictionGridPlot
     public static void SaveSamples(PredictionSet predictions, IImageDataset dataset, string path, int count = 16, int columns = 4)
     {
         ArgumentNullException.ThrowIfNull(predictions);
-        Save(predictions.Samples.Take(count).ToList(), predictions.ClassNames, dataset, path, columns, "Sample predictions");
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Write(path, Render(predictions.Samples.Take(count).ToList(), predictions.ClassNames, dataset, columns, "Sample predictions"));
     }
 
     /// <summary>Writes a grid of the most confidently wrong samples.</summary>
@@ -32,14 +33,22 @@ public static class PredictionGridPlot
     /// <param name="columns">Images per row.</param>
     public static void SaveTopLosses(PredictionSet predictions, IImageDataset dataset, string path, int count = 16, int columns = 4)
     {
-        ArgumentNullException.ThrowIfNull(predictions);
-        Save(predictions.TopLosses(count), predictions.ClassNames, dataset, path, columns, "Top losses (most confidently wrong)");
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Write(path, RenderTopLosses(predictions, dataset, count, columns));
     }
 
-    private static void Save(IReadOnlyList<SamplePrediction> samples, IReadOnlyList<string> classNames, IImageDataset dataset, string path, int columns, string title)
+    /// <summary>Draws the top-losses grid and encodes it as PNG.</summary>
+    internal static byte[] RenderTopLosses(PredictionSet predictions, IImageDataset dataset, int count = 16, int columns = 4)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        return Render(predictions.TopLosses(count), predictions.ClassNames, dataset, columns, "Top losses (most confidently wrong)");
+    }
+
+    private static void Write(string path, byte[] png) => Interop.AtomicFile.Write(path, stream => stream.Write(png));
+
+    private static byte[] Render(IReadOnlyList<SamplePrediction> samples, IReadOnlyList<string> classNames, IImageDataset dataset, int columns, string title)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
         const int Cell = 160, Picture = 112, Top = 40;
         var rows = Math.Max(1, (samples.Count + columns - 1) / columns);
@@ -66,7 +75,7 @@ public static class PredictionGridPlot
             PngFile.DrawText(canvas, caption, x + (Cell / 2f), y + Picture + 36, 12, color, SKTextAlign.Center);
         }
 
-        PngFile.Save(surface, path);
+        return PngFile.Encode(surface);
     }
 
     // A uint8 [C, H, W] image (C = 1 or 3) as an RGBA bitmap.
