@@ -12,8 +12,10 @@ namespace CnnClassify.Cli;
 /// <summary>The report files that train and evaluate write.</summary>
 internal static class Reports
 {
-    public static void Write(string directory, PredictionSet predictions, IImageDataset test, double testLoss, JsonObject extra)
+    /// <summary>Writes report.txt, confusion_matrix.png, top_losses.png, metrics.json and <paramref name="run"/> as report.html.</summary>
+    public static void Write(string directory, PredictionSet predictions, IImageDataset test, double testLoss, JsonObject extra, RunReport run)
     {
+        run.AddEvaluation(predictions, test, testLoss).Save(Path.Combine(directory, "report.html"));
         Directory.CreateDirectory(directory);
         var report = predictions.Report();
         WriteText(Path.Combine(directory, "report.txt"), report.ToString());

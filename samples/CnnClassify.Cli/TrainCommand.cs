@@ -8,7 +8,6 @@ using CnnClassify.Evaluation.Plots;
 using CnnClassify.Interop;
 using CnnClassify.Models;
 using CnnClassify.Training;
-using Spectre.Console;
 
 namespace CnnClassify.Cli;
 
@@ -38,7 +37,7 @@ internal static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch." }.AtLeast(1);
         var imageSize = new Option<int?>("--image-size") { Description = "Input height and width (default: the dataset's)." }.AtLeast(1);
         var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 }.AtLeast(0);
-        var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png, report.txt and metrics.json.")
+        var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png, top_losses.png, report.txt, metrics.json and report.html.")
         {
             model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers,
         };
@@ -115,10 +114,9 @@ internal static class TrainCommand
                 builder.UseDistributed(world);
             }
 
-            var progress = new ConsoleProgress(output, epochCount, train.BatchesPerEpoch, batch);
             if (world?.IsMain ?? true)
             {
-                builder.AddCallback(new ProgressReporter(progress));
+                builder.ShowProgress(output);
             }
 
             var trainer = builder.Build();
@@ -136,13 +134,23 @@ internal static class TrainCommand
                 return 0;  // rank 0 alone evaluates and writes the outputs
             }
 
-            var history = progress.Run(() => trainer.Fit(train, validation, epochCount, cancellationToken));
+            var history = trainer.Fit(train, validation, epochCount, cancellationToken);
             var trainSeconds = clock.Elapsed.TotalSeconds;
             HistoryPlot.Save(history, Path.Combine(directory, "history.png"));
 
             var bestPath = Path.Combine(directory, "best.ckpt");
             Checkpoint.LoadModel(File.Exists(bestPath) ? bestPath : Path.Combine(directory, "last.ckpt"), network);
+            var evaluationClock = Stopwatch.StartNew();
             var predictions = PredictionSet.Collect(network, test);
+            var run = RunReport.For(trainer, $"cnnclassify train: {name} on {parse.GetValue(dataset)}")
+                .Add("Data", "Dataset", parse.GetValue(dataset)!)
+                .Add("Data", "Folder", parse.GetValue(data) is { } folder ? Path.GetFullPath(folder) : "default location")
+                .Add("Data", "Images", string.Create(CultureInfo.InvariantCulture, $"{loaded.Train.Count:N0} train, {loaded.Validation.Count:N0} validation, {loaded.Test.Count:N0} test"))
+                .Add("Data", "Augmentation", augmentation)
+                .Add("Data", "Batch size", batch.ToString(CultureInfo.InvariantCulture))
+                .Add("Data", "Loader threads", parse.GetValue(workers).ToString(CultureInfo.InvariantCulture))
+                .AddTiming("Fit, wall clock (validation and checkpoints included)", TimeSpan.FromSeconds(trainSeconds))
+                .AddTiming("Test evaluation", evaluationClock.Elapsed);
             var best = history.Best(Metric.ValidationAccuracy)!;
             Reports.Write(directory, predictions, loaded.Test, predictions.Samples.Average(s => s.Loss), new JsonObject
             {
@@ -151,7 +159,7 @@ internal static class TrainCommand
                 ["train_seconds"] = trainSeconds,
                 ["train_images_per_second"] = history.Epochs.Average(e => e.SamplesPerSecond),
                 ["world_size"] = world?.Size ?? 1,
-            });
+            }, run);
             output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} (best epoch {best.Epoch + 1} of {history.Epochs.Count}), {trainSeconds:F1} s; outputs in {directory}");
             return 0;
         });

@@ -33,7 +33,12 @@ public sealed class CnnBuilder
     private readonly Dictionary<string, int> _kindCounts = new(StringComparer.Ordinal);
     private WeightInitialization _weightInitialization = WeightInitialization.PyTorchDefault;
 
-    private CnnBuilder(SampleShape inputShape) => InputShape = inputShape;
+    private CnnBuilder(SampleShape inputShape)
+    {
+        // Shape inference may run layers; LibTorch is set up before the first one.
+        Interop.LibTorchSetup.Ensure();
+        InputShape = inputShape;
+    }
 
     /// <summary>The shape of one input sample.</summary>
     public SampleShape InputShape { get; }

@@ -262,7 +262,7 @@ public sealed partial class DataLoader
             }
             catch (InvalidImageException ex) when (Options.InvalidSamples == InvalidSamplePolicy.Skip)
             {
-                LogSkipped(Options.Logger, ex.Path, ex.Reason);
+                LogSkipped(Options.Logger ?? CnnClassifyLogging.For<DataLoader>(), ex.Path, ex.Reason);
                 continue;
             }
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CnnClassify.Data;
 
@@ -43,6 +42,6 @@ public sealed record DataLoaderOptions
     /// <summary>What to do with a sample that cannot be decoded.</summary>
     public InvalidSamplePolicy InvalidSamples { get; init; } = InvalidSamplePolicy.Skip;
 
-    /// <summary>Receives warnings about skipped samples.</summary>
-    public ILogger Logger { get; init; } = NullLogger.Instance;
+    /// <summary>Receives warnings about skipped samples; <see langword="null"/> for <see cref="CnnClassifyLogging.LoggerFactory"/>'s.</summary>
+    public ILogger? Logger { get; init; }
 }

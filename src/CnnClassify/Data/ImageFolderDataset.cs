@@ -58,7 +58,7 @@ public sealed partial class ImageFolderDataset : IImageDataset
             var nested = Directory.GetDirectories(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
             if (nested.Count > 0)
             {
-                LogNested(Options.Logger, folder, string.Join(", ", nested), Path.GetFileName(folder));
+                LogNested(Options.Logger ?? CnnClassifyLogging.For<ImageFolderDataset>(), folder, string.Join(", ", nested), Path.GetFileName(folder));
             }
         }
 
@@ -80,7 +80,7 @@ public sealed partial class ImageFolderDataset : IImageDataset
                 catch (InvalidImageException ex) when (!Options.Strict)
                 {
                     skipped.Add((file, ex.Reason));
-                    LogSkipped(Options.Logger, file, ex.Reason);
+                    LogSkipped(Options.Logger ?? CnnClassifyLogging.For<ImageFolderDataset>(), file, ex.Reason);
                 }
             }
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CnnClassify.Data;
 
@@ -21,6 +20,6 @@ public sealed record ImageFolderOptions
     /// <summary>File extensions read, case-insensitive, with the dot.</summary>
     public IReadOnlyCollection<string> Extensions { get; init; } = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
 
-    /// <summary>Receives the warnings about skipped files.</summary>
-    public ILogger Logger { get; init; } = NullLogger.Instance;
+    /// <summary>Receives the warnings about skipped files; <see langword="null"/> for <see cref="CnnClassifyLogging.LoggerFactory"/>'s.</summary>
+    public ILogger? Logger { get; init; }
 }

@@ -17,6 +17,7 @@ internal static class ModelRunner
     /// <summary>The model's float32 outputs for <paramref name="images"/>, which must already be on the model's device.</summary>
     public static Tensor Outputs(nn.Module<Tensor, Tensor> model, Tensor images, Device device, InferenceOptions options)
     {
+        Interop.LibTorchSetup.Ensure();
         using var noGrad = torch.no_grad();
         if (options.ChannelsLast && images.dim() == 4)
         {

@@ -22,6 +22,7 @@ public abstract class ClassificationModel : nn.Module<Tensor, Tensor>
     protected ClassificationModel(string name)
         : base(name)
     {
+        Interop.LibTorchSetup.Ensure();
     }
 
     /// <summary>

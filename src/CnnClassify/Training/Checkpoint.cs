@@ -30,6 +30,15 @@ public static class Checkpoint
         return ReadConfiguration(ReadState(archive, path), path);
     });
 
+    /// <summary>Reads the training history a checkpoint holds (every epoch up to it) without loading any tensor.</summary>
+    /// <param name="path">The checkpoint file.</param>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint, or its history is damaged; the message names the file.</exception>
+    public static History ReadHistory(string path) => Guarded(path, () =>
+    {
+        using var archive = Open(path);
+        return History(ReadState(archive, path));
+    });
+
     /// <summary>
     /// Rebuilds the model a checkpoint holds, from the checkpoint alone: a zoo model by name or a
     /// <c>CnnBuilder</c> model from its stored layers, with the saved weights and configuration.
@@ -187,13 +196,7 @@ public static class Checkpoint
             gradScaler.Restore(Value<double>(scaler, "scale", path), Value<int>(scaler, "growth_tracker", path));
         }
 
-        var history = new History();
-        foreach (var epoch in state["history"].Deserialize<List<EpochMetrics>>() ?? [])
-        {
-            history.Add(epoch);
-        }
-
-        trainer.Restore(Value<int>(state, "epoch", path), Value<long>(state, "global_step", path), history);
+        trainer.Restore(Value<int>(state, "epoch", path), Value<long>(state, "global_step", path), History(state));
         return 0;
     });
 
@@ -336,5 +339,16 @@ public static class Checkpoint
     {
         using var stream = archive.CreateEntry(name, CompressionLevel.NoCompression).Open();
         write(stream);
+    }
+
+    private static History History(JsonObject state)
+    {
+        var history = new History();
+        foreach (var epoch in state["history"].Deserialize<List<EpochMetrics>>() ?? [])
+        {
+            history.Add(epoch);
+        }
+
+        return history;
     }
 }

@@ -20,7 +20,7 @@ namespace CnnClassify.Training;
 /// continues from <see cref="Epoch"/>, so a trainer restored with <see cref="LoadCheckpoint"/>
 /// resumes where the checkpoint was taken: same learning-rate curve, same data order.
 /// </remarks>
-public sealed class Trainer
+public sealed partial class Trainer
 {
     private readonly TrainerSettings _settings;
     private readonly List<double> _baseLearningRates;
@@ -31,6 +31,7 @@ public sealed class Trainer
     internal Trainer(TrainerSettings settings)
     {
         _settings = settings;
+        LibTorchSetup.Ensure();
         if (settings.ReuseNativeMemory)
         {
             NativeMemoryReuse.Apply();
@@ -88,6 +89,12 @@ public sealed class Trainer
 
     /// <summary>How validation runs the model: the trainer's precision and memory layout.</summary>
     public InferenceOptions InferenceOptions => new() { Precision = _settings.Precision, ChannelsLast = _settings.ChannelsLast };
+
+    /// <summary>The settings the builder made, for reports.</summary>
+    internal TrainerSettings Settings => _settings;
+
+    /// <summary>Where the trainer and its callbacks log (<see cref="TrainerBuilder.UseLogger"/>).</summary>
+    public Microsoft.Extensions.Logging.ILogger Logger => _settings.Logger;
 
     /// <summary>The metrics of every epoch trained so far.</summary>
     public History History { get; private set; } = new();
@@ -151,7 +158,7 @@ public sealed class Trainer
         catch (Exception ex)
         {
             // One rank's failure or cancellation must end every rank, or the others wait in the next collective forever.
-            Console.Error.WriteLine($"rank {world.Rank}: {ex.GetType().Name}: {ex.Message}; aborting the job.");
+            LogRankFailure(Logger, world.Rank, ex.GetType().Name, ex.Message);
             world.Abort(1);
             throw;
         }
@@ -221,7 +228,7 @@ public sealed class Trainer
     {
         var stepsPerEpoch = (train.BatchesPerEpoch + _settings.AccumulationSteps - 1) / _settings.AccumulationSteps;
         _settings.Schedule?.Prepare((long)stepsPerEpoch * epochs);
-        var context = new TrainingContext(this, epochs);
+        var context = new TrainingContext(this, epochs, train.BatchesPerEpoch);
         Each(c => c.OnTrainBegin(context));
         try
         {
@@ -240,6 +247,11 @@ public sealed class Trainer
         finally
         {
             Each(c => c.OnTrainEnd(context));
+        }
+
+        if (context.StopTraining)
+        {
+            LogStopped(Logger, Epoch, context.StopReason ?? "a callback asked to stop");
         }
 
         return History;
@@ -307,6 +319,7 @@ public sealed class Trainer
                         throw new TrainingDivergedException(epoch, GlobalStep, batchIndex, lossValue);
                     }
 
+                    LogNonFiniteBatch(Logger, epoch + 1, batchIndex, lossValue);
                     Optimizer.zero_grad();
                     window = 0;
                     batchIndex++;
@@ -529,4 +542,13 @@ public sealed class Trainer
             action(callback);
         }
     }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Error, Message = "rank {Rank}: {Exception}: {Reason}; aborting the job")]
+    private static partial void LogRankFailure(Microsoft.Extensions.Logging.ILogger logger, int rank, string exception, string reason);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "epoch {Epoch}, batch {Batch}: the loss is {Loss}; the batch is skipped")]
+    private static partial void LogNonFiniteBatch(Microsoft.Extensions.Logging.ILogger logger, int epoch, int batch, float loss);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "training stopped after epoch {Epoch}: {Reason}")]
+    private static partial void LogStopped(Microsoft.Extensions.Logging.ILogger logger, int epoch, string reason);
 }

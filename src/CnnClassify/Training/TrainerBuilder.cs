@@ -37,6 +37,7 @@ public sealed class TrainerBuilder
     private bool? _tf32;
     private bool _channelsLast;
     private bool _reuseNativeMemory = true;
+    private Microsoft.Extensions.Logging.ILogger? _logger;
     private int? _seed;
     private ModelConfiguration? _configuration;
     private Distributed.MpiWorld? _world;
@@ -127,6 +128,40 @@ public sealed class TrainerBuilder
         _reuseNativeMemory = enabled;
         return this;
     }
+
+    /// <summary>
+    /// Sends the trainer's messages (one information line per epoch from
+    /// <see cref="ProgressReporter"/>, skipped non-finite batches as warnings, early stops,
+    /// data-parallel failures as errors) to <paramref name="logger"/>; without it they go to
+    /// <see cref="CnnClassifyLogging.LoggerFactory"/>.
+    /// </summary>
+    /// <param name="logger">The logger.</param>
+    public TrainerBuilder UseLogger(Microsoft.Extensions.Logging.ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        _logger = logger;
+        return this;
+    }
+
+    /// <summary>
+    /// Reports <see cref="TrainingProgress"/> to <paramref name="progress"/> after every batch and
+    /// epoch (adds a <see cref="ProgressReporter"/>).
+    /// </summary>
+    /// <param name="progress">The receiver; called on the training thread.</param>
+    public TrainerBuilder ReportProgress(IProgress<TrainingProgress> progress)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        return AddCallback(new ProgressReporter(progress));
+    }
+
+    /// <summary>
+    /// Shows a live progress bar (epoch, loss, images per second, time left) in the terminal and
+    /// a line per epoch; only the lines when output is redirected (<see cref="ConsoleProgress"/>).
+    /// </summary>
+    /// <param name="output">Where to write; <see langword="null"/> for standard output.</param>
+    /// <param name="style">Bar, lines, or decide from the output.</param>
+    public TrainerBuilder ShowProgress(TextWriter? output = null, ConsoleProgressStyle style = ConsoleProgressStyle.Auto) =>
+        ReportProgress(new ConsoleProgress(output, style));
 
     /// <summary>Clips the global L2 norm of the gradients before each step.</summary>
     /// <param name="maxNorm">The largest norm, above 0.</param>
@@ -324,6 +359,7 @@ public sealed class TrainerBuilder
             Precision = _precision,
             ChannelsLast = _channelsLast,
             ReuseNativeMemory = _reuseNativeMemory,
+            Logger = _logger ?? CnnClassifyLogging.For<Trainer>(),
             ClipNorm = _clipNorm,
             ClipValue = _clipValue,
             AccumulationSteps = _accumulation,

@@ -23,6 +23,8 @@ internal sealed record TrainerSettings
     /// <summary>Whether the C library keeps memory that LibTorch frees (<see cref="TrainerBuilder.UseNativeMemoryReuse"/>).</summary>
     public bool ReuseNativeMemory { get; init; } = true;
 
+    public required Microsoft.Extensions.Logging.ILogger Logger { get; init; }
+
     public double? ClipNorm { get; init; }
 
     public double? ClipValue { get; init; }

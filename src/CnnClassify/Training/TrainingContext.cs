@@ -5,7 +5,7 @@ namespace CnnClassify.Training;
 /// <summary>The state of a training run as callbacks see it.</summary>
 public sealed class TrainingContext
 {
-    internal TrainingContext(Trainer trainer, int epochs) => (Trainer, Epochs) = (trainer, epochs);
+    internal TrainingContext(Trainer trainer, int epochs, int batchesPerEpoch) => (Trainer, Epochs, BatchesPerEpoch) = (trainer, epochs, batchesPerEpoch);
 
     /// <summary>The trainer.</summary>
     public Trainer Trainer { get; }
@@ -15,6 +15,9 @@ public sealed class TrainingContext
 
     /// <summary>The current zero-based epoch.</summary>
     public int Epoch { get; internal set; }
+
+    /// <summary>Training batches per epoch.</summary>
+    public int BatchesPerEpoch { get; }
 
     /// <summary>Zero-based batch within the epoch.</summary>
     public int BatchIndex { get; internal set; }

@@ -70,6 +70,7 @@ public sealed class CallbackTests : IDisposable
         Assert.Equal(2 * (6 + 1), reports.Count);
         Assert.Equal([6, 6], reports.Where(r => r.EpochMetrics is not null).Select(r => r.Batches));
         Assert.Equal(Enumerable.Range(1, 6), reports.Take(6).Select(r => r.Batch));
+        Assert.All(reports, r => Assert.Equal(6, r.Batches));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace CnnClassify.Tests.Training;
 internal static class TrainingData
 {
     /// <summary>1x4x4 images: class c lights pixel 5c (value 200) over noise below 60.</summary>
-    public static TensorDataset Separable(int count, int seed = 0, bool invertLabels = false)
+    public static TensorDataset Separable(int count, int seed = 0, bool invertLabels = false, IReadOnlyList<string>? classes = null)
     {
         var random = new Random(seed);
         var pixels = new byte[count * 16];
@@ -26,7 +26,7 @@ internal static class TrainingData
             labels[i] = invertLabels ? (label + 1) % 3 : label;
         }
 
-        return new TensorDataset(torch.tensor(pixels, [count, 1, 4, 4], ScalarType.Byte), labels, ["a", "b", "c"]);
+        return new TensorDataset(torch.tensor(pixels, [count, 1, 4, 4], ScalarType.Byte), labels, classes ?? ["a", "b", "c"]);
     }
 
     public static DataLoader Loader(IImageDataset dataset, int batchSize = 16, bool shuffle = true, int seed = 0) =>
