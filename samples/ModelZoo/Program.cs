@@ -1,16 +1,36 @@
-// Prints the summary of every model in the zoo, at its usual input size, with 1,000 classes.
+// Prints the summary of every model in the zoo (or the ones named), at its usual input size,
+// with 1,000 classes.
 // Usage: dotnet run -c Release --project samples/ModelZoo [-- NAME...]
+using System.CommandLine;
 using CnnClassify.Building;
 using CnnClassify.Models;
 
-var names = args.Length > 0 ? args : ModelZoo.Names;
-foreach (var name in names)
+var namesArgument = new Argument<string[]>("names") { Description = $"Models to summarise (default: all): {string.Join(", ", ModelZoo.Names)}.", Arity = ArgumentArity.ZeroOrMore };
+namesArgument.Validators.Add(result =>
 {
-    var small = name is "lenet5" or "simplecnn";
-    var (channels, size, classes) = small ? (1, 28, 10) : (3, 224, 1000);
-    using var model = ModelZoo.Create(name, new ModelOptions { NumClasses = classes, InChannels = channels, ImageSize = size });
-    var summary = model.Summary(SampleShape.Image(channels, size, size));
-    Console.WriteLine($"== {name} ({channels}x{size}x{size}, {classes} classes, head '{model.HeadName}', stages {string.Join(", ", model.Stages.Select(s => s.Name))})");
-    Console.WriteLine(summary);
-    Console.WriteLine();
-}
+    foreach (var unknown in result.GetValueOrDefault<string[]>() ?? [])
+    {
+        if (!ModelZoo.Names.Contains(unknown, StringComparer.OrdinalIgnoreCase))
+        {
+            result.AddError($"Unknown model '{unknown}'. Known models: {string.Join(", ", ModelZoo.Names)}.");
+        }
+    }
+});
+var root = new RootCommand("Prints the layer summary of the zoo's models.") { namesArgument };
+root.SetAction(parse =>
+{
+    var names = parse.GetValue(namesArgument) is { Length: > 0 } chosen ? chosen : ModelZoo.Names.ToArray();
+    foreach (var name in names)
+    {
+        var small = name.ToLowerInvariant() is "lenet5" or "simplecnn";
+        var (channels, size, classes) = small ? (1, 28, 10) : (3, 224, 1000);
+        using var model = ModelZoo.Create(name, new ModelOptions { NumClasses = classes, InChannels = channels, ImageSize = size });
+        var summary = model.Summary(SampleShape.Image(channels, size, size));
+        Console.WriteLine($"== {name} ({channels}x{size}x{size}, {classes} classes, head '{model.HeadName}', stages {string.Join(", ", model.Stages.Select(s => s.Name))})");
+        Console.WriteLine(summary);
+        Console.WriteLine();
+    }
+
+    return 0;
+});
+return root.Parse(args).Invoke();

@@ -59,7 +59,7 @@ root.SetAction(async (parse, cancellationToken) =>
         // From scratch on the 50 target images.
         Seeding.Seed(1);
         using var scratch = ModelZoo.Create("resnet18", numClasses: 5);
-        var scratchTrainer = Trainer.For(scratch).UseOptimizer(OptimizerSpec.Adam(1e-3)).UsePrecision(precision).Build();
+        var scratchTrainer = Trainer.For(scratch).UseOptimizer(OptimizerSpec.Adam(1e-3)).UsePrecision(precision).ShowProgress().Build();
         scratchTrainer.Fit(Loader(targetTrain, true), null, epochs: 10, cancellationToken);
         var scratchAccuracy = scratchTrainer.Evaluate(Loader(targetTest, false)).Accuracy;
 
@@ -69,14 +69,10 @@ root.SetAction(async (parse, cancellationToken) =>
         var fineTuner = Trainer.For(transfer).UseOptimizer(OptimizerSpec.Adam(3e-3)).UsePrecision(precision)
             .AddCallback(unfreezing)
             .AddCallback(new CheckpointCallback(Path.Combine(outDir, "fine-tuned"), Metric.ValidationAccuracy))
+            .ShowProgress()
             .Build();
         var testLoader = Loader(targetTest, false);
         fineTuner.Fit(Loader(targetTrain, true), testLoader, epochs: 10, cancellationToken);
-        foreach (var epoch in fineTuner.History.Epochs)
-        {
-            Console.WriteLine($"epoch {epoch.Epoch + 1}: target test {epoch.ValidationAccuracy:P1}");
-        }
-
         var rates = fineTuner.Optimizer.ParamGroups.Select((g, i) => $"{(i == 0 ? "head" : unfreezing.AddedGroups[i - 1].Name)} {g.LearningRate:G2}");
         Console.WriteLine($"parameter groups at the end: {string.Join(", ", rates)}");
         var transferAccuracy = fineTuner.Evaluate(testLoader).Accuracy;

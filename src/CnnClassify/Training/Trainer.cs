@@ -159,6 +159,9 @@ public sealed partial class Trainer
         {
             // One rank's failure or cancellation must end every rank, or the others wait in the next collective forever.
             LogRankFailure(Logger, world.Rank, ex.GetType().Name, ex.Message);
+            // The abort ends this process before the exception can reach anyone, like an unhandled
+            // exception: its message goes to standard error, as the runtime's would.
+            Console.Error.WriteLine($"rank {world.Rank}: {ex.GetType().Name}: {ex.Message}; aborting the job.");
             world.Abort(1);
             throw;
         }
