@@ -79,7 +79,7 @@ public static class PredictionGridPlot
     }
 
     // A uint8 [C, H, W] image (C = 1 or 3) as an RGBA bitmap.
-    private static SKBitmap ToBitmap(Tensor image)
+    internal static SKBitmap ToBitmap(Tensor image)
     {
         using var scope = torch.NewDisposeScope();
         var bytes = image.to(ScalarType.Byte);
