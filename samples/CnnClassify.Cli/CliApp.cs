@@ -3,7 +3,8 @@ using System.CommandLine;
 namespace CnnClassify.Cli;
 
 /// <summary>
-/// The <c>cnnclassify</c> command line: <c>summary</c>, <c>train</c>, <c>evaluate</c>, <c>predict</c> and <c>weights</c>.
+/// The <c>cnnclassify</c> command line: <c>summary</c>, <c>train</c>, <c>evaluate</c>, <c>predict</c>,
+/// <c>explain</c>, <c>export</c> and <c>weights</c>.
 /// Exit codes: 0 success, 2 usage error, 1 runtime failure. Errors are one line unless <c>--verbose</c>.
 /// </summary>
 public static class CliApp
@@ -22,6 +23,7 @@ public static class CliApp
             TrainCommand.Create(output),
             EvaluateCommand.Create(output),
             PredictCommand.Create(output),
+            ExplainCommand.Create(output),
             ExportCommand.Create(output),
             WeightsCommand.Create(output),
         };

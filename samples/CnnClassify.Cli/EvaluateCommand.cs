@@ -19,7 +19,7 @@ internal static class EvaluateCommand
         var valSplit = new Option<double>("--val-split") { Description = "As given to train, to reproduce an imagefolder's held-out test split.", DefaultValueFactory = _ => 0.1 };
         var seed = new Option<int>("--seed") { Description = "As given to train.", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
-        var command = new Command("evaluate", "Evaluate a checkpoint; writes report.txt, metrics.json, confusion_matrix.png, top_losses.png, predictions.csv and report.html.")
+        var command = new Command("evaluate", "Evaluate a checkpoint; writes report.txt, metrics.json, confusion_matrix.png, top_losses.png, top_losses_heatmaps.png, predictions.csv and report.html.")
         {
             checkpoint, dataset, data, valSplit, seed, outDir,
         };
@@ -50,7 +50,7 @@ internal static class EvaluateCommand
                 .Add("Data", "Dataset", parse.GetValue(dataset)!)
                 .Add("Data", "Test images", loaded.Test.Count.ToString("N0", CultureInfo.InvariantCulture))
                 .AddTiming("Test evaluation", clock.Elapsed);
-            Reports.Write(directory, predictions, loaded.Test, loss, new JsonObject { ["checkpoint"] = Path.GetFullPath(path) }, run);
+            Reports.Write(directory, predictions, loaded.Test, loss, new JsonObject { ["checkpoint"] = Path.GetFullPath(path) }, run, model, output);
             Reports.WritePredictions(Path.Combine(directory, "predictions.csv"), predictions);
             output.WriteLine(predictions.Report());
             output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {predictions.Samples.Count} images; outputs in {directory}");

@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using CnnClassify.Data;
 using CnnClassify.Evaluation;
 using CnnClassify.Evaluation.Plots;
+using CnnClassify.Explanation;
+using CnnClassify.Models;
 using CnnClassify.Interop;
 
 namespace CnnClassify.Cli;
@@ -12,10 +14,25 @@ namespace CnnClassify.Cli;
 /// <summary>The report files that train and evaluate write.</summary>
 internal static class Reports
 {
-    /// <summary>Writes report.txt, confusion_matrix.png, top_losses.png, metrics.json and <paramref name="run"/> as report.html.</summary>
-    public static void Write(string directory, PredictionSet predictions, IImageDataset test, double testLoss, JsonObject extra, RunReport run)
+    /// <summary>
+    /// Writes report.txt, confusion_matrix.png, top_losses.png, top_losses_heatmaps.png (when the
+    /// model has a layer to map), metrics.json and <paramref name="run"/> as report.html.
+    /// </summary>
+    public static void Write(string directory, PredictionSet predictions, IImageDataset test, double testLoss, JsonObject extra, RunReport run, ClassificationModel model, TextWriter output)
     {
-        run.AddEvaluation(predictions, test, testLoss).Save(Path.Combine(directory, "report.html"));
+        run.AddEvaluation(predictions, test, testLoss);
+        try
+        {
+            var mapper = new ClassActivationMapper(model);
+            HeatmapPlot.SaveTopLosses(predictions, test, mapper, model.Configuration, Path.Combine(directory, "top_losses_heatmaps.png"));
+            run.AddHeatmaps(model, model.Configuration);
+        }
+        catch (ArgumentException ex)
+        {
+            output.WriteLine($"note: no heatmaps: {ex.Message}");
+        }
+
+        run.Save(Path.Combine(directory, "report.html"));
         Directory.CreateDirectory(directory);
         var report = predictions.Report();
         WriteText(Path.Combine(directory, "report.txt"), report.ToString());

@@ -37,7 +37,7 @@ internal static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch." }.AtLeast(1);
         var imageSize = new Option<int?>("--image-size") { Description = "Input height and width (default: the dataset's)." }.AtLeast(1);
         var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 }.AtLeast(0);
-        var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png, top_losses.png, report.txt, metrics.json and report.html.")
+        var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png, top_losses.png, top_losses_heatmaps.png, report.txt, metrics.json and report.html.")
         {
             model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers,
         };
@@ -159,7 +159,7 @@ internal static class TrainCommand
                 ["train_seconds"] = trainSeconds,
                 ["train_images_per_second"] = history.Epochs.Average(e => e.SamplesPerSecond),
                 ["world_size"] = world?.Size ?? 1,
-            }, run);
+            }, run, network, output);
             output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} (best epoch {best.Epoch + 1} of {history.Epochs.Count}), {trainSeconds:F1} s; outputs in {directory}");
             return 0;
         });

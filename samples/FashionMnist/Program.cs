@@ -9,6 +9,7 @@ using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
 using CnnClassify.Evaluation;
 using CnnClassify.Evaluation.Plots;
+using CnnClassify.Explanation;
 using CnnClassify.Inference;
 using CnnClassify.Models;
 using CnnClassify.Training;
@@ -72,6 +73,8 @@ static async Task<int> RunAsync(int epochs, string? data, string outDir, string 
     File.WriteAllText(Path.Combine(outDir, "report.txt"), report.ToString());
     ConfusionMatrixPlot.Save(report.Matrix, Path.Combine(outDir, "confusion_matrix.png"));
     Console.WriteLine(report);
+    // Where the model looked when it went wrong: Grad-CAM of the predicted class over the top losses.
+    HeatmapPlot.SaveTopLosses(predictions, test, new ClassActivationMapper(model), model.Configuration, Path.Combine(outDir, "top_losses_heatmaps.png"));
     RunReport.For(trainer, "Fashion-MNIST: SimpleCNN")
         .Add("Data", "Folder", dataDir)
         .Add("Data", "Images", $"{train.Count:N0} train, {validation.Count:N0} validation, {test.Count:N0} test")
@@ -79,6 +82,7 @@ static async Task<int> RunAsync(int epochs, string? data, string outDir, string 
         .Add("Data", "Batch size", "128")
         .AddTiming("Whole job so far", clock.Elapsed)
         .AddEvaluation(predictions, test)
+        .AddHeatmaps(model, model.Configuration)
         .Save(Path.Combine(outDir, "report.html"));
 
     // Predict one test image the way an application would: from a file, with the checkpoint's preprocessing.

@@ -14,7 +14,7 @@ namespace CnnClassify.Evaluation;
 /// <summary>
 /// One self-contained HTML page describing a run: the model, data, recipe and environment, the
 /// training history plot, the confusion matrix, the classification report as a table, the top
-/// losses with their images, and the timings. Images are embedded, and the page loads nothing
+/// losses with their images (and, when added, heatmaps of where the model looked), and the timings. Images are embedded, and the page loads nothing
 /// else and runs no script, so it opens anywhere, offline.
 /// </summary>
 /// <example><code>
@@ -26,6 +26,7 @@ public sealed class RunReport
 {
     private readonly List<(string Section, string Key, string Value)> _facts = [];
     private readonly List<(string Name, TimeSpan Duration)> _timings = [];
+    private (byte[] Png, string Caption)? _heatmaps;
 
     /// <summary>Creates an empty report with the environment filled in.</summary>
     /// <param name="title">The page title, such as the run's name.</param>
@@ -147,6 +148,30 @@ public sealed class RunReport
         return this;
     }
 
+    /// <summary>
+    /// Adds the top losses with Grad-CAM (or another method's) heatmaps of the class the model
+    /// predicted: where it looked when it went wrong. Call after <see cref="AddEvaluation"/> with a dataset.
+    /// </summary>
+    /// <param name="model">The model that made <see cref="Predictions"/>.</param>
+    /// <param name="configuration">Its configuration: the evaluation transform prepares the images.</param>
+    /// <param name="method">The map method.</param>
+    /// <param name="count">Images to show.</param>
+    /// <exception cref="InvalidOperationException">No predictions or dataset were added.</exception>
+    /// <exception cref="ArgumentException">The model has no layer to map (see <see cref="Explanation.ClassActivationMapper"/>).</exception>
+    public RunReport AddHeatmaps(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, ModelConfiguration configuration, Explanation.CamMethod method = Explanation.CamMethod.GradCam, int count = 8)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (Predictions is null || Dataset is null)
+        {
+            throw new InvalidOperationException("Add the evaluation (predictions and their dataset) before the heatmaps.");
+        }
+
+        var mapper = new Explanation.ClassActivationMapper(model, method);
+        _heatmaps = (Explanation.HeatmapPlot.RenderTopLosses(Predictions, Dataset, mapper, configuration, count), $"Each of the top losses beside a heatmap of the class the model predicted, at '{mapper.Layer}': where it looked when it went wrong.");
+        return this;
+    }
+
     /// <summary>Writes the page atomically.</summary>
     /// <param name="path">The HTML file, such as <c>runs/name/report.html</c>.</param>
     public void Save(string path)
@@ -190,6 +215,13 @@ public sealed class RunReport
             {
                 html.Append("<section id=\"top-losses\">\n<h2>Top losses</h2>\n<p>The test images the model got wrong most confidently, with their true and predicted classes.</p>\n");
                 AppendImage(html, PredictionGridPlot.RenderTopLosses(predictions, dataset), "The most confidently wrong test images");
+                html.Append("</section>\n");
+            }
+
+            if (_heatmaps is { } heatmaps)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<section id=\"heatmaps\">\n<h2>Where the model looked</h2>\n<p>{E(heatmaps.Caption)}</p>\n");
+                AppendImage(html, heatmaps.Png, "Top losses with class activation maps");
                 html.Append("</section>\n");
             }
         }

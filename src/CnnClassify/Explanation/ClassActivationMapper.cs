@@ -10,9 +10,9 @@ namespace CnnClassify.Explanation;
 /// layer for any zoo or builder model, or any module given a layer path.
 /// </summary>
 /// <remarks>
-/// The layer's output is captured with a forward hook, and the gradient of the class logit with
-/// respect to it comes from autograd (<c>torch.autograd.grad</c>), so no parameter gradient is
-/// written. The model runs in evaluation mode and goes back to the mode it was in; parameters
+/// A forward hook puts a copy of the layer's output in its place, made from a leaf tensor, and
+/// the gradient of the class logit with respect to that leaf comes from autograd
+/// (<c>torch.autograd.grad</c>), so no parameter gradient is written. The model runs in evaluation mode and goes back to the mode it was in; parameters
 /// and their <c>requires_grad</c> flags are not touched, and every tensor made along the way is
 /// disposed.
 /// </remarks>
@@ -146,22 +146,28 @@ public sealed class ClassActivationMapper
         var wasTraining = _model.training;
         Tensor? activation = null;
         var capture = true;
+        // The layer's output is replaced by a copy of it made from a leaf this method owns: the
+        // gradient is taken with respect to that leaf, and containers that dispose their
+        // intermediate results (TorchSharp's Sequential does) or ReLUs that work in place
+        // downstream touch only the copy.
         var remover = _layer.register_forward_hook((_, _, output) =>
         {
-            if (capture)
+            if (!capture)
             {
-                activation = output.DetachFromDisposeScope();
-                capture = false;
+                return null!;
             }
 
-            return null!;
+            capture = false;
+            activation = output.detach().clone().DetachFromDisposeScope();
+            activation.requires_grad_(Method != CamMethod.ScoreCam);
+            return activation.clone();
         });
         try
         {
             _model.eval();
             using var scope = torch.NewDisposeScope();
             using var gradients = torch.enable_grad();
-            var input = images.detach().to(ScalarType.Float32).requires_grad_(true);
+            var input = images.detach().to(ScalarType.Float32);
             var logits = _model.call(input).to(ScalarType.Float32);
             if (activation is null || activation.dim() != 4)
             {
@@ -186,7 +192,8 @@ public sealed class ClassActivationMapper
                 _ => ScoreCam(input.detach(), activation.detach(), targets),
             };
             return new ClassActivationMaps(
-                map.detach().to(ScalarType.Float32).cpu().MoveToOuterDisposeScope(),
+                // Owned by the result, not by any dispose scope around this call.
+                map.detach().to(ScalarType.Float32).cpu().DetachFromDisposeScope(),
                 targets,
                 predicted,
                 probabilities,

@@ -177,6 +177,52 @@ public sealed class Predictor : IDisposable
         return results;
     }
 
+    /// <summary>
+    /// Explains the predictions for image files with class activation maps: where the model looks
+    /// for the predicted class, or for <paramref name="className"/>.
+    /// </summary>
+    /// <param name="paths">The image files.</param>
+    /// <param name="method">Grad-CAM, Grad-CAM++ or Score-CAM.</param>
+    /// <param name="layer">The layer's state-dict path; by default the last convolutional stage.</param>
+    /// <param name="className">The class to explain for every image; <see langword="null"/> for each one's predicted class.</param>
+    /// <returns>The inputs and maps; the caller disposes them.</returns>
+    /// <exception cref="InvalidImageException">A file cannot be used; the message names it.</exception>
+    /// <exception cref="ArgumentException">No such class or layer; the message lists the known ones.</exception>
+    public Explanation.ExplainedImages Explain(IEnumerable<string> paths, Explanation.CamMethod method = Explanation.CamMethod.GradCam, string? layer = null, string? className = null)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var files = paths.ToList();
+        if (files.Count == 0)
+        {
+            throw new ArgumentException("No image to explain.", nameof(paths));
+        }
+
+        int? target = null;
+        if (className is not null)
+        {
+            var index = ClassNames.ToList().FindIndex(name => string.Equals(name, className, StringComparison.OrdinalIgnoreCase));
+            target = index >= 0 ? index : throw new ArgumentException($"Unknown class '{className}'. The model's classes: {string.Join(", ", ClassNames)}.", nameof(className));
+        }
+
+        var images = new List<Tensor>();
+        try
+        {
+            images.AddRange(files.Select(_decoder.Decode));
+            using var scope = torch.NewDisposeScope();
+            var batch = torch.stack(images.Select(image => _prepare.Apply(image, Random.Shared)).ToArray());
+            lock (_forward)
+            {
+                var mapper = new Explanation.ClassActivationMapper(_model, method, layer);
+                var maps = mapper.Compute(batch.to(_device), target is { } c ? Enumerable.Repeat(c, files.Count).ToList() : null);
+                return new Explanation.ExplainedImages(files, batch.DetachFromDisposeScope(), maps, ClassNames, Configuration.Preprocessing);
+            }
+        }
+        finally
+        {
+            images.ForEach(image => image.Dispose());
+        }
+    }
+
     /// <summary>Disposes the model if the predictor created it.</summary>
     public void Dispose()
     {

@@ -147,7 +147,7 @@ public sealed class CliTests : IDisposable
     {
         var outDir = await Train("run");
 
-        foreach (var file in new[] { "best.ckpt", "last.ckpt", "history.csv", "history.png", "confusion_matrix.png", "report.txt", "metrics.json" })
+        foreach (var file in new[] { "best.ckpt", "last.ckpt", "history.csv", "history.png", "confusion_matrix.png", "report.txt", "metrics.json", "report.html", "top_losses.png", "top_losses_heatmaps.png" })
         {
             Assert.True(File.Exists(Path.Combine(outDir, file)), $"{file} is missing");
         }
@@ -191,6 +191,41 @@ public sealed class CliTests : IDisposable
         Assert.Equal(12, rows.Length - 1);
         Assert.True(File.Exists(Path.Combine(evalDir, "report.txt")));
         Assert.Contains("weighted avg", output);
+        // The evaluation's report carries the training history the checkpoint holds.
+        var html = File.ReadAllText(Path.Combine(evalDir, "report.html"));
+        Assert.Contains("<section id=\"history\">", html);
+        Assert.Contains("<section id=\"top-losses\">", html);
+        Assert.Contains("<section id=\"heatmaps\">", html);
+    }
+
+    [Fact]
+    public async Task Explain_draws_each_image_beside_its_heatmap_and_names_mistakes()
+    {
+        var outDir = await Train("explained");
+        var checkpoint = Path.Combine(outDir, "best.ckpt");
+        var images = new[] { Path.Combine(_data, "test", "square", "0.png"), Path.Combine(_data, "test", "circle", "0.png") };
+        var heat = Path.Combine(_dir, "heat.png");
+
+        var (code, text, error) = await Run(["explain", "--checkpoint", checkpoint, .. images, "--method", "gradcampp", "--class", "Square", "--out", heat]);
+
+        Assert.True(code == 0, error);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(images[0])}: predicted (circle|square|triangle); map of square \\(p = 0\\.\\d{{3}}\\)$", lines[0]);
+        Assert.StartsWith($"{images[1]}: ", lines[1]);
+        Assert.Equal($"gradcampp at 'features.9' -> {heat}", lines[2]);
+        using (var picture = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(heat))
+        {
+            Assert.Equal((2 * 2 * 160, 40 + 160 + 52), (picture.Width, picture.Height));
+        }
+
+        var (unknownClass, _, classError) = await Run("explain", "--checkpoint", checkpoint, images[0], "--class", "hexagon", "--out", heat);
+        Assert.Equal(1, unknownClass);
+        Assert.StartsWith("error: Unknown class 'hexagon'. The model's classes: circle, square, triangle.", classError);
+        var (unknownLayer, _, layerError) = await Run("explain", "--checkpoint", checkpoint, images[0], "--layer", "layer4", "--out", heat);
+        Assert.Equal(1, unknownLayer);
+        Assert.Contains("no layer 'layer4'", layerError);
+        var (badMethod, _, _) = await Run("explain", "--checkpoint", checkpoint, images[0], "--method", "lime", "--out", heat);
+        Assert.Equal(2, badMethod);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed partial class RunReportTests : IDisposable
         var train = TrainingData.Separable(60, classes: names);
         // Some test labels are wrong, so there are top losses to show.
         var test = TrainingData.Separable(30, seed: 2, invertLabels: true, classes: names);
-        var model = TrainingData.Linear();
+        var model = TrainingData.Conv();
         var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Adam(0.05)).UseDevice(torch.CPU).Build();
         trainer.Fit(TrainingData.Loader(train), TrainingData.Loader(test), epochs: 3);
         var predictions = PredictionSet.Collect(model, TrainingData.Loader(test, shuffle: false));
@@ -34,6 +34,7 @@ public sealed partial class RunReportTests : IDisposable
             .Add("Data", "Images", "60 train, 30 test")
             .AddTiming("Test evaluation", TimeSpan.FromSeconds(1.25))
             .AddEvaluation(predictions, test, testLoss: 0.5)
+            .AddHeatmaps(model, trainer.Configuration)
             .Save(path);
         return (path, trainer, predictions);
     }
@@ -46,7 +47,7 @@ public sealed partial class RunReportTests : IDisposable
 
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.Contains("<title>tiny &lt;run&gt;</title>", html);
-        foreach (var section in new[] { "configuration", "history", "confusion", "classification", "top-losses", "timings" })
+        foreach (var section in new[] { "configuration", "history", "confusion", "classification", "top-losses", "heatmaps", "timings" })
         {
             Assert.Contains($"<section id=\"{section}\">", html);
         }
@@ -75,9 +76,9 @@ public sealed partial class RunReportTests : IDisposable
         Assert.DoesNotContain("cat <b>", html);
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"<b>{predictions.Accuracy * 100:F2} %</b><span>test accuracy</span>"), html);
 
-        // Three embedded pictures, each a PNG that decodes; nothing is loaded from elsewhere.
+        // Four embedded pictures, each a PNG that decodes; nothing is loaded from elsewhere.
         var sources = ImageSource().Matches(html).Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(3, sources.Count);
+        Assert.Equal(4, sources.Count);
         foreach (var source in sources)
         {
             using var image = Image.Load<Rgb24>(Convert.FromBase64String(source));
@@ -98,7 +99,7 @@ public sealed partial class RunReportTests : IDisposable
         await browser.NavigateAsync(new Uri(path).AbsoluteUri);
 
         var images = (await browser.EvaluateAsync("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight, i.alt])"))!.AsArray();
-        Assert.Equal(3, images.Count);
+        Assert.Equal(4, images.Count);
         Assert.All(images, i => Assert.True(i![0]!.GetValue<bool>() && i[1]!.GetValue<int>() > 0, $"image '{i![3]}' did not load"));
         Assert.Equal(1440, images[0]![1]!.GetValue<int>());
         Assert.Equal(7, (await browser.EvaluateAsync("document.querySelectorAll('table').length"))!.GetValue<int>());

@@ -127,11 +127,9 @@ public sealed class ClassActivationParityTests(CamReference reference, ITestOutp
         using var model = reference.Model(name);
         var expected = reference.Expected(name);
 
-        // One forward pass per channel: MobileNetV2's last block has 1,280, so its 320-channel
-        // block before is used (named by its state-dict path, as a user would).
+        // One forward pass per channel (512 and 1,280 here), so one image only.
         using var image = reference.Images.narrow(0, 0, 1);
-        var layer = name == "resnet18" ? null : "features.17";
-        using var maps = new ClassActivationMapper(model, CamMethod.ScoreCam, layer).Compute(image);
+        using var maps = new ClassActivationMapper(model, CamMethod.ScoreCam, name == "resnet18" ? "layer4" : "features.18") { ScoreCamBatchSize = 64 }.Compute(image);
 
         Assert.Equal([1L, 7, 7], maps.Map.shape);
         Assert.True(maps.Map.max().item<float>() > 0);

@@ -17,8 +17,6 @@ from safetensors.torch import load_file, save_file
 
 torch.set_num_threads(2)
 LAYERS = {"resnet18": lambda m: m.layer4, "mobilenet_v2": lambda m: m.features[18]}
-# Score-CAM runs one forward pass per channel: MobileNetV2's 320-channel block before the last.
-SCORECAM_LAYERS = {"resnet18": lambda m: m.layer4, "mobilenet_v2": lambda m: m.features[17]}
 
 
 def activation_and_logits(model, layer, images):
@@ -101,7 +99,7 @@ def main(directory):
             out[f"{method}.given"] = function(model, layer, images, given)
         out["gradcam.upsampled"] = F.interpolate(out["gradcam.predicted"][:, None], size=images.shape[2:], mode="bilinear", align_corners=False)[:, 0]
         # Score-CAM runs one forward pass per channel: the first image only.
-        out["scorecam.predicted"] = scorecam(model, SCORECAM_LAYERS[name](model), images[:1], predicted[:1])
+        out["scorecam.predicted"] = scorecam(model, layer, images[:1], predicted[:1], chunk=64)
         save_file({k: v.contiguous() for k, v in out.items()}, f"{directory}/{name}.cam.safetensors")
 
 
