@@ -1,6 +1,7 @@
 // The seed's Fashion-MNIST job end to end: SimpleCNN with light augmentation, Adam with
 // ReduceLROnPlateau, the best checkpoint, history and confusion-matrix plots, the
-// classification report, the run report, and a prediction on one image.
+// classification report, Grad-CAM heatmaps of the top losses, the first layer's filters and
+// feature maps, the run report, and a prediction on one image.
 // Usage: dotnet run -c Release --project samples/FashionMnist [-- --epochs N] [--data DIR] [--out DIR] [--amp bf16|none]
 using System.CommandLine;
 using System.Diagnostics;
@@ -95,6 +96,15 @@ static async Task<int> RunAsync(int epochs, string? data, string outDir, string 
 
     using var predictor = Predictor.FromCheckpoint(Path.Combine(outDir, "best.ckpt"));
     var prediction = predictor.Predict(imagePath);
+
+    // What the convolutions see: the first layer's filters, and its feature maps of the example.
+    FeatureMapPlot.SaveFilters(model, Path.Combine(outDir, "filters.png"));
+    using (var sample = test.Read(0))
+    using (var input = plain.Apply(sample.Image, new Random(0)))
+    {
+        FeatureMapPlot.SaveActivations(model, "features.2", input, Path.Combine(outDir, "feature_maps.png"));
+    }
+
     Console.WriteLine($"{imagePath}: {prediction.ClassName} ({prediction.Confidence:P1}); true class {test.Classes[(int)test.LabelAt(0)]}");
     Console.WriteLine($"test accuracy {predictions.Accuracy:P2} in {clock.Elapsed.TotalMinutes:F1} min; outputs in {Path.GetFullPath(outDir)}");
     return predictions.Accuracy >= 0.9 ? 0 : 1;

@@ -63,7 +63,7 @@ public static class FeatureMapPlot
 
         var channels = (int)Math.Min(maxChannels, captured.shape[1]);
         var maps = ClassActivationMaps.Scale(captured[0].narrow(0, 0, channels).to(ScalarType.Float32).cpu());
-        Write(path, Grid(maps, $"Feature maps of '{layer}' ({captured.shape[1]} channels, {captured.shape[2]}x{captured.shape[3]})", i => i.ToString(CultureInfo.InvariantCulture)));
+        PngFile.Write(path, Grid(maps, $"Feature maps of '{layer}' ({captured.shape[1]} channels, {captured.shape[2]}x{captured.shape[3]})", i => i.ToString(CultureInfo.InvariantCulture)));
         return channels;
     }
 
@@ -92,7 +92,7 @@ public static class FeatureMapPlot
         // Each filter scaled to [0, 1] over all its weights, so colour filters keep their balance.
         var scaled = ClassActivationMaps.Scale(weight.flatten(1)).view_as(weight);
         var tiles = inputs == 3 ? scaled : scaled.narrow(1, 0, 1);
-        Write(path, Grid(tiles, $"Filters of '{name}' ({outputs} of {inputs}x{weight.shape[2]}x{weight.shape[3]})", i => i.ToString(CultureInfo.InvariantCulture)));
+        PngFile.Write(path, Grid(tiles, $"Filters of '{name}' ({outputs} of {inputs}x{weight.shape[2]}x{weight.shape[3]})", i => i.ToString(CultureInfo.InvariantCulture)));
         return name;
     }
 
@@ -123,6 +123,4 @@ public static class FeatureMapPlot
 
         return PngFile.Encode(surface);
     }
-
-    private static void Write(string path, byte[] png) => CnnClassify.Interop.AtomicFile.Write(path, stream => stream.Write(png));
 }

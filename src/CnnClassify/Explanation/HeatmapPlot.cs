@@ -35,7 +35,7 @@ public static class HeatmapPlot
         using var surface = SKSurface.Create(new SKImageInfo(bitmap.Width * scale, bitmap.Height * scale));
         using var picture = SKImage.FromBitmap(bitmap);
         surface.Canvas.DrawImage(picture, SKRect.Create(0, 0, bitmap.Width * scale, bitmap.Height * scale), new SKSamplingOptions(SKFilterMode.Linear), null);
-        Write(path, PngFile.Encode(surface));
+        PngFile.Write(path, PngFile.Encode(surface));
     }
 
     /// <summary>
@@ -53,7 +53,7 @@ public static class HeatmapPlot
     public static void SaveGrid(ClassActivationMaps maps, Tensor inputs, IReadOnlyList<string> classNames, string path, Preprocessing? preprocessing = null, IReadOnlyList<int>? trueClasses = null, int columns = 4, string? title = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Write(path, RenderGrid(maps, inputs, classNames, preprocessing, trueClasses, columns, title));
+        PngFile.Write(path, RenderGrid(maps, inputs, classNames, preprocessing, trueClasses, columns, title));
     }
 
     /// <summary>
@@ -70,7 +70,7 @@ public static class HeatmapPlot
     public static void SaveTopLosses(PredictionSet predictions, IImageDataset dataset, ClassActivationMapper mapper, ModelConfiguration configuration, string path, int count = 8, int columns = 4)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Write(path, RenderTopLosses(predictions, dataset, mapper, configuration, count, columns));
+        PngFile.Write(path, RenderTopLosses(predictions, dataset, mapper, configuration, count, columns));
     }
 
     internal static byte[] RenderTopLosses(PredictionSet predictions, IImageDataset dataset, ClassActivationMapper mapper, ModelConfiguration configuration, int count = 8, int columns = 4)
@@ -224,6 +224,4 @@ public static class HeatmapPlot
         CamMethod.GradCamPlusPlus => "Grad-CAM++",
         _ => "Score-CAM",
     };
-
-    private static void Write(string path, byte[] png) => CnnClassify.Interop.AtomicFile.Write(path, stream => stream.Write(png));
 }

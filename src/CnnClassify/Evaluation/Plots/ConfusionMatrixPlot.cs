@@ -24,7 +24,7 @@ public static class ConfusionMatrixPlot
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var (png, layout) = Render(matrix, showShares, cellSize);
-        Interop.AtomicFile.Write(path, stream => stream.Write(png));
+        PngFile.Write(path, png);
         return layout;
     }
 

@@ -27,7 +27,7 @@ public static class HistoryPlot
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var (png, panels) = Render(history, panelWidth, height);
-        Interop.AtomicFile.Write(path, stream => stream.Write(png));
+        PngFile.Write(path, png);
         return panels;
     }
 

@@ -2,9 +2,11 @@ using SkiaSharp;
 
 namespace CnnClassify.Evaluation.Plots;
 
-/// <summary>Encodes a drawing as PNG and draws text with the embedded font.</summary>
+/// <summary>Encodes a drawing as PNG, writes PNG files atomically, and draws text with the embedded font.</summary>
 internal static class PngFile
 {
+    public static void Write(string path, byte[] png) => Interop.AtomicFile.Write(path, stream => stream.Write(png));
+
     public static byte[] Encode(SKSurface surface)
     {
         using var image = surface.Snapshot();

@@ -22,7 +22,7 @@ public static class PredictionGridPlot
     {
         ArgumentNullException.ThrowIfNull(predictions);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Write(path, Render(predictions.Samples.Take(count).ToList(), predictions.ClassNames, dataset, columns, "Sample predictions"));
+        PngFile.Write(path, Render(predictions.Samples.Take(count).ToList(), predictions.ClassNames, dataset, columns, "Sample predictions"));
     }
 
     /// <summary>Writes a grid of the most confidently wrong samples.</summary>
@@ -34,7 +34,7 @@ public static class PredictionGridPlot
     public static void SaveTopLosses(PredictionSet predictions, IImageDataset dataset, string path, int count = 16, int columns = 4)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Write(path, RenderTopLosses(predictions, dataset, count, columns));
+        PngFile.Write(path, RenderTopLosses(predictions, dataset, count, columns));
     }
 
     /// <summary>Draws the top-losses grid and encodes it as PNG.</summary>
@@ -43,8 +43,6 @@ public static class PredictionGridPlot
         ArgumentNullException.ThrowIfNull(predictions);
         return Render(predictions.TopLosses(count), predictions.ClassNames, dataset, columns, "Top losses (most confidently wrong)");
     }
-
-    private static void Write(string path, byte[] png) => Interop.AtomicFile.Write(path, stream => stream.Write(png));
 
     private static byte[] Render(IReadOnlyList<SamplePrediction> samples, IReadOnlyList<string> classNames, IImageDataset dataset, int columns, string title)
     {
