@@ -230,8 +230,8 @@ public sealed class ClassActivationMapper
         var g2 = gradient.square();
         var g3 = g2 * gradient;
         using var two = 2.ToScalar();
-        var denominator = (g2 * two) + (a.sum([2, 3], keepdim: true) * g3);
-        var nonzero = denominator.ne(0);
+        var denominator = g2.mul(two).add(a.sum([2, 3], keepdim: true) * g3, HeldScalars.One);
+        var nonzero = denominator.ne(HeldScalars.Zero);
         using var one = 1.ToScalar();
         using var zero = 0.ToScalar();
         var alpha = (g2 / denominator.masked_fill(nonzero.logical_not(), one)).masked_fill(nonzero.logical_not(), zero);

@@ -70,10 +70,11 @@ public sealed class ClassActivationMaps : IDisposable
         using var scope = torch.NewDisposeScope();
         var flat = maps.flatten(1);
         var low = flat.amin([1], keepdim: true);
-        var range = flat.amax([1], keepdim: true) - low;
-        var positive = range.gt(0);
+        using var minusOne = (-1).ToScalar();
+        var range = flat.amax([1], keepdim: true).add(low, minusOne);
+        var positive = range.gt(HeldScalars.Zero);
         using var one = 1.ToScalar();
-        var scaled = (flat - low) / range.masked_fill(positive.logical_not(), one);
+        var scaled = flat.add(low, minusOne) / range.masked_fill(positive.logical_not(), one);
         using var zero = 0.ToScalar();
         return scaled.masked_fill(positive.logical_not(), zero).view_as(maps).MoveToOuterDisposeScope();
     }

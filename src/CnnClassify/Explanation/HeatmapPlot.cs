@@ -158,7 +158,7 @@ public static class HeatmapPlot
         {
             var mean = torch.tensor(p.Mean.Select(v => (float)v).ToArray()).view(1, -1, 1, 1);
             var std = torch.tensor(p.Std.Select(v => (float)v).ToArray()).view(1, -1, 1, 1);
-            x = (x * std) + mean;
+            x = x.mul(std).add(mean, HeldScalars.One);
         }
 
         using var full = 255.ToScalar();
