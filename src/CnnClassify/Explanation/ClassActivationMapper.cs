@@ -69,8 +69,10 @@ public sealed class ClassActivationMapper
 
     /// <summary>
     /// The last stage of <paramref name="model"/> whose output is a map larger than 1x1 (the stage
-    /// module, such as <c>layer4</c>, or the last module of the stage that outputs one), found by a
-    /// trial forward pass of one zero image at the model's configured input size.
+    /// module, such as <c>layer4</c>, or the last module of the stage that outputs one, followed
+    /// through the parameter-free layers that run right after it with the same shape, such as the
+    /// ReLU after a BatchNorm), found by a trial forward pass of one zero image at the model's
+    /// configured input size.
     /// </summary>
     /// <param name="model">A <see cref="ClassificationModel"/>.</param>
     /// <exception cref="ArgumentException">The model is not a <see cref="ClassificationModel"/>, or no stage outputs a map.</exception>
@@ -82,22 +84,17 @@ public sealed class ClassActivationMapper
             throw new ArgumentException($"A {model.GetType().Name} has no stages to choose a layer from; name the layer (its state-dict path, such as 'layer4').", nameof(model));
         }
 
+        // Every module's output shape, in the order the modules finish.
         var modules = classifier.named_modules().ToDictionary(m => m.name, m => m.module);
-        // From the last stage back: the stage itself when it is one module (layer4), else its modules from the last.
-        var candidates = classifier.Stages.Reverse()
-            .SelectMany(stage => modules.ContainsKey(stage.Name) ? [stage.Name] : stage.ModulePaths.Reverse())
-            .Where(modules.ContainsKey)
-            .Distinct()
-            .ToList();
-        var shapes = new Dictionary<string, long[]>();
+        var finished = new List<(string Path, long[] Shape)>();
         var removers = new List<Action>();
-        foreach (var path in candidates)
+        foreach (var (path, module) in modules)
         {
-            if (modules[path] is nn.Module<Tensor, Tensor> hooked)
+            if (module is nn.Module<Tensor, Tensor> hooked)
             {
                 var remover = hooked.register_forward_hook((_, _, output) =>
                 {
-                    shapes[path] = output.shape;
+                    finished.Add((path, output.shape));
                     return null!;
                 });
                 removers.Add(remover.remove);
@@ -120,8 +117,24 @@ public sealed class ClassActivationMapper
             classifier.train(wasTraining);
         }
 
-        return candidates.FirstOrDefault(path => shapes.TryGetValue(path, out var shape) && shape.Length == 4 && shape[2] * shape[3] > 1)
+        // From the last stage back: the stage itself when it is one module (layer4), else its modules from the last.
+        var order = finished.Select((f, i) => (f.Path, f.Shape, Index: i)).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.Last());
+        var chosen = classifier.Stages.Reverse()
+            .SelectMany(stage => modules.ContainsKey(stage.Name) ? [stage.Name] : stage.ModulePaths.Reverse())
+            .FirstOrDefault(path => order.TryGetValue(path, out var f) && f.Shape.Length == 4 && f.Shape[2] * f.Shape[3] > 1)
             ?? throw new ArgumentException($"No stage of {classifier.GetType().Name} outputs a map larger than 1x1 at {configuration.InputHeight}x{configuration.InputWidth}; name the layer.", nameof(model));
+        for (var next = order[chosen].Index + 1; next < finished.Count; next++)
+        {
+            var (path, shape) = finished[next];
+            if (!shape.SequenceEqual(order[chosen].Shape) || modules[path].parameters().Any() || modules[path].children().Any())
+            {
+                break;
+            }
+
+            chosen = path;
+        }
+
+        return chosen;
     }
 
     /// <summary>Computes the maps for a batch of images.</summary>

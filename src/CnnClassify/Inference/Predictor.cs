@@ -22,6 +22,7 @@ public sealed class Predictor : IDisposable
     private readonly IImageTransform _prepare;
     private readonly Device _device;
     private readonly Lock _forward = new();
+    private readonly Dictionary<(Explanation.CamMethod, string?), Explanation.ClassActivationMapper> _mappers = [];
 
     /// <summary>Wraps a zoo or builder model already in memory, prepared as its <see cref="ClassificationModel.Configuration"/> says.</summary>
     /// <param name="model">The model; it is put in evaluation mode and not disposed by the predictor.</param>
@@ -212,7 +213,13 @@ public sealed class Predictor : IDisposable
             var batch = torch.stack(images.Select(image => _prepare.Apply(image, Random.Shared)).ToArray());
             lock (_forward)
             {
-                var mapper = new Explanation.ClassActivationMapper(_model, method, layer);
+                // The default layer is found by a trial forward pass: once per method and layer.
+                if (!_mappers.TryGetValue((method, layer), out var mapper))
+                {
+                    mapper = new Explanation.ClassActivationMapper(_model, method, layer);
+                    _mappers[(method, layer)] = mapper;
+                }
+
                 var maps = mapper.Compute(batch.to(_device), target is { } c ? Enumerable.Repeat(c, files.Count).ToList() : null);
                 return new Explanation.ExplainedImages(files, batch.DetachFromDisposeScope(), maps, ClassNames, Configuration.Preprocessing);
             }

@@ -212,7 +212,7 @@ public sealed class CliTests : IDisposable
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(images[0])}: predicted (circle|square|triangle); map of square \\(p = 0\\.\\d{{3}}\\)$", lines[0]);
         Assert.StartsWith($"{images[1]}: ", lines[1]);
-        Assert.Equal($"gradcampp at 'features.9' -> {heat}", lines[2]);
+        Assert.Equal($"gradcampp at 'features.10' -> {heat}", lines[2]);
         using (var picture = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(heat))
         {
             Assert.Equal((2 * 2 * 160, 40 + 160 + 52), (picture.Width, picture.Height));

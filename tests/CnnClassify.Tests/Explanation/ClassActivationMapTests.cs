@@ -109,6 +109,18 @@ public sealed class ClassActivationMapTests(Xunit.Abstractions.ITestOutputHelper
     }
 
     [Fact]
+    public void The_default_layer_is_the_last_stage_with_a_map_after_its_activation()
+    {
+        // SimpleCNN's last stage ends in a BatchNorm (features.9); the ReLU after it has the same shape.
+        using var simple = new CnnClassify.Models.SimpleCnn(numClasses: 10, inChannels: 1);
+        using var half = HalfModel();
+
+        Assert.Equal("features.10", new ClassActivationMapper(simple).Layer);
+        Assert.Equal("relu2", new ClassActivationMapper(half).Layer);
+        Assert.Equal("relu2", ClassActivationMapper.DefaultLayer(half));
+    }
+
+    [Fact]
     public void Mistakes_are_named()
     {
         using var model = HalfModel();
