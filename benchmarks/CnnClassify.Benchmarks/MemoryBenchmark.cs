@@ -19,7 +19,7 @@ internal static class MemoryBenchmark
         var dataset = new TensorDataset(images, [.. Enumerable.Range(0, Count).Select(i => (long)(i % 10))], [.. Enumerable.Range(0, 10).Select(i => i.ToString(CultureInfo.InvariantCulture))]);
         var loader = new DataLoader(dataset, new CnnClassify.Data.Transforms.ToTensor(), new DataLoaderOptions { BatchSize = 128, Shuffle = true, Workers = 2 });
         using var model = new SimpleCnn();
-        var trainer = Trainer.For(model).UsePrecision(Autocast.IsSupported ? Precision.Bf16 : Precision.Fp32).UseDevice(CPU).Build();
+        var trainer = Trainer.For(model).UsePrecision(Precision.Auto).UseDevice(CPU).Build();
         using var process = Process.GetCurrentProcess();
         Console.WriteLine("| Epoch | RSS (MB) | Live tensors |");
         Console.WriteLine("| ---: | ---: | ---: |");

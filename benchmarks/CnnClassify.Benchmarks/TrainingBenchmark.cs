@@ -25,11 +25,13 @@ internal static class TrainingBenchmark
     {
         var batches = int.Parse(Arguments.Option(args, "--batches", "20"), CultureInfo.InvariantCulture);
         var only = Arguments.Option(args, "--model", string.Empty);
+        var onlySize = int.Parse(Arguments.Option(args, "--size", "0"), CultureInfo.InvariantCulture);
         ChannelsLast = args.Contains("--channels-last");
+        Console.WriteLine($"CPU: {Interop.CpuCapabilities.ProcessorName()}, {Interop.CpuCapabilities.Current.Describe()}");
         Console.WriteLine($"Training throughput, {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, {batches} batches per epoch, {(ChannelsLast ? "channels-last" : "contiguous")} batches");
         Console.WriteLine("| Model | Input | Batch | Precision | Raw loop images/s | Trainer images/s | Trainer / raw |");
         Console.WriteLine("| --- | --- | ---: | --- | ---: | ---: | ---: |");
-        foreach (var (model, channels, size, batch) in Cases.Where(c => only.Length == 0 || c.Model == only))
+        foreach (var (model, channels, size, batch) in Cases.Where(c => (only.Length == 0 || c.Model == only) && (onlySize == 0 || c.Size == onlySize)))
         {
             var count = batch * (size > 64 ? Math.Max(4, batches / 2) : batches);
             var loader = Loader(channels, size, batch, count);

@@ -4,7 +4,7 @@ namespace CnnClassify.Cli;
 
 /// <summary>
 /// The <c>cnnclassify</c> command line: <c>summary</c>, <c>train</c>, <c>evaluate</c>, <c>predict</c>,
-/// <c>explain</c>, <c>export</c> and <c>weights</c>.
+/// <c>explain</c>, <c>export</c>, <c>weights</c> and <c>doctor</c>.
 /// Exit codes: 0 success, 2 usage error, 1 runtime failure. Errors are one line unless <c>--verbose</c>.
 /// </summary>
 public static class CliApp
@@ -26,6 +26,7 @@ public static class CliApp
             ExplainCommand.Create(output),
             ExportCommand.Create(output),
             WeightsCommand.Create(output),
+            DoctorCommand.Create(output),
         };
         root.Options.Add(verbose);
 

@@ -3,18 +3,43 @@ using CnnClassify.Data.Transforms;
 
 namespace CnnClassify.Cli;
 
-/// <summary>Loads the datasets a command names and builds their transforms.</summary>
+/// <summary>
+/// Loads the datasets a command names and builds their transforms: from published weights'
+/// preprocessing (resize, centre crop, their normalisation) when <see cref="ResizeSize"/> is set,
+/// else a resize to the input size and the dataset's normalisation.
+/// </summary>
 internal sealed record CliData(IImageDataset Train, IImageDataset Validation, IImageDataset Test, int Channels, int ImageSize, Normalize Normalize)
 {
+    /// <summary>The shorter side images are resized to before a centre crop of <see cref="ImageSize"/>; <see langword="null"/> to resize straight to the input size.</summary>
+    public int? ResizeSize { get; init; }
+
+    /// <summary>The interpolation of the resize.</summary>
+    public Interpolation Interpolation { get; init; } = Interpolation.Bilinear;
+
     public static readonly string[] DatasetNames = ["fashion-mnist", "mnist", "cifar10", "imagefolder"];
 
     public IReadOnlyList<string> Classes => Train.Classes;
 
     /// <summary>Loads the named dataset; warnings (skipped files, odd folders) go to <paramref name="logger"/>.</summary>
     /// <exception cref="InvalidDataException">The training and test classes differ; both lists are named.</exception>
-    public static async Task<CliData> LoadAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger? logger = null)
+    /// <param name="preprocessing">The model's preprocessing (resize, interpolation, normalisation) when the images must follow it, as published weights and checkpoints say; <see langword="null"/> for the dataset's own.</param>
+    /// <param name="exifOrientation">Whether photos are turned upright by their EXIF orientation.</param>
+    public static async Task<CliData> LoadAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger? logger = null, Models.Preprocessing? preprocessing = null, bool exifOrientation = false)
     {
-        var loaded = await LoadSplitsAsync(dataset, directory, validationSplit, seed, imageSize, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).ConfigureAwait(false);
+        var resize = preprocessing?.ResizeSize;
+        var size = imageSize ?? 224;
+        var decode = dataset == "imagefolder" ? (resize is { } r ? DecodeSize.ShortSide(r) : DecodeSize.Box(size, size)) : null;
+        var loaded = await LoadSplitsAsync(dataset, directory, validationSplit, seed, imageSize, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, decode, exifOrientation).ConfigureAwait(false);
+        if (preprocessing is not null)
+        {
+            loaded = loaded with
+            {
+                ResizeSize = resize,
+                Interpolation = preprocessing.Interpolation,
+                Normalize = preprocessing.Mean.Count == loaded.Channels ? new Normalize(preprocessing.Mean, preprocessing.Std) : loaded.Normalize,
+            };
+        }
+
         if (!loaded.Train.Classes.SequenceEqual(loaded.Test.Classes))
         {
             throw new InvalidDataException($"The training and test data have different classes: training [{string.Join(", ", loaded.Train.Classes)}], test [{string.Join(", ", loaded.Test.Classes)}].");
@@ -23,7 +48,7 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
         return loaded;
     }
 
-    private static async Task<CliData> LoadSplitsAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger logger)
+    private static async Task<CliData> LoadSplitsAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger logger, DecodeSize? decode, bool exifOrientation)
     {
         if (!(validationSplit > 0 && validationSplit < 1))
         {
@@ -53,7 +78,7 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
             {
                 var root = directory ?? throw new UsageException("--dataset imagefolder needs --data DIR with one subfolder per class (or train/ and test/ folders of them).");
                 var channels = 3;
-                var options = new ImageFolderOptions { ColorMode = ColorMode.Rgb, Logger = logger };
+                var options = new ImageFolderOptions { ColorMode = ColorMode.Rgb, Logger = logger, DecodeSize = decode, ApplyExifOrientation = exifOrientation };
                 var trainRoot = Directory.Exists(Path.Combine(root, "train")) ? Path.Combine(root, "train") : root;
                 var full = new ImageFolderDataset(trainRoot, options);
                 IImageDataset test;
@@ -77,10 +102,30 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
         }
     }
 
-    /// <summary>Resize, the augmentation level's random transforms, ToTensor and Normalize.</summary>
+    /// <summary>The evaluation pipeline's description, which the model carries into its checkpoint.</summary>
+    public Models.Preprocessing Preprocessing => new()
+    {
+        ResizeSize = ResizeSize,
+        Interpolation = Interpolation,
+        Mean = Normalize.Mean,
+        Std = Normalize.Std,
+    };
+
+    /// <summary>Resize (and centre or random crop), the augmentation level's random transforms, ToTensor and Normalize.</summary>
     public IImageTransform Transform(string augment, bool training)
     {
-        var steps = new List<IImageTransform> { new Resize(ImageSize, ImageSize) };
+        var steps = new List<IImageTransform>();
+        var random = training && augment != "none";
+        if (ResizeSize is { } side)
+        {
+            steps.Add(new Resize(side, Interpolation));
+            steps.Add(random ? new RandomCrop(ImageSize) : new CenterCrop(ImageSize));
+        }
+        else
+        {
+            steps.Add(new Resize(ImageSize, ImageSize, Interpolation));
+        }
+
         if (training)
         {
             switch (augment)
@@ -88,11 +133,19 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
                 case "none":
                     break;
                 case "light":
-                    steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
+                    if (ResizeSize is null)
+                    {
+                        steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
+                    }
+
                     steps.Add(new RandomHorizontalFlip());
                     break;
                 case "strong":
-                    steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
+                    if (ResizeSize is null)
+                    {
+                        steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
+                    }
+
                     steps.Add(new RandomHorizontalFlip());
                     steps.Add(new RandomRotation(15));
                     steps.Add(new ColorJitter(0.2, 0.2, Channels == 3 ? 0.2 : 0));

@@ -25,7 +25,7 @@ internal static class TrainCommand
         var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd.", DefaultValueFactory = _ => "adam" };
         var lr = new Option<double>("--lr") { Description = "Learning rate (the peak rate for onecycle).", DefaultValueFactory = _ => 1e-3 }.Above(0);
         var scheduler = new Option<string>("--scheduler") { Description = "none, step, cosine, plateau or onecycle.", DefaultValueFactory = _ => "none" };
-        var amp = new Option<string>("--amp") { Description = "none, bf16 or fp16.", DefaultValueFactory = _ => "none" };
+        var amp = new Option<string>("--amp") { Description = "auto (bf16 on a CPU with native bf16, fp16 on CUDA, else none), none, bf16 or fp16.", DefaultValueFactory = _ => "auto" };
         var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing.", DefaultValueFactory = _ => 0 }.From(0, 1);
         var augment = new Option<string>("--augment") { Description = "none, light or strong.", DefaultValueFactory = _ => "none" };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
@@ -37,9 +37,11 @@ internal static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch." }.AtLeast(1);
         var imageSize = new Option<int?>("--image-size") { Description = "Input height and width (default: the dataset's)." }.AtLeast(1);
         var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 }.AtLeast(0);
+        var noCache = new Option<bool>("--no-feature-cache") { Description = "With --freeze-backbone and --augment none, run the backbone every epoch instead of caching its output once." };
+        var exif = new Option<bool>("--exif-orientation") { Description = "Turn photos upright by their EXIF orientation (PIL's exif_transpose); by default the stored pixels are used as they are, as in torchvision." };
         var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png, top_losses.png, top_losses_heatmaps.png, report.txt, metrics.json and report.html.")
         {
-            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers,
+            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers, noCache, exif,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,8 +59,10 @@ internal static class TrainCommand
             // Under mpirun every rank runs this command: data-parallel over the launch's processes.
             using var world = Distributed.MpiWorld.IsLaunched ? Distributed.MpiWorld.Initialize() : null;
 
+            var phases = Stopwatch.StartNew();
             var warnings = new WarningLogger(output);
-            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize), warnings).ConfigureAwait(false);
+            var published = PublishedWeights(parse, name, pretrained);
+            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize) ?? published?.CropSize, warnings, Scaled(published, parse.GetValue(imageSize)), parse.GetValue(exif)).ConfigureAwait(false);
             if (warnings.Count > 0)
             {
                 output.WriteLine($"{warnings.Count} data warning(s) above; skipped files are left out of training and evaluation.");
@@ -71,11 +75,11 @@ internal static class TrainCommand
                 network.FreezeBackbone();
             }
 
-            if (parse.GetResult(pretrained) is not null && !IsFile(parse.GetValue(pretrained)))
+            // The model carries the pipeline it is evaluated with into its checkpoints.
+            network.Configuration = network.Configuration with
             {
-                // Published weights were trained on their own normalisation; the data must use it.
-                loaded = loaded with { Normalize = new Data.Transforms.Normalize(network.Configuration.Preprocessing.Mean, network.Configuration.Preprocessing.Std) };
-            }
+                InChannels = loaded.Channels, InputHeight = loaded.ImageSize, InputWidth = loaded.ImageSize, Preprocessing = loaded.Preprocessing,
+            };
 
             var augmentation = parse.GetValue(augment)!;
             var loaderOptions = new DataLoaderOptions
@@ -87,11 +91,18 @@ internal static class TrainCommand
             var validation = new DataLoader(loaded.Validation, loaded.Transform(augmentation, training: false), evaluation);
             var test = new DataLoader(loaded.Test, loaded.Transform(augmentation, training: false), evaluation);
 
+            var precision = Precision(parse.GetValue(amp)!);
+            var setupSeconds = phases.Elapsed.TotalSeconds;
+            using var cached = CacheFeatures(parse.GetValue(freeze), parse.GetValue(noCache), world, network, ref train, ref validation, precision, output);
+
+            var featureSeconds = phases.Elapsed.TotalSeconds - setupSeconds;
             var builder = Trainer.For(network)
+                .UseCachedFeatures(cached is not null)
                 .UseOptimizer(Optimizer(parse.GetValue(optimizer)!, parse.GetValue(lr)))
                 .UseLoss(LossFunction.CrossEntropy(labelSmoothing: parse.GetValue(smoothing)))
-                .UsePrecision(Precision(parse.GetValue(amp)!))
+                .UsePrecision(precision)
                 .UseSeed(seedValue)
+                .UseLogger(warnings)
                 .AddCallback(new CheckpointCallback(directory, Metric.ValidationAccuracy))
                 .AddCallback(new CsvLogger(Path.Combine(directory, "history.csv")));
             if (Schedule(parse.GetValue(scheduler)!, epochCount) is { } schedule)
@@ -120,6 +131,10 @@ internal static class TrainCommand
             }
 
             var trainer = builder.Build();
+            if (trainer.IsMainProcess)
+            {
+                output.WriteLine($"precision: {trainer.PrecisionChoice}");
+            }
             if (parse.GetValue(resume) is { } checkpoint && trainer.IsMainProcess)
             {
                 // Under mpirun rank 0 alone reads it; Fit hands its state to the other ranks.
@@ -142,6 +157,7 @@ internal static class TrainCommand
             Checkpoint.LoadModel(File.Exists(bestPath) ? bestPath : Path.Combine(directory, "last.ckpt"), network);
             var evaluationClock = Stopwatch.StartNew();
             var predictions = PredictionSet.Collect(network, test);
+            var testSeconds = evaluationClock.Elapsed.TotalSeconds;
             var run = RunReport.For(trainer, $"cnnclassify train: {name} on {parse.GetValue(dataset)}")
                 .Add("Data", "Dataset", parse.GetValue(dataset)!)
                 .Add("Data", "Folder", parse.GetValue(data) is { } folder ? Path.GetFullPath(folder) : "default location")
@@ -150,7 +166,9 @@ internal static class TrainCommand
                 .Add("Data", "Batch size", batch.ToString(CultureInfo.InvariantCulture))
                 .Add("Data", "Loader threads", parse.GetValue(workers).ToString(CultureInfo.InvariantCulture))
                 .AddTiming("Fit, wall clock (validation and checkpoints included)", TimeSpan.FromSeconds(trainSeconds))
-                .AddTiming("Test evaluation", evaluationClock.Elapsed);
+                .AddTiming("Data set-up (indexing, splits, model)", TimeSpan.FromSeconds(setupSeconds))
+                .AddTiming("Backbone features cached", TimeSpan.FromSeconds(featureSeconds))
+                .AddTiming("Test evaluation", TimeSpan.FromSeconds(testSeconds));
             var best = history.Best(Metric.ValidationAccuracy)!;
             Reports.Write(directory, predictions, loaded.Test, predictions.Samples.Average(s => s.Loss), new JsonObject
             {
@@ -159,11 +177,83 @@ internal static class TrainCommand
                 ["train_seconds"] = trainSeconds,
                 ["train_images_per_second"] = history.Epochs.Average(e => e.SamplesPerSecond),
                 ["world_size"] = world?.Size ?? 1,
+                ["precision"] = PrecisionChoice.Name(trainer.PrecisionChoice.Precision),
+                ["precision_reason"] = trainer.PrecisionChoice.Reason,
+                ["cpu"] = Interop.CpuCapabilities.ProcessorName(),
+                ["cpu_capability"] = Interop.CpuCapabilities.Current.Describe(),
             }, run, network, output);
             output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} (best epoch {best.Epoch + 1} of {history.Epochs.Count}), {trainSeconds:F1} s; outputs in {directory}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"time: set-up {setupSeconds:F1} s, features {featureSeconds:F1} s, fit {trainSeconds:F1} s, test {testSeconds:F1} s, reports {phases.Elapsed.TotalSeconds - setupSeconds - featureSeconds - trainSeconds - testSeconds:F1} s, total {phases.Elapsed.TotalSeconds:F1} s"));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The published weights <c>--pretrained</c> names, or <see langword="null"/> for none or a weights file.</summary>
+    private static PretrainedWeights? PublishedWeights(ParseResult parse, string name, Option<string?> pretrained)
+    {
+        if (parse.GetResult(pretrained) is null || IsFile(parse.GetValue(pretrained)))
+        {
+            return null;
+        }
+
+        var weights = parse.GetValue(pretrained) ?? WeightCatalog.Default;
+        Published(name, weights);
+        return WeightCatalog.Get(name, weights);
+    }
+
+    /// <summary>The weights' preprocessing, its resize scaled as the crop is when <c>--image-size</c> differs from theirs.</summary>
+    private static Models.Preprocessing? Scaled(PretrainedWeights? published, int? imageSize)
+    {
+        if (published is null)
+        {
+            return null;
+        }
+
+        var preprocessing = published.Preprocessing;
+        return imageSize is { } size && size != published.CropSize && preprocessing.ResizeSize is { } side
+            ? preprocessing with { ResizeSize = Math.Max(size, (int)Math.Round(side * (size / (double)published.CropSize))) }
+            : preprocessing;
+    }
+
+    /// <summary>
+    /// With a frozen backbone and a deterministic pipeline, computes the backbone's output once and
+    /// swaps the loaders for ones over the cached features; otherwise says in one line why not.
+    /// </summary>
+    private static CachedFeatures? CacheFeatures(bool frozen, bool optedOut, Distributed.MpiWorld? world, ClassificationModel network, ref DataLoader train, ref DataLoader validation, Precision precision, TextWriter output)
+    {
+        if (!frozen)
+        {
+            return null;
+        }
+
+        var why = optedOut ? "--no-feature-cache was given"
+            : world is not null ? "data-parallel runs do not cache features"
+            : BackboneFeatures.WhyNotCacheable(network, train.Transform) ?? BackboneFeatures.WhyNotCacheable(network, validation.Transform);
+        if (why is not null)
+        {
+            output.WriteLine($"backbone features not cached: {why}.");
+            return null;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var options = new Inference.InferenceOptions { Precision = PrecisionChoice.For(precision, TorchSharp.torch.CPU).Precision };
+        var trainFeatures = BackboneFeatures.Compute(network, new DataLoader(train.Dataset, train.Transform, train.Options with { Shuffle = false }), options);
+        var validationFeatures = BackboneFeatures.Compute(network, validation, options);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"backbone features cached: {trainFeatures.Count:N0} train and {validationFeatures.Count:N0} validation images, [{string.Join(", ", trainFeatures.FeatureShape)}] each, in {clock.Elapsed.TotalSeconds:F1} s; the head trains on them."));
+        train = new DataLoader(trainFeatures, null, train.Options);
+        validation = new DataLoader(validationFeatures, null, validation.Options);
+        return new CachedFeatures(trainFeatures, validationFeatures);
+    }
+
+    /// <summary>The cached features of a run, freed with it.</summary>
+    private sealed record CachedFeatures(FeatureDataset Train, FeatureDataset Validation) : IDisposable
+    {
+        public void Dispose()
+        {
+            Train.Dispose();
+            Validation.Dispose();
+        }
     }
 
     private static ClassificationModel Network(ParseResult parse, string name, Option<string?> pretrained, CliData loaded, TextWriter output)
@@ -222,10 +312,11 @@ internal static class TrainCommand
 
     private static Precision Precision(string amp) => amp switch
     {
+        "auto" => Training.Precision.Auto,
         "none" => Training.Precision.Fp32,
         "bf16" => Training.Precision.Bf16,
         "fp16" => Training.Precision.Fp16,
-        _ => throw new UsageException($"--amp must be none, bf16 or fp16; got '{amp}'."),
+        _ => throw new UsageException($"--amp must be auto, none, bf16 or fp16; got '{amp}'."),
     };
 
     private static LearningRateSchedule? Schedule(string name, int epochs) => name switch

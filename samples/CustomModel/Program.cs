@@ -46,7 +46,7 @@ static int Run(int epochs, CancellationToken cancellationToken)
     var dataset = new TensorDataset(images, labels, ["top-left", "top-right", "bottom-left", "bottom-right"]);
     var (train, validation) = DatasetSplit.Split(dataset, 0.25, seed: 0, stratified: true);
     var transform = new CnnClassify.Data.Transforms.ToTensor();
-    var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.AdamW(3e-3)).ShowProgress().Build();
+    var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.AdamW(3e-3)).UsePrecision(Precision.Auto).ShowProgress().Build();
     var history = trainer.Fit(
         new DataLoader(train, transform, new DataLoaderOptions { BatchSize = 32, Shuffle = true }),
         new DataLoader(validation, transform, new DataLoaderOptions { BatchSize = 64 }),

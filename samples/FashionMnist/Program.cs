@@ -2,7 +2,7 @@
 // ReduceLROnPlateau, the best checkpoint, history and confusion-matrix plots, the
 // classification report, Grad-CAM heatmaps of the top losses, the first layer's filters and
 // feature maps, the run report, and a prediction on one image.
-// Usage: dotnet run -c Release --project samples/FashionMnist [-- --epochs N] [--data DIR] [--out DIR] [--amp bf16|none]
+// Usage: dotnet run -c Release --project samples/FashionMnist [-- --epochs N] [--data DIR] [--out DIR] [--amp auto|bf16|none]
 using System.CommandLine;
 using System.Diagnostics;
 using CnnClassify.Building;
@@ -21,8 +21,8 @@ var epochsOption = new Option<int>("--epochs") { Description = "Epochs to train.
 epochsOption.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--epochs must be at least 1."); } });
 var dataOption = new Option<DirectoryInfo?>("--data") { Description = "A folder with the four Fashion-MNIST IDX files (gzipped or raw); default: ./data/fashion-mnist, then /usr/share/datasets/fashion-mnist." };
 var outOption = new Option<string>("--out") { Description = "Where the checkpoint, plots and reports go.", DefaultValueFactory = _ => "runs/fashion-mnist" };
-var ampOption = new Option<string>("--amp") { Description = "Mixed precision: bf16 or none.", DefaultValueFactory = _ => Autocast.IsSupported ? "bf16" : "none" };
-ampOption.AcceptOnlyFromAmong("bf16", "none");
+var ampOption = new Option<string>("--amp") { Description = "Mixed precision: auto (bf16 where the CPU runs it natively, else none), bf16 or none.", DefaultValueFactory = _ => "auto" };
+ampOption.AcceptOnlyFromAmong("auto", "bf16", "none");
 var root = new RootCommand("Trains SimpleCNN on Fashion-MNIST, evaluates it, writes plots and a run report, and predicts one image.") { epochsOption, dataOption, outOption, ampOption };
 root.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(epochsOption), parse.GetValue(dataOption)?.FullName, parse.GetValue(outOption)!, parse.GetValue(ampOption)!, cancellationToken));
 return await root.Parse(args).InvokeAsync();
@@ -58,12 +58,17 @@ static async Task<int> RunAsync(int epochs, string? data, string outDir, string 
     var trainer = Trainer.For(model)
         .UseOptimizer(OptimizerSpec.Adam(1e-3))
         .UseSchedule(LearningRateSchedule.ReduceOnPlateau(Metric.ValidationLoss, factor: 0.5, patience: 1))
-        .UsePrecision(amp == "bf16" ? Precision.Bf16 : Precision.Fp32)
+        .UsePrecision(amp switch { "bf16" => Precision.Bf16, "none" => Precision.Fp32, _ => Precision.Auto })
         .UseSeed(0)
         .AddCallback(new CheckpointCallback(outDir, Metric.ValidationAccuracy))
         .AddCallback(new CsvLogger(Path.Combine(outDir, "history.csv")))
         .ShowProgress()
         .Build();
+    Console.WriteLine($"precision: {trainer.PrecisionChoice}");
+    if (trainer.PrecisionChoice.Warning is { } warning)
+    {
+        Console.WriteLine($"warning: {warning}");
+    }
 
     var history = trainer.Fit(trainLoader, validationLoader, epochs, cancellationToken);
     HistoryPlot.Save(history, Path.Combine(outDir, "history.png"));

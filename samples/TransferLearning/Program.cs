@@ -29,7 +29,7 @@ root.SetAction(async (parse, cancellationToken) =>
     // The target task as ImageFolders: classes 5-9, 10 labelled images each, 200 test images each.
     var targetTrain = Export(train, Path.Combine(outDir, "target", "train"), classes: [5, 6, 7, 8, 9], perClass: 10);
     var targetTest = Export(test, Path.Combine(outDir, "target", "test"), classes: [5, 6, 7, 8, 9], perClass: 200);
-    var precision = Autocast.IsSupported ? Precision.Bf16 : Precision.Fp32;
+    var precision = Precision.Auto;
 
     // Published ImageNet weights with a fresh 5-class head, or random weights when they cannot be had.
     Seeding.Seed(1);

@@ -2,6 +2,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 namespace CnnClassify.Data;
 
@@ -33,6 +34,9 @@ internal sealed class PixelDecoder
 
     public ColorMode ColorMode { get; }
 
+    /// <summary>Whether images are turned upright by their EXIF orientation (ImageSharp's AutoOrient).</summary>
+    public bool ApplyExifOrientation { get; init; }
+
     public long MaxPixels { get; }
 
     public (int Width, int Height) Check(string path)
@@ -58,11 +62,11 @@ internal sealed class PixelDecoder
             if (ColorMode == ColorMode.Grayscale)
             {
                 using var gray = Image.Load<L8>(_configuration, stream);
-                return Pixels(gray, 1);
+                return Pixels(Orient(gray), 1);
             }
 
             using var rgb = Image.Load<Rgb24>(_configuration, stream);
-            return Pixels(rgb, 3);
+            return Pixels(Orient(rgb), 3);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -114,6 +118,17 @@ internal sealed class PixelDecoder
         return (info.Width, info.Height);
     }
 
+    private Image<TPixel> Orient<TPixel>(Image<TPixel> image)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        if (ApplyExifOrientation)
+        {
+            image.Mutate(x => x.AutoOrient());
+        }
+
+        return image;
+    }
+
     private static PixelImage Pixels<TPixel>(Image<TPixel> image, int channels)
         where TPixel : unmanaged, IPixel<TPixel>
     {
@@ -122,7 +137,8 @@ internal sealed class PixelDecoder
         return new PixelImage(channels, image.Height, image.Width, data);
     }
 
-    private static FileStream Open(string path)
+    /// <summary>Opens <paramref name="path"/> for reading, as an <see cref="InvalidImageException"/> when it cannot be.</summary>
+    public static FileStream Open(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         try

@@ -35,7 +35,7 @@ public sealed partial class ImageFolderDataset : IImageDataset
         }
 
         Root = root;
-        _decoder = new ImageDecoder(Options.ColorMode, Options.MaxPixels);
+        _decoder = new ImageDecoder(Options.ColorMode, Options.MaxPixels, Options.DecodeSize, Options.ApplyExifOrientation);
         var extensions = new HashSet<string>(Options.Extensions, StringComparer.OrdinalIgnoreCase);
         var classFolders = Directory.GetDirectories(root).Order(StringComparer.Ordinal).ToList();
         if (classFolders.Count == 0)

@@ -35,13 +35,11 @@ public sealed class RunReport
         ArgumentException.ThrowIfNullOrWhiteSpace(title);
         Title = title;
         Created = DateTimeOffset.Now;
-        var library = typeof(RunReport).Assembly;
-        Add("Environment", "CnnClassify", library.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? library.GetName().Version?.ToString() ?? "unknown");
-        Add("Environment", "TorchSharp", typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
-        Add("Environment", "LibTorch", torch.__version__);
-        Add("Environment", "Threads", string.Create(CultureInfo.InvariantCulture, $"{torch.get_num_threads()} (of {Environment.ProcessorCount} processors)"));
-        Add("Environment", ".NET", RuntimeInformation.FrameworkDescription);
-        Add("Environment", "OS", $"{RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture})");
+        foreach (var check in Diagnostics.EnvironmentReport.Machine())
+        {
+            Add("Environment", check.Name, check.Value);
+        }
+
         Add("Environment", "Machine", Environment.MachineName);
     }
 
@@ -83,7 +81,7 @@ public sealed class RunReport
         report.Add("Recipe", "Optimizer", settings.Optimizer.ToString());
         report.Add("Recipe", "Schedule", settings.Schedule?.GetType().Name.Replace("Schedule", string.Empty, StringComparison.Ordinal) ?? "constant");
         report.Add("Recipe", "Loss", settings.Loss.Name);
-        report.Add("Recipe", "Precision", settings.Precision.ToString());
+        report.Add("Recipe", "Precision", settings.PrecisionChoice.ToString());
         report.Add("Recipe", "Memory layout", settings.ChannelsLast ? "channels-last" : "standard (NCHW)");
         if (settings.AccumulationSteps > 1)
         {

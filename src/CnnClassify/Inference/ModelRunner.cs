@@ -24,7 +24,7 @@ internal static class ModelRunner
             images = images.ToChannelsLast();
         }
 
-        using var autocast = options.Precision switch
+        using var autocast = PrecisionChoice.For(options.Precision, device).Precision switch
         {
             Precision.Bf16 => Autocast.Enable(device, ScalarType.BFloat16),
             Precision.Fp16 => Autocast.Enable(device, ScalarType.Float16),

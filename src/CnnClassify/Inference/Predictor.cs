@@ -75,12 +75,16 @@ public sealed class Predictor : IDisposable
             : Enumerable.Range(0, configuration.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         _model.eval();
         _device = ModelRunner.DeviceOf(model);
+        PrecisionChoice = PrecisionChoice.For(Options.Precision, _device);
         _decoder = new ImageDecoder(configuration.ColorMode, Options.MaxPixels);
         _prepare = configuration.EvalTransform();
     }
 
     /// <summary>How the predictor runs.</summary>
     public PredictorOptions Options { get; }
+
+    /// <summary>The precision the forward pass runs in, and why (<see cref="PredictorOptions.Precision"/> resolved for the model's device and this CPU).</summary>
+    public PrecisionChoice PrecisionChoice { get; }
 
     /// <summary>The model's description: input, classes, preprocessing.</summary>
     public ModelConfiguration Configuration { get; }
@@ -246,7 +250,7 @@ public sealed class Predictor : IDisposable
         Tensor probabilities;
         lock (_forward)
         {
-            var inference = Options.Inference;
+            var inference = Options.Inference with { Precision = PrecisionChoice.Precision };
             probabilities = ModelRunner.Probabilities(_model, ModelRunner.Outputs(_model, batch, _device, inference));
             if (Options.TestTimeAugmentation)
             {

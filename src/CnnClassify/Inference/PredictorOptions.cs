@@ -15,8 +15,12 @@ public sealed record PredictorOptions
     /// </summary>
     public bool ChannelsLast { get; init; }
 
-    /// <summary>The forward pass's precision: float32 (the default), or bf16/fp16 autocast.</summary>
-    public Precision Precision { get; init; }
+    /// <summary>
+    /// The forward pass's precision: <see cref="Precision.Auto"/> (the default: bf16 on a CPU with
+    /// native bf16, float16 on CUDA, float32 elsewhere; see <see cref="PrecisionChoice"/>), or an
+    /// explicit float32, bf16 or fp16. Outputs are float32 either way.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Auto;
 
     /// <summary>Where a predictor made from a checkpoint runs; <see langword="null"/> for the CPU. A model passed in stays where it is.</summary>
     public Device? Device { get; init; }
@@ -24,7 +28,6 @@ public sealed record PredictorOptions
     /// <summary>Largest width x height accepted when decoding.</summary>
     public long MaxPixels { get; init; } = Data.ImageDecoder.DefaultMaxPixels;
 
-    /// <summary>The options as the evaluation path takes them.</summary>
     /// <summary>
     /// Whether the process keeps the native memory LibTorch frees, so that each batch reuses the
     /// last one's pages (on by default; see <c>TrainerBuilder.UseNativeMemoryReuse</c>, which sets
@@ -32,5 +35,6 @@ public sealed record PredictorOptions
     /// </summary>
     public bool ReuseNativeMemory { get; init; } = true;
 
+    /// <summary>The options as the evaluation path takes them.</summary>
     internal InferenceOptions Inference => new() { Precision = Precision, ChannelsLast = ChannelsLast };
 }

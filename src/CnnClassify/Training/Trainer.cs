@@ -49,6 +49,12 @@ public sealed partial class Trainer
         var groups = settings.ParameterGroups ?? [new ParameterGroup("all", Model.TrainableParameters(), settings.Optimizer.LearningRate)];
         Optimizer = settings.Optimizer.Create(groups);
         _baseLearningRates = groups.Select(g => g.LearningRate).ToList();
+        LogPrecision(settings.Logger, settings.PrecisionChoice);
+        if (settings.PrecisionChoice.Warning is { } warning)
+        {
+            LogSlowPrecision(settings.Logger, warning);
+        }
+
         Scaler = settings.Precision == Precision.Fp16 ? new GradScaler { World = settings.World } : null;
         Configuration = settings.Configuration ?? (Model as ClassificationModel)?.Configuration ?? new ModelConfiguration { NumClasses = 1 };
     }
@@ -56,6 +62,9 @@ public sealed partial class Trainer
     /// <summary>Starts configuring a trainer for <paramref name="model"/>.</summary>
     /// <param name="model">A module mapping images [N, C, H, W] to logits [N, classes].</param>
     public static TrainerBuilder For(nn.Module<Tensor, Tensor> model) => new(model);
+
+    /// <summary>The precision the forward pass runs in, and why it was chosen (<see cref="Precision.Auto"/> resolved).</summary>
+    public PrecisionChoice PrecisionChoice => _settings.PrecisionChoice;
 
     /// <summary>The model being trained.</summary>
     public nn.Module<Tensor, Tensor> Model { get; }
@@ -176,7 +185,7 @@ public sealed partial class Trainer
     public EvaluationResult Evaluate(DataLoader loader, nn.Module<Tensor, Tensor>? model = null)
     {
         ArgumentNullException.ThrowIfNull(loader);
-        model ??= Model;
+        model ??= _settings.Forward;
         var probabilities = ModelRunner.OutputsProbabilities(model);
         double lossSum = 0;
         long correct = 0, correctTop5 = 0, samples = 0;
@@ -401,7 +410,7 @@ public sealed partial class Trainer
         images = Layout(images);
         using (Autocasting())
         {
-            logits = Model.call(images);
+            logits = _settings.Forward.call(images);
         }
 
         var loss = otherLabels is null || lambda >= 1
@@ -554,4 +563,10 @@ public sealed partial class Trainer
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "training stopped after epoch {Epoch}: {Reason}")]
     private static partial void LogStopped(Microsoft.Extensions.Logging.ILogger logger, int epoch, string reason);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Information, Message = "precision {Choice}")]
+    private static partial void LogPrecision(Microsoft.Extensions.Logging.ILogger logger, PrecisionChoice choice);
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "{Warning}")]
+    private static partial void LogSlowPrecision(Microsoft.Extensions.Logging.ILogger logger, string warning);
 }

@@ -36,6 +36,7 @@ public sealed class TrainerBuilder
     private int? _threads;
     private bool? _tf32;
     private bool _channelsLast;
+    private bool _cachedFeatures;
     private bool _reuseNativeMemory = true;
     private Microsoft.Extensions.Logging.ILogger? _logger;
     private int? _seed;
@@ -84,7 +85,12 @@ public sealed class TrainerBuilder
         return this;
     }
 
-    /// <summary>Sets the forward-pass precision: float32, bf16 autocast, or fp16 autocast with loss scaling.</summary>
+    /// <summary>
+    /// Sets the forward-pass precision: float32 (the default), bf16 autocast, fp16 autocast with
+    /// loss scaling, or <see cref="Precision.Auto"/>, which <see cref="Build"/> resolves from the
+    /// device and the CPU (<see cref="PrecisionChoice"/>). An explicit bf16 on a CPU without native
+    /// bf16 still runs, after a warning through the trainer's logger.
+    /// </summary>
     /// <param name="precision">The precision.</param>
     public TrainerBuilder UsePrecision(Precision precision)
     {
@@ -295,6 +301,19 @@ public sealed class TrainerBuilder
         return this;
     }
 
+    /// <summary>
+    /// Trains on a frozen backbone's cached output (<see cref="BackboneFeatures.Compute"/>) instead
+    /// of images: batches go through the model's head alone, in training and validation, while
+    /// checkpoints, the configuration and the parameters stay the whole model's. The loaders must
+    /// give <see cref="Data.FeatureDataset"/>s of that model's features.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">At <see cref="Build"/>: the model is not a <see cref="ClassificationModel"/>, or parameters outside its head still train.</exception>
+    public TrainerBuilder UseCachedFeatures(bool enabled = true)
+    {
+        _cachedFeatures = enabled;
+        return this;
+    }
+
     /// <summary>Adds a callback; callbacks run in the order added.</summary>
     /// <param name="callback">Such as <see cref="EarlyStopping"/> or <see cref="CheckpointCallback"/>.</param>
     public TrainerBuilder AddCallback(TrainerCallback callback)
@@ -319,17 +338,19 @@ public sealed class TrainerBuilder
             throw new InvalidOperationException($"Two callbacks are named '{duplicate.Key}'; give each a distinct Name so their checkpoint state stays apart.");
         }
 
-        if (_precision != Precision.Fp32 && !Autocast.IsSupported)
-        {
-            throw new InvalidOperationException($"Precision {_precision} needs autocast, which this LibTorch build does not expose; use Precision.Fp32.");
-        }
-
         if (_threads is { } threads)
         {
             torch.set_num_threads(threads);
         }
 
         var device = _device ?? (torch.cuda.is_available() ? CUDA : CPU);
+        var logger = _logger ?? CnnClassifyLogging.For<Trainer>();
+        var precision = PrecisionChoice.For(_precision, device);
+        if (precision.Precision != Precision.Fp32 && !Autocast.IsSupported)
+        {
+            throw new InvalidOperationException($"Precision {_precision} needs autocast, which this LibTorch build does not expose; use Precision.Fp32 or Precision.Auto.");
+        }
+
         if (_tf32 is { } tf32 && device.type == DeviceType.CUDA)
         {
             torch.backends.cuda.matmul.allow_tf32 = tf32;
@@ -346,20 +367,35 @@ public sealed class TrainerBuilder
             callback.OnBuild(_model);
         }
 
+        var forward = _model;
+        if (_cachedFeatures)
+        {
+            var classifier = _model as ClassificationModel
+                ?? throw new InvalidOperationException("UseCachedFeatures needs a ClassificationModel, whose head takes the cached features.");
+            if (BackboneFeatures.WhyNotCacheable(classifier, null) is { } reason)
+            {
+                throw new InvalidOperationException($"UseCachedFeatures: {reason}.");
+            }
+
+            forward = classifier.Head;
+        }
+
         var monitored = _callbacks.OfType<IMonitorsMetric>().Select(c => c.Monitor)
             .Concat(_schedule is ReduceOnPlateauSchedule plateau ? [plateau.Monitor] : [])
             .FirstOrDefault(m => m.NeedsValidation());
         return new Trainer(new TrainerSettings
         {
             Model = _model,
+            Forward = forward,
             Optimizer = _optimizer,
             ParameterGroups = _groups,
             Loss = _loss,
             Schedule = _schedule,
-            Precision = _precision,
+            Precision = precision.Precision,
+            PrecisionChoice = precision,
             ChannelsLast = _channelsLast,
             ReuseNativeMemory = _reuseNativeMemory,
-            Logger = _logger ?? CnnClassifyLogging.For<Trainer>(),
+            Logger = logger,
             ClipNorm = _clipNorm,
             ClipValue = _clipValue,
             AccumulationSteps = _accumulation,

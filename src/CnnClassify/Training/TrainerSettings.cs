@@ -8,6 +8,9 @@ internal sealed record TrainerSettings
 {
     public required nn.Module<Tensor, Tensor> Model { get; init; }
 
+    /// <summary>What batches go through: the model, or its head when training on cached features.</summary>
+    public required nn.Module<Tensor, Tensor> Forward { get; init; }
+
     public required OptimizerSpec Optimizer { get; init; }
 
     public IReadOnlyList<ParameterGroup>? ParameterGroups { get; init; }
@@ -17,6 +20,9 @@ internal sealed record TrainerSettings
     public LearningRateSchedule? Schedule { get; init; }
 
     public Precision Precision { get; init; }
+
+    /// <summary>How <see cref="Precision"/> was chosen.</summary>
+    public required PrecisionChoice PrecisionChoice { get; init; }
 
     public bool ChannelsLast { get; init; }
 

@@ -8,10 +8,19 @@ public enum Precision
 
     /// <summary>
     /// Autocast to bfloat16: convolutions and matrix products run in bf16, with float32 master
-    /// weights, BatchNorm statistics and loss. No loss scaling is needed. The CPU choice.
+    /// weights, BatchNorm statistics and loss. No loss scaling is needed. Fast only on CPUs with
+    /// native bf16 (<see cref="Interop.CpuCapabilities.NativeBf16"/>); elsewhere LibTorch emulates
+    /// it, about 8x slower than float32 on an AVX2 CPU.
     /// </summary>
     Bf16,
 
     /// <summary>Autocast to float16 with dynamic loss scaling (<see cref="GradScaler"/>). The CUDA choice.</summary>
     Fp16,
+
+    /// <summary>
+    /// Chosen by the hardware when the trainer or predictor is built (<see cref="PrecisionChoice"/>):
+    /// float16 with loss scaling on CUDA, bf16 on a CPU with native bf16 (AVX-512 BF16 or AMX),
+    /// float32 everywhere else.
+    /// </summary>
+    Auto,
 }

@@ -1,0 +1,154 @@
+using CnnClassify.Data;
+using CnnClassify.Data.Transforms;
+using CnnClassify.Inference;
+using CnnClassify.Layers;
+using CnnClassify.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+using DataLoader = CnnClassify.Data.DataLoader;
+
+namespace CnnClassify.Training;
+
+/// <summary>
+/// A frozen backbone's output, computed once: what a model's head receives for every image of a
+/// loader, so that training the head alone (<see cref="TrainerBuilder.UseCachedFeatures"/>) needs
+/// no backbone pass after the first, as in Keras's transfer-learning guide. Valid only when the
+/// backbone is frozen and deterministic and the images' pipeline has no random step;
+/// <see cref="WhyNotCacheable"/> says when it is not.
+/// </summary>
+public static class BackboneFeatures
+{
+    /// <summary>
+    /// Why the head's input of <paramref name="model"/> cannot be cached with <paramref name="transform"/>,
+    /// in one line; <see langword="null"/> when it can: every parameter outside the head is frozen,
+    /// no layer before the head is random in training mode (dropout, stochastic depth), and no
+    /// step of the pipeline is random.
+    /// </summary>
+    /// <param name="model">The model, with its backbone frozen (<see cref="FineTuning.FreezeBackbone"/>).</param>
+    /// <param name="transform">The images' pipeline, or <see langword="null"/> for none.</param>
+    public static string? WhyNotCacheable(ClassificationModel model, IImageTransform? transform)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var head = model.HeadName;
+        bool InHead(string name) => name == head || name.StartsWith(head + ".", StringComparison.Ordinal);
+        var trainable = model.named_parameters().FirstOrDefault(p => p.parameter.requires_grad && !InHead(p.name));
+        if (trainable.name is not null)
+        {
+            return $"parameter '{trainable.name}' outside the head '{head}' trains, so the backbone's output changes every step";
+        }
+
+        foreach (var (name, module, _) in ModuleTree.Walk(model))
+        {
+            if (!InHead(name) && IsRandomInTraining(module))
+            {
+                return $"layer '{name}' ({module.GetType().Name}) is random in training mode, so the head's input differs every epoch";
+            }
+        }
+
+        return RandomStep(transform) is { } step
+            ? $"the pipeline's {step} is random, so each epoch sees other images (use no augmentation to cache)"
+            : null;
+    }
+
+    /// <summary>
+    /// Runs every image of <paramref name="loader"/> through <paramref name="model"/> once, in
+    /// evaluation mode without gradients, and keeps what its head receives, on the CPU.
+    /// </summary>
+    /// <param name="model">The model, with a frozen, deterministic backbone.</param>
+    /// <param name="loader">The images, in any order; the features keep the dataset's order.</param>
+    /// <param name="options">Precision and layout of the pass; <see langword="null"/> for float32.</param>
+    /// <returns>The features [N, F] with the dataset's labels and classes; the caller disposes it.</returns>
+    /// <exception cref="InvalidOperationException">The model's output is not its head applied to what the head receives.</exception>
+    public static FeatureDataset Compute(ClassificationModel model, DataLoader loader, InferenceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loader);
+        var headModule = model.Head;
+        var device = ModelRunner.DeviceOf(model);
+        var rows = new List<(int[] Indices, Tensor Features)>();
+        Tensor? captured = null;
+        var remover = headModule.register_forward_hook((_, input, _) =>
+        {
+            captured = input.detach().to(ScalarType.Float32).cpu().clone().DetachFromDisposeScope();
+            return null!;
+        });
+        var checkedOnce = false;
+        try
+        {
+            ModelRunner.Evaluate(model, loader, device, options ?? new InferenceOptions(), (batch, _, outputs, _) =>
+            {
+                var features = captured ?? throw new InvalidOperationException($"{model.GetType().Name}'s head '{model.HeadName}' did not run in the forward pass.");
+                captured = null;
+                if (!checkedOnce)
+                {
+                    checkedOnce = true;
+                    CheckHeadIsLast(model, headModule, features, outputs, device, options ?? new InferenceOptions());
+                }
+
+                rows.Add((batch.Indices.ToArray(), features));
+            });
+
+            var count = loader.Dataset.Count;
+            var order = new long[count];
+            var position = 0;
+            foreach (var (indices, _) in rows)
+            {
+                foreach (var index in indices)
+                {
+                    order[position++] = index;
+                }
+            }
+
+            using var scope = torch.NewDisposeScope();
+            var all = torch.cat(rows.Select(r => r.Features).ToArray(), 0);
+            using var positions = torch.tensor(order[..position]);
+            var sorted = torch.empty_like(all).index_copy_(0, positions, all);
+            var labels = Enumerable.Range(0, position).Select(i => loader.Dataset.LabelAt(i)).ToList();
+            if (position != count)
+            {
+                throw new InvalidOperationException($"{count - position} of {count} images were skipped while caching features; fix or remove them first.");
+            }
+
+            return new FeatureDataset(sorted.MoveToOuterDisposeScope(), labels, loader.Dataset.Classes, "backbone features");
+        }
+        finally
+        {
+            remover.remove();
+            foreach (var (_, features) in rows)
+            {
+                features.Dispose();
+            }
+
+            captured?.Dispose();
+        }
+    }
+
+    private static void CheckHeadIsLast(ClassificationModel model, nn.Module<Tensor, Tensor> head, Tensor features, Tensor outputs, Device device, InferenceOptions options)
+    {
+        using var scope = torch.NewDisposeScope();
+        var again = ModelRunner.Outputs(head, features.to(device), device, options);
+        var difference = again.sub(outputs).abs().max().item<float>();
+        var scale = Math.Max(1f, outputs.abs().max().item<float>());
+        if (!(difference <= 1e-4f * scale))
+        {
+            throw new InvalidOperationException($"{model.GetType().Name}'s output is not its head '{model.HeadName}' applied to the head's input (they differ by {difference:G3}), so its features cannot be cached.");
+        }
+    }
+
+    private static bool IsRandomInTraining(nn.Module module) => module switch
+    {
+        TorchSharp.Modules.Dropout d => d is not null,
+        TorchSharp.Modules.Dropout1d or TorchSharp.Modules.Dropout2d or TorchSharp.Modules.Dropout3d => true,
+        TorchSharp.Modules.AlphaDropout or TorchSharp.Modules.FeatureAlphaDropout => true,
+        StochasticDepth => true,
+        _ => false,
+    };
+
+    private static string? RandomStep(IImageTransform? transform) => transform switch
+    {
+        null => null,
+        Data.Transforms.Compose compose => compose.Transforms.Select(RandomStep).FirstOrDefault(s => s is not null),
+        Data.Transforms.Resize or Data.Transforms.CenterCrop or Data.Transforms.ToTensor or Data.Transforms.Normalize => null,
+        _ => transform.GetType().Name,
+    };
+}
