@@ -14,12 +14,12 @@ phases:   forward, backward and Adam step of one training step in ms, timed sepa
 loader:   images/s of torchvision's ImageFolder + DataLoader with the same augmentation as
           `CnnClassify.Benchmarks loader`, on a folder of JPEGs given with --folder.
 make-photos: writes a folder of phone-sized JPEGs (--width 4000 --height 3000, --per-class 40
-          train and 10 test images in each of 6 classes) to --out, then make-weights.
+          train and 20 test images in each of 6 classes, --seed 0) to --out, then make-weights.
 make-weights: seeded torchvision ResNet-18 weights to --weights FILE, their BatchNorm statistics
           taken from 64 of the photos in --data (this machine cannot download the published ones).
 photos:   the seed's frozen-backbone recipe on such a folder (--data DIR, --weights FILE):
           ImageFolder + PIL, Resize(256), CenterCrop(224), a 2-worker DataLoader, ResNet-18 with
-          only its fc layer trained (Adam, --lr 0.01, batch 64) for 3 epochs with a 10 % validation
+          only its fc layer trained (Adam, --lr 0.01, --batch-size 16) for 3 epochs with a 10 % validation
           split, then test accuracy; prints the time of each phase.
 decode:   images/s of PIL decoding the folder's JPEGs at full size and with draft() at the
           size a Resize(256) needs (--data DIR).
@@ -166,13 +166,13 @@ def loader(folder, workers_list=(1, 2, 4)):
 PHOTO_CLASSES = ["beach", "city", "forest", "night", "snow", "sunset"]
 
 
-def make_photos(out, weights, width=4000, height=3000, per_class=40, test_per_class=10):
+def make_photos(out, weights, width=4000, height=3000, per_class=40, test_per_class=20, seed=0):
     """Photo-like JPEGs whose class sets the palette and the kind of shapes, with sensor noise."""
     import numpy as np
     from PIL import Image
     palettes = {"beach": (220, 200, 150), "city": (120, 120, 130), "forest": (40, 110, 50),
                 "night": (20, 25, 60), "snow": (235, 240, 250), "sunset": (240, 120, 60)}
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     small_h, small_w = height // 4, width // 4
     yy, xx = np.mgrid[0:small_h, 0:small_w].astype(np.float32)
     for split, count in (("train", per_class), ("test", test_per_class)):
@@ -195,9 +195,10 @@ def make_photos(out, weights, width=4000, height=3000, per_class=40, test_per_cl
                 big = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).resize((width, height), Image.BICUBIC)
                 pixels = np.asarray(big, np.int16) + rng.integers(-8, 9, (height, width, 1), dtype=np.int16)
                 Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(
-                    os.path.join(folder, f"{i:04d}.jpg"), quality=90, subsampling=2)
+                    os.path.join(folder, f"{seed}-{i:04d}.jpg"), quality=90, subsampling=2)
     print(f"wrote {len(PHOTO_CLASSES) * (per_class + test_per_class)} {width}x{height} JPEGs to {out}")
-    make_weights(out, weights)
+    if weights:
+        make_weights(out, weights)
 
 
 def make_weights(data, weights, batches=4):
@@ -226,7 +227,7 @@ def make_weights(data, weights, batches=4):
     print(f"wrote seeded ResNet-18 weights, BatchNorm statistics from {len(files)} of the photos, to {weights}")
 
 
-def photos(data, weights, epochs=3, workers=2, lr=0.01):
+def photos(data, weights, epochs=3, workers=2, lr=0.01, batch=16):
     start = time.perf_counter()
     torch.manual_seed(0)
     transform = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
@@ -240,7 +241,7 @@ def photos(data, weights, epochs=3, workers=2, lr=0.01):
         p.requires_grad = False
     model.fc = nn.Linear(512, len(full.classes))
     optimizer = torch.optim.Adam(model.fc.parameters(), lr)
-    loaders = {name: torch.utils.data.DataLoader(d, batch_size=64, shuffle=(name == "train"), num_workers=workers)
+    loaders = {name: torch.utils.data.DataLoader(d, batch_size=batch if name == "train" else 256, shuffle=(name == "train"), num_workers=workers)
                for name, d in (("train", train), ("val", val), ("test", test))}
     setup = time.perf_counter() - start
     fit_start = time.perf_counter()
@@ -292,11 +293,12 @@ if __name__ == "__main__":
         phases(option("--model", "resnet18"), int(option("--size", "32")), int(option("--batch-size", "128")), "--channels-last" in sys.argv)
     elif sys.argv[1] == "make-photos":
         make_photos(option("--out", "/tmp/photos"), option("--weights", "/tmp/photos-weights/resnet18.pth"),
-                    int(option("--width", "4000")), int(option("--height", "3000")), int(option("--per-class", "40")), int(option("--test-per-class", "10")))
+                    int(option("--width", "4000")), int(option("--height", "3000")), int(option("--per-class", "40")), int(option("--test-per-class", "20")), int(option("--seed", "0")))
     elif sys.argv[1] == "make-weights":
         make_weights(option("--data", "/tmp/photos"), option("--weights", "/tmp/photos-weights/resnet18.pth"))
     elif sys.argv[1] == "photos":
-        photos(option("--data", "/tmp/photos"), option("--weights", "/tmp/photos-weights/resnet18.pth"), int(option("--epochs", "3")), int(option("--workers", "2")), float(option("--lr", "0.01")))
+        photos(option("--data", "/tmp/photos"), option("--weights", "/tmp/photos-weights/resnet18.pth"), int(option("--epochs", "3")), int(option("--workers", "2")), float(option("--lr", "0.01")),
+               int(option("--batch-size", "16")))
     elif sys.argv[1] == "decode":
         decode(option("--data", "/tmp/photos"))
     else:

@@ -22,6 +22,7 @@ internal static partial class PhotoFolderBenchmark
         var data = Path.GetFullPath(Arguments.Option(args, "--data", "/tmp/cnnclassify-photos"));
         var rounds = int.Parse(Arguments.Option(args, "--rounds", "2"), CultureInfo.InvariantCulture);
         var lr = Arguments.Option(args, "--lr", "0.01");
+        var batch = Arguments.Option(args, "--batch-size", "16");
         var torchHome = data + "-torch";
         var weights = Path.Combine(torchHome, "hub", "checkpoints", "resnet18-f37072fd.pth");
         var repository = Repository();
@@ -30,7 +31,7 @@ internal static partial class PhotoFolderBenchmark
         if (!Directory.Exists(Path.Combine(data, "test")))
         {
             Console.WriteLine(Process("/usr/bin/python3", [reference, "make-photos", "--out", data, "--weights", weights,
-                "--per-class", Arguments.Option(args, "--per-class", "40"), "--test-per-class", Arguments.Option(args, "--test-per-class", "10")], torchHome).Output.Trim());
+                "--per-class", Arguments.Option(args, "--per-class", "40"), "--test-per-class", Arguments.Option(args, "--test-per-class", "20")], torchHome).Output.Trim());
         }
 
         if (!args.Contains("--decode-only"))
@@ -40,14 +41,14 @@ internal static partial class PhotoFolderBenchmark
             {
                 var outDir = Path.Combine(Path.GetTempPath(), $"cnnclassify-photos-run-{round}");
                 var ours = Process("dotnet", [cli, "train", .. (args.Contains("--no-cache") ? NoCache : []), "--model", "resnet18", "--dataset", "imagefolder", "--data", data, "--pretrained",
-                    "--freeze-backbone", "--augment", "none", "--epochs", "3", "--batch-size", "64", "--lr", lr, "--workers", "2", "--seed", "0", "--out", outDir], torchHome);
+                    "--freeze-backbone", "--augment", "none", "--epochs", "3", "--batch-size", batch, "--lr", lr, "--workers", "2", "--seed", "0", "--out", outDir], torchHome);
                 Console.WriteLine($"round {round}, cnnclassify train: {ours.Seconds:F1} s wall, exit {ours.Code}");
                 foreach (var line in ours.Output.Split('\n').Where(l => CliLine().IsMatch(l)))
                 {
                     Console.WriteLine($"  {line.Trim()}");
                 }
 
-                var theirs = Process("/usr/bin/python3", [reference, "photos", "--data", data, "--weights", weights, "--lr", lr], torchHome);
+                var theirs = Process("/usr/bin/python3", [reference, "photos", "--data", data, "--weights", weights, "--lr", lr, "--batch-size", batch], torchHome);
                 Console.WriteLine($"round {round}, pytorch_reference.py photos: {theirs.Seconds:F1} s wall, exit {theirs.Code}");
                 foreach (var line in theirs.Output.Split('\n').Where(l => l.StartsWith("epoch", StringComparison.Ordinal) || l.StartsWith("pytorch", StringComparison.Ordinal)))
                 {

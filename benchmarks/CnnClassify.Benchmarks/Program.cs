@@ -9,7 +9,7 @@
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- stress [--steps 4000]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- raw-loop [--epochs 1] [--batch-size 64]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- phases [--model resnet18|simplecnn|pyramid] [--size 32] [--batch-size 128] [--channels-last] [--seconds S --loop bf16|fp32] [--peak]
-//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- photos [--data DIR] [--rounds 2] [--lr 0.01] [--per-class 40] [--decode-only] [--no-cache]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- photos [--data DIR] [--rounds 2] [--lr 0.01] [--batch-size 16] [--per-class 40] [--decode-only] [--no-cache]
 //   mpirun -np 2 dotnet benchmarks/CnnClassify.Benchmarks/bin/Release/net10.0/CnnClassify.Benchmarks.dll allreduce [--models simplecnn,resnet18]
 using CnnClassify.Benchmarks;
 

@@ -30,7 +30,9 @@ internal static class PredictCommand
         var top = new Option<int>("--top") { Description = "Classes to list per image.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var json = new Option<bool>("--json") { Description = "Print JSON with every class's probability." };
         var tta = new Option<bool>("--tta") { Description = "Average over a horizontal flip." };
-        var command = new Command("predict", "Classify images.") { images, checkpoint, model, weights, pretrained, classes, channels, size, mean, std, top, json, tta };
+        var amp = new Option<string>("--amp") { Description = "auto (bf16 on a CPU with native bf16, fp16 on CUDA, else none), none, bf16 or fp16.", DefaultValueFactory = _ => "auto" };
+        amp.AcceptOnlyFromAmong("auto", "none", "bf16", "fp16");
+        var command = new Command("predict", "Classify images.") { images, checkpoint, model, weights, pretrained, classes, channels, size, mean, std, top, json, tta, amp };
         command.SetAction(parse =>
         {
             // "--pretrained photo.jpg": an optional value that is not a weights name is the first image.
@@ -48,7 +50,7 @@ internal static class PredictCommand
             }
 
             var k = parse.GetValue(top);
-            using var predictor = Create(parse, checkpoint, model, weights, pretrained, weightsName, classes, channels, size, mean, std, tta);
+            using var predictor = Create(parse, checkpoint, model, weights, pretrained, weightsName, classes, channels, size, mean, std, tta, amp);
             var predictions = predictor.PredictBatch(files);
             if (parse.GetValue(json))
             {
@@ -82,8 +84,20 @@ internal static class PredictCommand
         string.Equals(value, WeightCatalog.Default, StringComparison.OrdinalIgnoreCase)
         || WeightCatalog.All.Any(w => string.Equals(w.Name, value, StringComparison.OrdinalIgnoreCase));
 
+    private static PredictorOptions Options(ParseResult parse, Option<bool> tta, Option<string> amp) => new()
+    {
+        TestTimeAugmentation = parse.GetValue(tta),
+        Precision = parse.GetValue(amp) switch
+        {
+            "none" => Training.Precision.Fp32,
+            "bf16" => Training.Precision.Bf16,
+            "fp16" => Training.Precision.Fp16,
+            _ => Training.Precision.Auto,
+        },
+    };
+
     private static Predictor Create(ParseResult parse, Option<string?> checkpoint, Option<string?> model, Option<string?> weights, Option<string?> pretrained, string? weightsName, Option<int?> classes,
-        Option<int?> channels, Option<int?> size, Option<string?> mean, Option<string?> std, Option<bool> tta)
+        Option<int?> channels, Option<int?> size, Option<string?> mean, Option<string?> std, Option<bool> tta, Option<string> amp)
     {
         if (parse.GetValue(checkpoint) is { } path)
         {
@@ -92,7 +106,7 @@ internal static class PredictCommand
                 throw new UsageException("Give either --checkpoint, or --model with --pretrained or --weights, not both.");
             }
 
-            return Predictor.FromCheckpoint(path, new PredictorOptions { TestTimeAugmentation = parse.GetValue(tta) });
+            return Predictor.FromCheckpoint(path, Options(parse, tta, amp));
         }
 
         var name = parse.GetValue(model) ?? throw new UsageException("Give --checkpoint CKPT, --model NAME --pretrained, or --model NAME --weights FILE --num-classes N.");
@@ -110,7 +124,7 @@ internal static class PredictCommand
 
             TrainCommand.Published(name, weightsName ?? WeightCatalog.Default);
             var published = ModelZoo.Create(name, weights: weightsName ?? WeightCatalog.Default, progress: new DownloadProgressLine());
-            return new Predictor(published, new PredictorOptions { TestTimeAugmentation = parse.GetValue(tta) });
+            return new Predictor(published, Options(parse, tta, amp));
         }
 
         var file = parse.GetValue(weights) ?? throw new UsageException("--model needs --weights FILE.");
@@ -141,6 +155,6 @@ internal static class PredictCommand
         }
 
         network.Configuration = configuration;
-        return new Predictor(network, new PredictorOptions { TestTimeAugmentation = parse.GetValue(tta) });
+        return new Predictor(network, Options(parse, tta, amp));
     }
 }

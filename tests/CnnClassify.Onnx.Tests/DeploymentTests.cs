@@ -56,7 +56,7 @@ public class DeploymentTests : IDisposable
         var onnx = Path.Combine(_directory, "model.onnx");
         Cli(pixels ? ["export", "--checkpoint", checkpoint, "--out", onnx, "--include-preprocessing"] : ["export", "--checkpoint", checkpoint, "--out", onnx]);
         var images = Directory.GetFiles(data, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(6).ToArray();
-        using var cliJson = JsonDocument.Parse(Cli(["predict", "--checkpoint", checkpoint, "--json", .. images]));
+        using var cliJson = JsonDocument.Parse(Cli(["predict", "--checkpoint", checkpoint, "--amp", "none", "--json", .. images]));
 
         using var predictor = new OnnxPredictor(onnx);
         var predictions = predictor.PredictBatch(images);

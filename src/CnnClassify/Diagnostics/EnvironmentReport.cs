@@ -99,16 +99,18 @@ public static class EnvironmentReport
             return new("Open MPI", "not used on this OS", false, "data-parallel training (UseDistributed, mpirun) runs on Linux with Open MPI 4.1 or 5.0.");
         }
 
-        if (!NativeLibrary.TryLoad("libmpi.so.40", out var library))
+        // Looked for, never loaded: Open MPI's transports install signal handlers that would take
+        // over the ones .NET relies on for the rest of this process.
+        var library = LibraryFolders().Select(folder => Path.Combine(folder, "libmpi.so.40")).FirstOrDefault(File.Exists);
+        if (library is null)
         {
             return new("Open MPI", "libmpi.so.40 not found", false, "only for data-parallel training: install Open MPI (Debian and Ubuntu: openmpi-bin), then launch with mpirun.");
         }
 
-        NativeLibrary.Free(library);
         var mpirun = FindOnPath("mpirun");
         return mpirun is null
-            ? new("Open MPI", "libmpi.so.40 found, mpirun not on PATH", false, "put Open MPI's bin folder on PATH to launch data-parallel runs.")
-            : new("Open MPI", $"libmpi.so.40 and {mpirun}");
+            ? new("Open MPI", $"{library} found, mpirun not on PATH", false, "put Open MPI's bin folder on PATH to launch data-parallel runs.")
+            : new("Open MPI", $"{library} and {mpirun}");
     }
 
     private static EnvironmentCheck Chromium()
@@ -160,6 +162,12 @@ public static class EnvironmentReport
                 : new($"Dataset {name}", found);
         }
     }
+
+    /// <summary>Where the dynamic loader looks: LD_LIBRARY_PATH, then the usual system folders.</summary>
+    private static IEnumerable<string> LibraryFolders() =>
+        (Environment.GetEnvironmentVariable("LD_LIBRARY_PATH") ?? string.Empty)
+            .Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat([$"/usr/lib/{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant() switch { "x64" => "x86_64", "arm64" => "aarch64", var other => other }}-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"]);
 
     private static string? FindOnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)

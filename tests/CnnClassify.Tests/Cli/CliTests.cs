@@ -160,10 +160,48 @@ public sealed class CliTests : IDisposable
         }
 
         Assert.Equal(2, root.GetProperty("epochs_run").GetInt32());
+        var auto = CnnClassify.Training.PrecisionChoice.For(CnnClassify.Training.Precision.Auto, TorchSharp.torch.CPU);
+        Assert.Equal(CnnClassify.Training.PrecisionChoice.Name(auto.Precision), root.GetProperty("precision").GetString());
+        Assert.Equal(CpuCapabilities.Current.Describe(), root.GetProperty("cpu_capability").GetString());
         var circle = root.GetProperty("per_class").GetProperty("circle");
         Assert.Equal(4, circle.GetProperty("support").GetInt32());
         Assert.InRange(circle.GetProperty("f1").GetDouble(), 0, 1);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(outDir, "history.csv")).Length);
+    }
+
+    [Fact]
+    public async Task A_frozen_backbone_is_run_once_without_augmentation_and_every_epoch_with_it()
+    {
+        string[] Args(string name, string augment) =>
+        [
+            "train", "--model", "resnet18", "--dataset", "imagefolder", "--data", _data, "--image-size", "16", "--epochs", "2", "--batch-size", "8",
+            "--freeze-backbone", "--augment", augment, "--seed", "1", "--out", Path.Combine(_dir, name),
+        ];
+
+        var (code, output, error) = await Run(Args("cached", "none"));
+        var (augmentedCode, augmented, augmentedError) = await Run(Args("augmented", "light"));
+
+        Assert.True(code == 0, error);
+        Assert.Contains("backbone features cached: 33 train and 3 validation images, [512] each", output);
+        Assert.True(augmentedCode == 0, augmentedError);
+        Assert.Contains("backbone features not cached: the pipeline's RandomCrop is random", augmented);
+        using var checkpoint = CnnClassify.Training.Checkpoint.LoadModel(Path.Combine(_dir, "cached", "last.ckpt"));
+        Assert.Equal(16, checkpoint.Configuration.InputHeight);
+        Assert.Equal(Classes, checkpoint.Configuration.ClassNames);
+    }
+
+    [Fact]
+    public async Task An_explicit_bf16_warns_in_one_line_where_the_CPU_emulates_it_and_trains_anyway()
+    {
+        var outDir = Path.Combine(_dir, "bf16");
+        var (code, output, error) = await Run(
+            "train", "--model", "simplecnn", "--dataset", "imagefolder", "--data", _data, "--image-size", "16", "--epochs", "1", "--batch-size", "8", "--amp", "bf16", "--out", outDir);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("precision: bf16 (asked for)", output);
+        var warnings = output.Split('\n').Where(l => l.StartsWith("warning: bf16 was asked for", StringComparison.Ordinal)).ToList();
+        Assert.Equal(CpuCapabilities.Current.NativeBf16 ? 0 : 1, warnings.Count);
+        Assert.True(File.Exists(Path.Combine(outDir, "best.ckpt")));
     }
 
     [Fact]

@@ -54,9 +54,10 @@ public sealed partial class RunReportTests : IDisposable
 
         // Recipe and environment.
         Assert.Contains("<th>Optimizer</th><td>adam(lr=0.05)</td>", html);
-        Assert.Contains("<th>Precision</th><td>Fp32</td>", html);
+        Assert.Contains("<th>Precision</th><td>fp32 (asked for)</td>", html);
         Assert.Contains($"<th>LibTorch</th><td>{torch.__version__}</td>", html);
-        Assert.Contains($"<th>Threads</th><td>{torch.get_num_threads()} (of {Environment.ProcessorCount} processors)</td>", html);
+        Assert.Contains($"<th>Threads</th><td>{torch.get_num_threads()} torch threads, {torch.get_num_interop_threads()} inter-op, {Environment.ProcessorCount} logical processors</td>", html);
+        Assert.Contains($"<th>CPU capability</th><td>{WebUtility.HtmlEncode(CnnClassify.Interop.CpuCapabilities.Current.Describe())}</td>", html);
         Assert.Contains("<th>Images</th><td>60 train, 30 test</td>", html);
         Assert.Contains("<th>Test evaluation</th><td class=\"num\">0:01</td><td class=\"num\">1.2 s</td>", html);
 

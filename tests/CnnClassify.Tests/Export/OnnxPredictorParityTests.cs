@@ -71,7 +71,7 @@ public class OnnxPredictorParityTests : IDisposable
         var onnx = Path.Combine(_directory, "model.onnx");
         model.ExportOnnx(onnx, new OnnxExportOptions { IncludePreprocessing = pixels });
 
-        using var libtorch = new Predictor(model);
+        using var libtorch = new Predictor(model, new PredictorOptions { Precision = CnnClassify.Training.Precision.Fp32 });
         using var deployed = new OnnxPredictor(onnx);
         var expected = libtorch.PredictBatch(files);
         var actual = deployed.PredictBatch(files, batchSize: 3);

@@ -15,6 +15,9 @@ public sealed class PredictorTests : IDisposable
 {
     private static readonly double[] Mean = [0.2];
     private static readonly double[] Std = [0.3];
+    // These tests compare with float32 forward passes, so the predictors run float32 on every CPU.
+    private static readonly PredictorOptions Float32 = new() { Precision = Precision.Fp32 };
+
     private readonly string _dir = Directory.CreateTempSubdirectory("cnnclassify-predictor-").FullName;
     private readonly List<string> _images = [];
     private readonly ClassificationModel _model;
@@ -54,7 +57,7 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void A_predictor_loaded_from_the_checkpoint_agrees_with_the_in_memory_model()
     {
-        using var predictor = Predictor.FromCheckpoint(_checkpoint);
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, Float32);
 
         foreach (var path in _images)
         {
@@ -69,7 +72,7 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void A_channels_last_predictor_gives_the_same_probabilities()
     {
-        using var predictor = Predictor.FromCheckpoint(_checkpoint, new PredictorOptions { ChannelsLast = true });
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, new PredictorOptions { ChannelsLast = true, Precision = Precision.Fp32 });
 
         Assert.True(predictor.Options.ChannelsLast);
         foreach (var path in _images)
@@ -81,7 +84,7 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void Top_k_lists_classes_by_probability_and_probabilities_sum_to_one()
     {
-        using var predictor = Predictor.FromCheckpoint(_checkpoint);
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, Float32);
 
         var prediction = predictor.Predict(_images[0]);
         var top = prediction.TopK(2);
@@ -97,7 +100,7 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void Paths_streams_and_decoded_images_give_the_same_prediction()
     {
-        using var predictor = Predictor.FromCheckpoint(_checkpoint);
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, Float32);
         using var stream = File.OpenRead(_images[1]);
         using var image = Image.Load(_images[1]);
 
@@ -113,7 +116,7 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void Test_time_augmentation_averages_the_image_and_its_mirror()
     {
-        using var predictor = Predictor.FromCheckpoint(_checkpoint, new PredictorOptions { TestTimeAugmentation = true });
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, new PredictorOptions { TestTimeAugmentation = true, Precision = Precision.Fp32 });
 
         var prediction = predictor.Predict(_images[2]);
 
@@ -124,7 +127,7 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void Batch_prediction_equals_one_by_one_prediction()
     {
-        using var predictor = Predictor.FromCheckpoint(_checkpoint);
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, Float32);
 
         var batch = predictor.PredictBatch(_images, batchSize: 4);
 
@@ -138,7 +141,7 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void Concurrent_calls_agree_with_sequential_ones()
     {
-        using var predictor = Predictor.FromCheckpoint(_checkpoint);
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, Float32);
         var sequential = _images.Select(path => predictor.Predict(path).Probabilities.ToArray()).ToList();
 
         var concurrent = new double[4 * _images.Count][];
@@ -154,7 +157,7 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void A_broken_image_is_named_in_the_error()
     {
-        using var predictor = Predictor.FromCheckpoint(_checkpoint);
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, Float32);
         var path = Path.Combine(_dir, "broken.jpg");
         File.WriteAllText(path, "no pixels here");
 

@@ -68,7 +68,7 @@ public sealed class PretrainedWeightsTests : IClassFixture<PretrainedReference>
         using var environment = new EnvironmentScope(("TORCH_HOME", _reference.PathOf("torch_home")), (WeightCache.BaseUrlVariable, "http://127.0.0.1:9/unreachable"));
 
         using var model = ModelZoo.Create(name, weights: "IMAGENET1K_V1");
-        using var predictor = new Predictor(model);
+        using var predictor = new Predictor(model, new PredictorOptions { Precision = CnnClassify.Training.Precision.Fp32 });
         var prediction = predictor.Predict(_reference.PathOf("image.png"));
 
         var reference = expected.Tensors[name].data<float>().ToArray();
