@@ -30,6 +30,7 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
         var size = imageSize ?? 224;
         var decode = dataset == "imagefolder" ? (resize is { } r ? DecodeSize.ShortSide(r) : DecodeSize.Box(size, size)) : null;
         var loaded = await LoadSplitsAsync(dataset, directory, validationSplit, seed, imageSize, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, decode, exifOrientation).ConfigureAwait(false);
+        loaded = loaded with { ApplyExifOrientation = exifOrientation };
         if (preprocessing is not null)
         {
             loaded = loaded with
@@ -109,7 +110,11 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
         Interpolation = Interpolation,
         Mean = Normalize.Mean,
         Std = Normalize.Std,
+        ApplyExifOrientation = ApplyExifOrientation,
     };
+
+    /// <summary>Whether photos are turned upright by their EXIF orientation.</summary>
+    public bool ApplyExifOrientation { get; init; }
 
     /// <summary>Resize (and centre or random crop), the augmentation level's random transforms, ToTensor and Normalize.</summary>
     public IImageTransform Transform(string augment, bool training)

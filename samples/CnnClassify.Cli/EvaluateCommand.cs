@@ -30,7 +30,7 @@ internal static class EvaluateCommand
             using var model = Checkpoint.LoadModel(path);
             var configuration = model.Configuration;
             var warnings = new WarningLogger(output);
-            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), parse.GetValue(seed), configuration.InputHeight, warnings, configuration.Preprocessing).ConfigureAwait(false);
+            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), parse.GetValue(seed), configuration.InputHeight, warnings, configuration.Preprocessing, configuration.Preprocessing.ApplyExifOrientation).ConfigureAwait(false);
             if (warnings.Count > 0)
             {
                 output.WriteLine($"{warnings.Count} data warning(s) above; skipped files are left out of the evaluation.");

@@ -8,6 +8,7 @@ using CnnClassify.Evaluation.Plots;
 using CnnClassify.Interop;
 using CnnClassify.Models;
 using CnnClassify.Training;
+using TorchSharp;
 
 namespace CnnClassify.Cli;
 
@@ -62,7 +63,10 @@ internal static class TrainCommand
             var phases = Stopwatch.StartNew();
             var warnings = new WarningLogger(output);
             var published = PublishedWeights(parse, name, pretrained);
-            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize) ?? published?.CropSize, warnings, Scaled(published, parse.GetValue(imageSize)), parse.GetValue(exif)).ConfigureAwait(false);
+            var datasetName = parse.GetValue(dataset)!;
+            var photos = datasetName == "imagefolder";
+            var loaded = await CliData.LoadAsync(datasetName, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize) ?? (photos ? published?.CropSize : null), warnings,
+                Scaled(published, parse.GetValue(imageSize), photos), parse.GetValue(exif)).ConfigureAwait(false);
             if (warnings.Count > 0)
             {
                 output.WriteLine($"{warnings.Count} data warning(s) above; skipped files are left out of training and evaluation.");
@@ -93,6 +97,12 @@ internal static class TrainCommand
 
             var precision = Precision(parse.GetValue(amp)!);
             var setupSeconds = phases.Elapsed.TotalSeconds;
+            if (parse.GetValue(freeze) && parse.GetValue(resume) is { } resumed)
+            {
+                // Features come from the backbone the run continues with.
+                Checkpoint.LoadModel(resumed, network);
+            }
+
             using var cached = CacheFeatures(parse.GetValue(freeze), parse.GetValue(noCache), world, network, ref train, ref validation, precision, output);
 
             var featureSeconds = phases.Elapsed.TotalSeconds - setupSeconds;
@@ -202,15 +212,19 @@ internal static class TrainCommand
         return WeightCatalog.Get(name, weights);
     }
 
-    /// <summary>The weights' preprocessing, its resize scaled as the crop is when <c>--image-size</c> differs from theirs.</summary>
-    private static Models.Preprocessing? Scaled(PretrainedWeights? published, int? imageSize)
+    /// <summary>
+    /// The weights' preprocessing for photos, its resize scaled as the crop is when <c>--image-size</c>
+    /// differs from theirs; for the small built-in datasets only their normalisation, the images
+    /// being resized straight to the input size as before.
+    /// </summary>
+    private static Models.Preprocessing? Scaled(PretrainedWeights? published, int? imageSize, bool photos)
     {
         if (published is null)
         {
             return null;
         }
 
-        var preprocessing = published.Preprocessing;
+        var preprocessing = photos ? published.Preprocessing : published.Preprocessing with { ResizeSize = null };
         return imageSize is { } size && size != published.CropSize && preprocessing.ResizeSize is { } side
             ? preprocessing with { ResizeSize = Math.Max(size, (int)Math.Round(side * (size / (double)published.CropSize))) }
             : preprocessing;
@@ -237,7 +251,9 @@ internal static class TrainCommand
         }
 
         var clock = Stopwatch.StartNew();
-        var options = new Inference.InferenceOptions { Precision = PrecisionChoice.For(precision, TorchSharp.torch.CPU).Precision };
+        var device = TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.CUDA : TorchSharp.torch.CPU;
+        network.to(device);
+        var options = new Inference.InferenceOptions { Precision = PrecisionChoice.For(precision, device).Precision };
         var trainFeatures = BackboneFeatures.Compute(network, new DataLoader(train.Dataset, train.Transform, train.Options with { Shuffle = false }), options);
         var validationFeatures = BackboneFeatures.Compute(network, validation, options);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"backbone features cached: {trainFeatures.Count:N0} train and {validationFeatures.Count:N0} validation images, [{string.Join(", ", trainFeatures.FeatureShape)}] each, in {clock.Elapsed.TotalSeconds:F1} s; the head trains on them."));

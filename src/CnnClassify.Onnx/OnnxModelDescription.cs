@@ -45,6 +45,9 @@ public sealed record OnnxModelDescription
     /// <summary>Per-channel standard deviations.</summary>
     public IReadOnlyList<double> Std { get; init; } = [];
 
+    /// <summary>Whether photos are turned upright by their EXIF orientation before anything else, as the model was trained.</summary>
+    public bool ApplyExifOrientation { get; init; }
+
     /// <summary>Whether the graph takes uint8 pixels and scales and normalises them itself.</summary>
     public bool TakesPixels { get; init; }
 
@@ -94,6 +97,7 @@ public sealed record OnnxModelDescription
             Interpolation = preprocessing.Interpolation,
             Mean = preprocessing.Mean,
             Std = preprocessing.Std,
+            ApplyExifOrientation = preprocessing.ApplyExifOrientation,
             TakesPixels = metadata.TryGetValue(InputKey, out var input) && input == "uint8_pixels",
         };
     }
@@ -125,5 +129,7 @@ public sealed record OnnxModelDescription
         public List<double> Mean { get; init; } = [];
 
         public List<double> Std { get; init; } = [];
+
+        public bool ApplyExifOrientation { get; init; }
     }
 }

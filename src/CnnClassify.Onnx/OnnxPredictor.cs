@@ -57,7 +57,7 @@ public sealed class OnnxPredictor : IDisposable
             }
 
             _inputName = _session.InputMetadata.Keys.Single();
-            _decoder = new PixelDecoder(Description.InChannels == 1 ? ColorMode.Grayscale : ColorMode.Rgb, Options.MaxPixels);
+            _decoder = new PixelDecoder(Description.InChannels == 1 ? ColorMode.Grayscale : ColorMode.Rgb, Options.MaxPixels) { ApplyExifOrientation = Description.ApplyExifOrientation };
         }
         catch
         {

@@ -20,7 +20,9 @@ internal static class JpegScaledDecoder
     /// <exception cref="InvalidImageException">The file is damaged, truncated or larger than <paramref name="maxPixels"/>.</exception>
     public static Tensor Decode(Stream stream, string sourceName, DecodeSize? size, long maxPixels, bool applyOrientation)
     {
-        using var codec = SKCodec.Create(stream, out var result)
+        // SkiaSharp would dispose a .NET stream handed to it directly; the caller's stream stays open.
+        using var skiaStream = new SKManagedStream(stream, disposeManagedStream: false);
+        using var codec = SKCodec.Create(skiaStream, out var result)
             ?? throw new InvalidImageException(sourceName, $"its JPEG header cannot be read ({result})");
         var (width, height) = (codec.Info.Width, codec.Info.Height);
         if (width < 1 || height < 1 || (long)width * height > maxPixels)

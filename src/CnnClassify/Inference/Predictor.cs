@@ -76,7 +76,7 @@ public sealed class Predictor : IDisposable
         _model.eval();
         _device = ModelRunner.DeviceOf(model);
         PrecisionChoice = PrecisionChoice.For(Options.Precision, _device);
-        _decoder = new ImageDecoder(configuration.ColorMode, Options.MaxPixels);
+        _decoder = new ImageDecoder(configuration.ColorMode, Options.MaxPixels, applyExifOrientation: configuration.Preprocessing.ApplyExifOrientation);
         _prepare = configuration.EvalTransform();
     }
 

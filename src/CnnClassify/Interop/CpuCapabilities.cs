@@ -18,7 +18,7 @@ public sealed record CpuCapabilities
     /// <summary>
     /// The instruction set ATen's kernels dispatch to: <c>AVX512</c>, <c>AVX2</c>, <c>DEFAULT</c>
     /// (x86), <c>ZVECTOR</c> or <c>SVE256</c>; <c>unknown</c> where LibTorch's export cannot be read
-    /// (a Windows or macOS build). Lowered by <c>ATEN_CPU_CAPABILITY</c>.
+    /// (read on Linux x64 only). Lowered by <c>ATEN_CPU_CAPABILITY</c>.
     /// </summary>
     public string AtenCapability { get; init; } = "unknown";
 
@@ -134,7 +134,8 @@ public sealed record CpuCapabilities
     {
         var maxIsa = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA") ?? Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA");
         maxIsa = string.IsNullOrWhiteSpace(maxIsa) ? null : maxIsa.Trim();
-        if (LibTorchExports.LoadFailure.Length > 0 || !OperatingSystem.IsLinux())
+        // The std::string return below follows the x86-64 System V convention; elsewhere nothing is read.
+        if (LibTorchExports.LoadFailure.Length > 0 || !OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
             return new CpuCapabilities { OneDnnMaxIsa = maxIsa };
         }

@@ -35,6 +35,13 @@ public sealed record Preprocessing
     /// <summary>Per-channel standard deviations divided by; as many as <see cref="Mean"/>.</summary>
     public IReadOnlyList<double> Std { get; init; } = [];
 
+    /// <summary>
+    /// Whether photos are turned upright by their EXIF orientation before anything else, as PIL's
+    /// <c>ImageOps.exif_transpose</c>; off by default, as in torchvision. The predictor decodes
+    /// with it, so a model trained on upright photos sees them upright.
+    /// </summary>
+    public bool ApplyExifOrientation { get; init; }
+
     /// <summary>No resize beyond the input size, no normalisation.</summary>
     public static Preprocessing None => new();
 

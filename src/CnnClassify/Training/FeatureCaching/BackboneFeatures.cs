@@ -57,7 +57,10 @@ public static class BackboneFeatures
     /// <param name="model">The model, with a frozen, deterministic backbone.</param>
     /// <param name="loader">The images, in any order; the features keep the dataset's order.</param>
     /// <param name="options">Precision and layout of the pass; <see langword="null"/> for float32.</param>
-    /// <returns>The features [N, F] with the dataset's labels and classes; the caller disposes it.</returns>
+    /// <returns>
+    /// The features [N, F] in dataset order with the dataset's labels and classes (images the
+    /// loader skips as unreadable are left out); the caller disposes it.
+    /// </returns>
     /// <exception cref="InvalidOperationException">The model's output is not its head applied to what the head receives.</exception>
     public static FeatureDataset Compute(ClassificationModel model, DataLoader loader, InferenceOptions? options = null)
     {
@@ -69,6 +72,7 @@ public static class BackboneFeatures
         Tensor? captured = null;
         var remover = headModule.register_forward_hook((_, input, _) =>
         {
+            captured?.Dispose();
             captured = input.detach().to(ScalarType.Float32).cpu().clone().DetachFromDisposeScope();
             return null!;
         });
@@ -83,32 +87,26 @@ public static class BackboneFeatures
                 {
                     checkedOnce = true;
                     CheckHeadIsLast(model, headModule, features, outputs, device, options ?? new InferenceOptions());
+                    captured?.Dispose();  // the check ran the head again
+                    captured = null;
                 }
 
                 rows.Add((batch.Indices.ToArray(), features));
             });
 
-            var count = loader.Dataset.Count;
-            var order = new long[count];
-            var position = 0;
-            foreach (var (indices, _) in rows)
+            if (rows.Count == 0)
             {
-                foreach (var index in indices)
-                {
-                    order[position++] = index;
-                }
+                throw new InvalidOperationException("No image could be read, so there are no features to cache.");
             }
 
+            // Rows in dataset order; images the loader skipped (unreadable files, with a warning) are left out.
+            var order = rows.SelectMany(r => r.Indices).ToArray();
             using var scope = torch.NewDisposeScope();
             var all = torch.cat(rows.Select(r => r.Features).ToArray(), 0);
-            using var positions = torch.tensor(order[..position]);
-            var sorted = torch.empty_like(all).index_copy_(0, positions, all);
-            var labels = Enumerable.Range(0, position).Select(i => loader.Dataset.LabelAt(i)).ToList();
-            if (position != count)
-            {
-                throw new InvalidOperationException($"{count - position} of {count} images were skipped while caching features; fix or remove them first.");
-            }
-
+            using var positions = torch.tensor(order.Select(i => (long)i).ToArray());
+            var sorted = all.index_select(0, positions.argsort());
+            var indices = order.Order().ToArray();
+            var labels = indices.Select(i => loader.Dataset.LabelAt(i)).ToList();
             return new FeatureDataset(sorted.MoveToOuterDisposeScope(), labels, loader.Dataset.Classes, "backbone features");
         }
         finally
