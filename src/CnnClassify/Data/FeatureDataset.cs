@@ -10,9 +10,7 @@ namespace CnnClassify.Data;
 /// </summary>
 public sealed class FeatureDataset : IInMemoryDataset, IDisposable
 {
-    private readonly Tensor _features;
-    private readonly long[] _labels;
-    private readonly string _sourceName;
+    private readonly InMemoryRows _features;
 
     /// <summary>Wraps <paramref name="features"/>, which the dataset then owns.</summary>
     /// <param name="features">One row per sample, [N, ...], on the CPU.</param>
@@ -30,53 +28,28 @@ public sealed class FeatureDataset : IInMemoryDataset, IDisposable
             throw new ArgumentException($"{sourceName}: {(features.dim() < 1 ? 0 : features.shape[0])} feature rows but {labels.Count} labels.", nameof(labels));
         }
 
-        if (labels.Any(label => label < 0 || label >= classes.Count))
-        {
-            throw new ArgumentException($"{sourceName}: a label is outside [0, {classes.Count}).", nameof(labels));
-        }
-
-        _features = features;
-        _labels = [.. labels];
+        InMemoryRows.CheckLabels(labels, classes.Count, sourceName);
+        _features = new InMemoryRows(features, labels, sourceName);
         Classes = classes;
-        _sourceName = sourceName;
     }
 
     /// <inheritdoc />
-    public int Count => _labels.Length;
+    public int Count => _features.Count;
 
     /// <inheritdoc />
     public IReadOnlyList<string> Classes { get; }
 
     /// <summary>The shape of one sample's features, such as [512].</summary>
-    public IReadOnlyList<long> FeatureShape => _features.shape[1..];
+    public IReadOnlyList<long> FeatureShape => _features.RowShape;
 
     /// <inheritdoc />
-    public long LabelAt(int index)
-    {
-        DatasetArguments.Index(index, Count);
-        return _labels[index];
-    }
+    public long LabelAt(int index) => _features.LabelAt(index);
 
     /// <inheritdoc />
-    public ImageSample Read(int index)
-    {
-        DatasetArguments.Index(index, Count);
-        using var view = _features[index];
-        return new ImageSample(view.clone(), _labels[index], $"{_sourceName}[{index}]");
-    }
+    public ImageSample Read(int index) => _features.Read(index);
 
     /// <inheritdoc />
-    public Tensor ReadImages(IReadOnlyList<int> indices)
-    {
-        ArgumentNullException.ThrowIfNull(indices);
-        foreach (var index in indices)
-        {
-            DatasetArguments.Index(index, Count);
-        }
-
-        using var positions = torch.tensor(indices.Select(i => (long)i).ToArray());
-        return _features.index_select(0, positions);
-    }
+    public Tensor ReadImages(IReadOnlyList<int> indices) => _features.Gather(indices);
 
     /// <summary>Frees the features.</summary>
     public void Dispose() => _features.Dispose();

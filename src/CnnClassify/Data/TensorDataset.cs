@@ -9,9 +9,7 @@ namespace CnnClassify.Data;
 /// </summary>
 public sealed class TensorDataset : IInMemoryDataset, IDisposable
 {
-    private readonly Tensor _images;
-    private readonly long[] _labels;
-    private readonly string _sourceName;
+    private readonly InMemoryRows _images;
 
     /// <summary>Creates the dataset; it takes ownership of <paramref name="images"/>.</summary>
     /// <param name="images">[N, C, H, W] or [N, H, W] <c>uint8</c> images on the CPU.</param>
@@ -34,55 +32,29 @@ public sealed class TensorDataset : IInMemoryDataset, IDisposable
             throw new ArgumentException($"{sourceName}: {images.shape[0]} images but {labels.Count} labels.", nameof(labels));
         }
 
-        var bad = labels.Select((label, i) => (label, i)).FirstOrDefault(pair => pair.label < 0 || pair.label >= classes.Count);
-        if (labels.Count > 0 && (bad.label < 0 || bad.label >= classes.Count))
-        {
-            throw new ArgumentException($"{sourceName}: label {bad.label} of sample {bad.i} is outside [0, {classes.Count}).", nameof(labels));
-        }
-
-        _images = images.dim() == 3 ? images.unsqueeze(1) : images.alias();
+        InMemoryRows.CheckLabels(labels, classes.Count, sourceName);
+        _images = new InMemoryRows(images.dim() == 3 ? images.unsqueeze(1) : images.alias(), labels, sourceName);
         images.Dispose();
-        _labels = [.. labels];
         Classes = classes;
-        _sourceName = sourceName;
     }
 
     /// <inheritdoc />
-    public int Count => _labels.Length;
+    public int Count => _images.Count;
 
     /// <inheritdoc />
     public IReadOnlyList<string> Classes { get; }
 
     /// <summary>The shape of one image, [C, H, W].</summary>
-    public IReadOnlyList<long> ImageShape => _images.shape[1..];
+    public IReadOnlyList<long> ImageShape => _images.RowShape;
 
     /// <inheritdoc />
-    public long LabelAt(int index)
-    {
-        DatasetArguments.Index(index, Count);
-        return _labels[index];
-    }
+    public long LabelAt(int index) => _images.LabelAt(index);
 
     /// <inheritdoc />
-    public ImageSample Read(int index)
-    {
-        DatasetArguments.Index(index, Count);
-        using var view = _images[index];
-        return new ImageSample(view.clone(), _labels[index], $"{_sourceName}[{index}]");
-    }
+    public ImageSample Read(int index) => _images.Read(index);
 
     /// <inheritdoc />
-    public Tensor ReadImages(IReadOnlyList<int> indices)
-    {
-        ArgumentNullException.ThrowIfNull(indices);
-        foreach (var index in indices)
-        {
-            DatasetArguments.Index(index, Count);
-        }
-
-        using var positions = torch.tensor(indices.Select(i => (long)i).ToArray());
-        return _images.index_select(0, positions);
-    }
+    public Tensor ReadImages(IReadOnlyList<int> indices) => _images.Gather(indices);
 
     /// <inheritdoc />
     public void Dispose() => _images.Dispose();
