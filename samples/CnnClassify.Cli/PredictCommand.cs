@@ -28,7 +28,7 @@ internal static class PredictCommand
         var mean = new Option<string?>("--mean") { Description = "Per-channel means, such as 0.485,0.456,0.406, with --model." };
         var std = new Option<string?>("--std") { Description = "Per-channel standard deviations, with --model." };
         var top = new Option<int>("--top") { Description = "Classes to list per image.", DefaultValueFactory = _ => 1 }.AtLeast(1);
-        var json = new Option<bool>("--json") { Description = "Print JSON with every class's probability." };
+        var json = new Option<bool>("--json") { Description = "Print JSON: per image, the predicted class and every class's probability ('classes' and 'probabilities', in class order)." };
         var tta = new Option<bool>("--tta") { Description = "Average over a horizontal flip." };
         var amp = new Option<string>("--amp") { Description = "auto (bf16 on a CPU with native bf16, fp16 on CUDA, else none), none, bf16 or fp16.", DefaultValueFactory = _ => "auto" };
         amp.AcceptOnlyFromAmong("auto", "none", "bf16", "fp16");
@@ -60,7 +60,10 @@ internal static class PredictCommand
                     ["class"] = p.ClassName,
                     ["index"] = p.ClassIndex,
                     ["confidence"] = p.Confidence,
-                    ["probabilities"] = new JsonObject(p.ClassNames.Select((name, i) => KeyValuePair.Create(name, (JsonNode?)p.Probabilities[i]))),
+                    // Two arrays in class order: class names need not be unique (ImageNet's list
+                    // has "crane" and "maillot" twice), so they cannot be an object's keys.
+                    ["classes"] = new JsonArray(p.ClassNames.Select(name => (JsonNode?)name).ToArray()),
+                    ["probabilities"] = new JsonArray(p.Probabilities.Select(value => (JsonNode?)value).ToArray()),
                 }).ToArray());
                 output.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 return 0;

@@ -167,11 +167,11 @@ public sealed class OnnxPredictor : IDisposable
         return new Prepared(null, values);
     }
 
-    // The centred region, rounded half away from zero, zero-padded where the image is smaller.
+    // The centred region, placed as torchvision places it (CenterCropOffset), zero-padded where the image is smaller.
     private static byte[] CenterCrop(byte[] pixels, int channels, int height, int width, int cropHeight, int cropWidth)
     {
-        var top = (int)Math.Round((height - cropHeight) / 2.0, MidpointRounding.AwayFromZero);
-        var left = (int)Math.Round((width - cropWidth) / 2.0, MidpointRounding.AwayFromZero);
+        var top = (int)CenterCropOffset.Of(height, cropHeight);
+        var left = (int)CenterCropOffset.Of(width, cropWidth);
         var result = new byte[channels * cropHeight * cropWidth];
         for (var c = 0; c < channels; c++)
         {

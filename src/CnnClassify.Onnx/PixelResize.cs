@@ -5,8 +5,9 @@ namespace CnnClassify.Onnx;
 /// with LibTorch (<c>interpolate</c> with antialiasing for bilinear and bicubic, on float32 values,
 /// then rounded half to even and clamped to 0–255): separable, the width first, each output a
 /// normalised weighted sum over a window that widens with the downscaling factor. The arithmetic
-/// follows LibTorch's float32 path step by step, so that deployed predictions see the pixels the
-/// model was evaluated on.
+/// follows LibTorch's float32 path step by step, each multiply and add of the sum fused as LibTorch's
+/// compiled kernels fuse them, so that deployed predictions see the very pixels the model was
+/// evaluated on.
 /// </summary>
 internal static class PixelResize
 {
@@ -86,7 +87,7 @@ internal static class PixelResize
         var total = source[first] * weights[offset];
         for (var j = 1; j < count; j++)
         {
-            total += source[first + (j * step)] * weights[offset + j];
+            total = MathF.FusedMultiplyAdd(source[first + (j * step)], weights[offset + j], total);
         }
 
         return total;

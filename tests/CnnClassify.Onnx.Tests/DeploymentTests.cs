@@ -69,7 +69,8 @@ public class DeploymentTests : IDisposable
             Assert.Equal(expected.GetProperty("class").GetString(), actual.ClassName);
             foreach (var (name, index) in predictor.ClassNames.Select((n, i) => (n, i)))
             {
-                var libtorch = expected.GetProperty("probabilities").GetProperty(name).GetDouble();
+                Assert.Equal(name, expected.GetProperty("classes")[index].GetString());
+                var libtorch = expected.GetProperty("probabilities")[index].GetDouble();
                 Assert.True(Math.Abs(libtorch - actual.Probabilities[index]) <= 1e-5, $"{actual.Source} {name}: LibTorch {libtorch}, ONNX Runtime {actual.Probabilities[index]}");
             }
         }

@@ -281,8 +281,8 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, lines.Length);
         using var document = JsonDocument.Parse(json);
         var probabilities = document.RootElement[0].GetProperty("probabilities");
-        Assert.Equal(Classes, probabilities.EnumerateObject().Select(p => p.Name));
-        Assert.Equal(1.0, probabilities.EnumerateObject().Sum(p => p.Value.GetDouble()), 5);
+        Assert.Equal(Classes, document.RootElement[0].GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(1.0, probabilities.EnumerateArray().Sum(p => p.GetDouble()), 5);
     }
 
     [Fact]
@@ -299,7 +299,8 @@ public sealed class CliTests : IDisposable
 
         Assert.True(code == 0, error);
         using var document = JsonDocument.Parse(json);
-        Assert.Equal(["0", "1", "2", "3"], document.RootElement[0].GetProperty("probabilities").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["0", "1", "2", "3"], document.RootElement[0].GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(4, document.RootElement[0].GetProperty("probabilities").GetArrayLength());
     }
 
     [Fact]

@@ -3,14 +3,23 @@
 Usage: pretrained_reference.py OUTDIR
 
 Writes:
-  image.png                   a 301x203 RGB test image (not square, odd sizes);
-  transforms.safetensors      for every published weight entry, weights.transforms() applied to
-                              the image as a uint8 tensor (MODEL.NAME.tensor) and as a PIL image
-                              (MODEL.NAME.pil);
+  image.png, photo-320x240.png, photo-301x233.png
+                              RGB test images (WIDTHxHEIGHT; not square, odd sizes). Their
+                              centre-crop margins have halves ending in .5, where rounding half to
+                              even and half away from zero differ: 320x240 resized to 341x256 or
+                              309x232 before a 224 crop (margins 117 and 85); 301x233 cropped to
+                              224 directly (margins 77 and 9);
+  transforms.safetensors      for every image and published weight entry, weights.transforms()
+                              applied to the image as a uint8 tensor (IMAGE.MODEL.NAME.tensor) and
+                              as a PIL image (IMAGE.MODEL.NAME.pil);
   torch_home/hub/checkpoints  seeded random weights for resnet18, densenet121 and googlenet under
-                              torchvision's IMAGENET1K_V1 file names, laid out as the published
-                              files are (DenseNet's old key names, GoogLeNet's auxiliary heads);
-  logprobs.safetensors        each of those models' log-probabilities for the image, through
+                              torchvision's IMAGENET1K_V1 file names, and for resnet50 under its
+                              IMAGENET1K_V2 (DEFAULT) name, laid out as the published files are
+                              (DenseNet's old key names, GoogLeNet's auxiliary heads);
+  crops.safetensors           torchvision's center_crop of each image as a uint8 tensor at sizes
+                              that crop, pad, and do both (IMAGE.HEIGHTxWIDTH);
+  logprobs.safetensors        each of those models' log-probabilities (IMAGE.MODEL) for image.png,
+                              and resnet18's and resnet50's for photo-320x240.png, through
                               torchvision's own weights.transforms() (tensor path).
 """
 import os
@@ -23,6 +32,7 @@ from safetensors.torch import save_file
 from torch import nn
 from torchvision import models as tvm
 from torchvision.io import read_image
+from torchvision.transforms.functional import center_crop
 from torchvision.models import get_model_weights
 
 NAMES = [
@@ -32,9 +42,12 @@ NAMES = [
 ]
 
 
-def write_image(path):
+CROPS = [(224, 224), (232, 232), (223, 225), (256, 331), (400, 400)]
+IMAGES = {"image": (203, 301), "photo-320x240": (240, 320), "photo-301x233": (233, 301)}
+
+
+def write_image(path, h, w):
     g = torch.Generator().manual_seed(7)
-    h, w = 203, 301
     y = torch.arange(h).view(h, 1).float()
     x = torch.arange(w).view(1, w).float()
     base = torch.stack([(x * 0.8 + y * 0.3) % 256, (x * 0.2 + y * 1.1) % 256, ((x - y).abs() * 0.7) % 256])
@@ -53,27 +66,33 @@ def randomise_batchnorm(model):
 
 def main(outdir):
     os.makedirs(outdir, exist_ok=True)
-    image_path = os.path.join(outdir, "image.png")
-    write_image(image_path)
-    tensor_image = read_image(image_path)
-    pil_image = Image.open(image_path).convert("RGB")
-
+    tensor_images = {}
     outputs = {}
-    for name in NAMES:
-        for weights in get_model_weights(name):
-            if weights.meta.get("categories") is None:
-                continue
-            preset = weights.transforms()
-            outputs[f"{name}.{weights.name}.tensor"] = preset(tensor_image).contiguous()
-            outputs[f"{name}.{weights.name}.pil"] = preset(pil_image).contiguous()
+    for stem, (h, w) in IMAGES.items():
+        image_path = os.path.join(outdir, stem + ".png")
+        write_image(image_path, h, w)
+        tensor_image = tensor_images[stem] = read_image(image_path)
+        pil_image = Image.open(image_path).convert("RGB")
+        for name in NAMES:
+            for weights in get_model_weights(name):
+                if weights.meta.get("categories") is None:
+                    continue
+                preset = weights.transforms()
+                outputs[f"{stem}.{name}.{weights.name}.tensor"] = preset(tensor_image).contiguous()
+                outputs[f"{stem}.{name}.{weights.name}.pil"] = preset(pil_image).contiguous()
     save_file(outputs, os.path.join(outdir, "transforms.safetensors"))
+    crops = {}
+    for stem, tensor_image in tensor_images.items():
+        for h, w in CROPS:
+            crops[f"{stem}.{h}x{w}"] = center_crop(tensor_image, [h, w]).contiguous()
+    save_file(crops, os.path.join(outdir, "crops.safetensors"))
 
     checkpoints = os.path.join(outdir, "torch_home", "hub", "checkpoints")
     os.makedirs(checkpoints, exist_ok=True)
     logprobs = {}
-    for name in ["resnet18", "densenet121", "googlenet"]:
+    for name in ["resnet18", "densenet121", "googlenet", "resnet50"]:
         torch.manual_seed(0)
-        weights = get_model_weights(name).IMAGENET1K_V1
+        weights = get_model_weights(name).DEFAULT
         if name == "googlenet":
             # Published GoogLeNet weights hold the auxiliary heads and expect transform_input.
             model = tvm.googlenet(weights=None, aux_logits=True, transform_input=True, init_weights=True)
@@ -86,9 +105,11 @@ def main(outdir):
             # The published DenseNet files keep the old key names: norm.1 for norm1, and so on.
             state = {re.sub(r"(denselayer\d+\.(?:norm|relu|conv))([12])\.", r"\1.\2.", k): v for k, v in state.items()}
         torch.save(state, os.path.join(checkpoints, os.path.basename(weights.url)))
+        stems = ["image", "photo-320x240"] if name in ("resnet18", "resnet50") else ["image"]
         with torch.no_grad():
-            batch = weights.transforms()(tensor_image).unsqueeze(0)
-            logprobs[name] = torch.log_softmax(model(batch), dim=1)[0].contiguous()
+            for stem in stems:
+                batch = weights.transforms()(tensor_images[stem]).unsqueeze(0)
+                logprobs[f"{stem}.{name}"] = torch.log_softmax(model(batch), dim=1)[0].contiguous()
     save_file(logprobs, os.path.join(outdir, "logprobs.safetensors"))
 
 

@@ -2,7 +2,10 @@ using static TorchSharp.torch;
 
 namespace CnnClassify.Data.Transforms;
 
-/// <summary>Crops the centre of an image to a fixed size, padding with zeros if the image is smaller.</summary>
+/// <summary>
+/// Crops the centre of an image to a fixed size, padding with zeros if the image is smaller. An odd
+/// margin starts where torchvision's <c>CenterCrop</c> starts it (half the margin, rounded half to even).
+/// </summary>
 public sealed class CenterCrop : IImageTransform
 {
     /// <summary>Creates the transform.</summary>
@@ -26,8 +29,6 @@ public sealed class CenterCrop : IImageTransform
     public Tensor Apply(Tensor image, Random random)
     {
         ImageOps.RequireImage(image, nameof(CenterCrop));
-        var top = (long)Math.Round((image.shape[1] - Height) / 2.0, MidpointRounding.AwayFromZero);
-        var left = (long)Math.Round((image.shape[2] - Width) / 2.0, MidpointRounding.AwayFromZero);
-        return ImageOps.Crop(image, top, left, Height, Width);
+        return ImageOps.Crop(image, CenterCropOffset.Of(image.shape[1], Height), CenterCropOffset.Of(image.shape[2], Width), Height, Width);
     }
 }

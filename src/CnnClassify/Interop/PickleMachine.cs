@@ -1,0 +1,467 @@
+using System.Text;
+
+namespace CnnClassify.Interop;
+
+/// <summary>
+/// Runs a pickle's instructions as CPython's unpickler does, without calling anything: it keeps
+/// the stack, the mark stack and the memo, knows the value of every string, and reports each global
+/// the pickle names at the moment the unpickler would look it up. Every opcode of protocols 0–5 is
+/// read; every opcode that touches the memo (<c>PUT</c>, <c>BINPUT</c>, <c>LONG_BINPUT</c>,
+/// <c>MEMOIZE</c>, <c>GET</c>, <c>BINGET</c>, <c>LONG_BINGET</c>) updates it exactly as CPython
+/// does, so that no sequence of them can make a string seen here differ from the one Python sees.
+/// </summary>
+internal static class PickleMachine
+{
+    /// <summary>Most instructions one pickle may hold; a state dict of 100,000 tensors needs about 2 million.</summary>
+    public const int MaxInstructions = 16 << 20;
+
+    /// <summary>Most values and marks on the stack together; a state dict's pickle holds a few thousand.</summary>
+    public const int MaxStackDepth = 1 << 20;
+
+    /// <summary>One more than the largest memo index, and so the most memo entries; a state dict uses about eight per tensor.</summary>
+    public const int MaxMemo = 2 << 20;
+
+    private const int HighestProtocol = 5;
+
+    // Every value that is not a string: numbers, containers, objects a call returned, buffers.
+    private static readonly object Opaque = new();
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Reads the pickle to its <c>STOP</c> instruction.</summary>
+    /// <param name="pickle">The pickle's bytes.</param>
+    /// <param name="source">The file and entry, for messages.</param>
+    /// <param name="onGlobal">Called with the module and name of each global, in the order Python looks them up.</param>
+    /// <exception cref="InvalidDataException">The pickle is damaged, would fail in Python, passes a limit, or uses the extension registry.</exception>
+    public static void Run(ReadOnlySpan<byte> pickle, string source, Action<string, string> onGlobal)
+    {
+        var reader = new Reader(pickle, source);
+        var stack = new ValueStack(source);
+        var memo = new Dictionary<long, object>();
+        for (var instructions = 0; ; instructions++)
+        {
+            if (instructions >= MaxInstructions)
+            {
+                throw Refused(source, $"it holds more than {MaxInstructions:N0} instructions, far more than any state dict");
+            }
+
+            if (reader.AtEnd)
+            {
+                throw Refused(source, "it ends without its STOP instruction (truncated)");
+            }
+
+            var at = reader.Position;
+            var opcode = (char)reader.Byte();
+            switch (opcode)
+            {
+                case '.':
+                    stack.Pop();
+                    return;
+                case '\x80':
+                    if (reader.Byte() > HighestProtocol)
+                    {
+                        throw Refused(source, $"it asks for a pickle protocol above {HighestProtocol}");
+                    }
+
+                    break;
+                case '\x95':
+                    reader.Require(reader.Fixed(8));
+                    break;
+
+                // Numbers and constants.
+                case 'N' or '\x88' or '\x89':
+                    stack.Push(Opaque);
+                    break;
+                case 'K':
+                    reader.Skip(1);
+                    stack.Push(Opaque);
+                    break;
+                case 'M':
+                    reader.Skip(2);
+                    stack.Push(Opaque);
+                    break;
+                case 'J':
+                    reader.Skip(4);
+                    stack.Push(Opaque);
+                    break;
+                case 'G':
+                    reader.Skip(8);
+                    stack.Push(Opaque);
+                    break;
+                case 'I' or 'L' or 'F':
+                    reader.Line();
+                    stack.Push(Opaque);
+                    break;
+                case '\x8a':
+                    reader.Counted(1);
+                    stack.Push(Opaque);
+                    break;
+                case '\x8b':
+                    reader.Counted(4);
+                    stack.Push(Opaque);
+                    break;
+
+                // Bytes and buffers.
+                case 'C':
+                    reader.Counted(1);
+                    stack.Push(Opaque);
+                    break;
+                case 'B':
+                    reader.Counted(4);
+                    stack.Push(Opaque);
+                    break;
+                case '\x8e' or '\x96':
+                    reader.Counted(8);
+                    stack.Push(Opaque);
+                    break;
+                case '\x97':
+                    stack.Push(Opaque);
+                    break;
+                case '\x98':
+                    stack.Replace(Opaque);
+                    break;
+
+                // Strings: str in Python 3, whichever opcode wrote them (torch.load decodes the old
+                // byte strings as UTF-8).
+                case 'S':
+                    stack.Push(Decode(PythonEscapes.Quoted(reader.Line(), source), source));
+                    break;
+                case 'T':
+                    stack.Push(Decode(reader.Counted(4), source));
+                    break;
+                case 'U':
+                    stack.Push(Decode(reader.Counted(1), source));
+                    break;
+                case 'V':
+                    stack.Push(PythonEscapes.RawUnicode(reader.Line(), source));
+                    break;
+                case '\x8c':
+                    stack.Push(Encoding.UTF8.GetString(reader.Counted(1)));
+                    break;
+                case 'X':
+                    stack.Push(Encoding.UTF8.GetString(reader.Counted(4)));
+                    break;
+                case '\x8d':
+                    stack.Push(Encoding.UTF8.GetString(reader.Counted(8)));
+                    break;
+
+                // Containers.
+                case ']' or ')' or '}' or '\x8f':
+                    stack.Push(Opaque);
+                    break;
+                case 'a':
+                    stack.Pop();
+                    stack.Top();
+                    break;
+                case 's':
+                    stack.Pop();
+                    stack.Pop();
+                    stack.Top();
+                    break;
+                case 'e' or 'u' or '\x90':
+                    stack.PopMark();
+                    stack.Top();
+                    break;
+                case 'l' or 't' or 'd' or '\x91':
+                    stack.PopMark();
+                    stack.Push(Opaque);
+                    break;
+                case '\x85' or '\x86' or '\x87':
+                    for (var i = 0; i < opcode - '\x84'; i++)
+                    {
+                        stack.Pop();
+                    }
+
+                    stack.Push(Opaque);
+                    break;
+
+                // The stack itself.
+                case '(':
+                    stack.Mark();
+                    break;
+                case '0':
+                    stack.PopOrPopMark();
+                    break;
+                case '1':
+                    stack.PopMark();
+                    break;
+                case '2':
+                    stack.Push(stack.Top());
+                    break;
+
+                // The memo.
+                case 'p':
+                    Put(memo, PythonEscapes.Integer(reader.Line(), source), stack.Top(), source);
+                    break;
+                case 'q':
+                    Put(memo, reader.Fixed(1), stack.Top(), source);
+                    break;
+                case 'r':
+                    Put(memo, reader.Fixed(4), stack.Top(), source);
+                    break;
+                case '\x94':
+                    Put(memo, memo.Count, stack.Top(), source);
+                    break;
+                case 'g':
+                    stack.Push(Get(memo, PythonEscapes.Integer(reader.Line(), source), source));
+                    break;
+                case 'h':
+                    stack.Push(Get(memo, reader.Fixed(1), source));
+                    break;
+                case 'j':
+                    stack.Push(Get(memo, reader.Fixed(4), source));
+                    break;
+
+                // Globals and calls.
+                case 'c':
+                    {
+                        var module = Decode(reader.Line(), source);
+                        onGlobal(module, Decode(reader.Line(), source));
+                        stack.Push(Opaque);
+                        break;
+                    }
+
+                case '\x93':
+                    {
+                        var name = stack.Pop();
+                        if (stack.Pop() is not string module || name is not string text)
+                        {
+                            throw Refused(source, $"its STACK_GLOBAL at byte {at} names a global with values that are not strings (Python refuses that too)");
+                        }
+
+                        onGlobal(module, text);
+                        stack.Push(Opaque);
+                        break;
+                    }
+
+                case 'i':
+                    {
+                        if (!stack.HasMark)
+                        {
+                            throw Refused(source, $"its INST at byte {at} has no MARK before it");
+                        }
+
+                        // CPython reads INST's names as ASCII, GLOBAL's as UTF-8.
+                        var module = Ascii(reader.Line(), source);
+                        onGlobal(module, Ascii(reader.Line(), source));
+                        stack.PopMark();
+                        stack.Push(Opaque);
+                        break;
+                    }
+
+                case 'o':
+                    stack.PopMark();
+                    stack.Push(Opaque);
+                    break;
+                case 'R' or '\x81':
+                    stack.Pop();
+                    stack.Pop();
+                    stack.Push(Opaque);
+                    break;
+                case '\x92':
+                    stack.Pop();
+                    stack.Pop();
+                    stack.Pop();
+                    stack.Push(Opaque);
+                    break;
+                case 'b':
+                    stack.Pop();
+                    stack.Replace(Opaque);
+                    break;
+                case 'P':
+                    reader.Line();
+                    stack.Push(Opaque);
+                    break;
+                case 'Q':
+                    stack.Pop();
+                    stack.Push(Opaque);
+                    break;
+                case '\x82' or '\x83' or '\x84':
+                    throw Refused(source, "it uses the pickle extension registry, which can name any callable");
+                default:
+                    throw Refused(source, $"it holds opcode 0x{(int)opcode:x2} at byte {at}, which is not a pickle instruction");
+            }
+        }
+    }
+
+    /// <summary>The message every refusal shares: the file, the reason, and that nothing ran.</summary>
+    public static InvalidDataException Refused(string source, string reason) =>
+        new($"PyTorch file '{source}' was not loaded: {reason}. Nothing in it was run.");
+
+    private static string Decode(ReadOnlySpan<byte> bytes, string source)
+    {
+        try
+        {
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw Refused(source, "it holds a name or string that is not valid UTF-8");
+        }
+    }
+
+    private static string Ascii(ReadOnlySpan<byte> bytes, string source) =>
+        bytes.ContainsAnyExceptInRange((byte)0, (byte)127)
+            ? throw Refused(source, "its INST instruction names a global with bytes outside ASCII (Python refuses that too)")
+            : Encoding.ASCII.GetString(bytes);
+
+    private static void Put(Dictionary<long, object> memo, long index, object value, string source)
+    {
+        if (index < 0 || index >= MaxMemo)
+        {
+            throw Refused(source, $"it stores memo entry {index}, outside 0 to {MaxMemo - 1:N0}");
+        }
+
+        memo[index] = value;
+    }
+
+    private static object Get(Dictionary<long, object> memo, long index, string source) =>
+        memo.TryGetValue(index, out var value) ? value : throw Refused(source, $"it reads memo entry {index}, which it never stored (Python refuses that too)");
+
+    /// <summary>
+    /// The unpickler's stack with its marks: values above the last mark are the current frame, which
+    /// every instruction but the mark ones sees; a <c>POP</c> on an empty frame drops the mark.
+    /// </summary>
+    private sealed class ValueStack(string source)
+    {
+        private readonly List<object> _values = [];
+        private readonly Stack<int> _marks = new();
+
+        public bool HasMark => _marks.Count > 0;
+
+        private int Fence => _marks.Count > 0 ? _marks.Peek() : 0;
+
+        public void Push(object value)
+        {
+            Grow();
+            _values.Add(value);
+        }
+
+        public object Top() =>
+            _values.Count > Fence ? _values[^1] : throw Refused(source, "it reads past the top of its stack or mark (Python refuses that too)");
+
+        public object Pop()
+        {
+            var value = Top();
+            _values.RemoveAt(_values.Count - 1);
+            return value;
+        }
+
+        public void Replace(object value)
+        {
+            Top();
+            _values[^1] = value;
+        }
+
+        public void Mark()
+        {
+            Grow();
+            _marks.Push(_values.Count);
+        }
+
+        public void PopMark()
+        {
+            if (!_marks.TryPop(out var fence))
+            {
+                throw Refused(source, "it closes a MARK it never opened (Python refuses that too)");
+            }
+
+            _values.RemoveRange(fence, _values.Count - fence);
+        }
+
+        public void PopOrPopMark()
+        {
+            if (_values.Count > Fence)
+            {
+                _values.RemoveAt(_values.Count - 1);
+            }
+            else
+            {
+                PopMark();
+            }
+        }
+
+        private void Grow()
+        {
+            if (_values.Count + _marks.Count >= MaxStackDepth)
+            {
+                throw Refused(source, $"its stack grows past {MaxStackDepth:N0} values and marks, far more than any state dict needs");
+            }
+        }
+    }
+
+    /// <summary>Reads the pickle's bytes, refusing any instruction that runs past its end.</summary>
+    private ref struct Reader(ReadOnlySpan<byte> pickle, string source)
+    {
+        private readonly ReadOnlySpan<byte> _pickle = pickle;
+
+        public int Position { get; private set; }
+
+        public readonly bool AtEnd => Position >= _pickle.Length;
+
+        public byte Byte()
+        {
+            Skip(1);
+            return _pickle[Position - 1];
+        }
+
+        public readonly void Require(long count)
+        {
+            if (count < 0 || count > _pickle.Length - Position)
+            {
+                throw Refused(source, "it is truncated inside an instruction");
+            }
+        }
+
+        public void Skip(long count)
+        {
+            if (count < 0 || count > _pickle.Length - Position)
+            {
+                throw Refused(source, "it is truncated inside an instruction");
+            }
+
+            Position += (int)count;
+        }
+
+        // A little-endian unsigned number of `size` bytes.
+        public long Fixed(int size)
+        {
+            Skip(size);
+            long value = 0;
+            for (var i = size - 1; i >= 0; i--)
+            {
+                value = (value << 8) | _pickle[Position - size + i];
+            }
+
+            return value;
+        }
+
+        // Bytes after a little-endian length of `lengthSize` bytes (none for 0).
+        public ReadOnlySpan<byte> Counted(int lengthSize)
+        {
+            var length = lengthSize == 0 ? 0 : Fixed(lengthSize);
+            if (lengthSize == 8 && length < 0)
+            {
+                throw Refused(source, "it is truncated inside an instruction");
+            }
+
+            var start = Position;
+            Skip(length);
+            return _pickle.Slice(start, (int)length);
+        }
+
+        // The line up to its newline, which is consumed and left out, as Python's readline()[:-1].
+        public ReadOnlySpan<byte> Line()
+        {
+            var end = _pickle[Position..].IndexOf((byte)'\n');
+            if (end < 0)
+            {
+                throw Refused(source, "it is truncated inside an instruction");
+            }
+
+            var line = _pickle.Slice(Position, end);
+            Position += end + 1;
+            return line;
+        }
+    }
+}
