@@ -1,4 +1,6 @@
 using System.CommandLine;
+using CnnClassify.Inference;
+using CnnClassify.Models;
 
 namespace CnnClassify.Cli;
 
@@ -44,14 +46,42 @@ public static class CliApp
         }
         catch (UsageException ex)
         {
-            await error.WriteLineAsync($"error: {OneLine(ex.Message)}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: {Printable(OneLine(ex.Message))}").ConfigureAwait(false);
             return 2;
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or ArgumentException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException)
+        catch (OperationCanceledException)
         {
-            var text = parse.GetValue(verbose) ? ex.ToString() : $"error: {OneLine(ex.Message)}";
+            // Ctrl-C: whatever was under way has cleaned up after itself (a download removes its partial file).
+            await error.WriteLineAsync("cancelled.").ConfigureAwait(false);
+            return 130;
+        }
+        catch (Exception ex)
+        {
+            // One path for every failure: the library's, LibTorch's (whose messages carry a C++
+            // backtrace after the first line), the runtime's (overflow, memory) and aggregates of them.
+            var failure = ex is AggregateException { InnerExceptions.Count: > 0 } aggregate ? aggregate.InnerExceptions[0] : ex;
+            var message = failure is System.Runtime.InteropServices.ExternalException or OutOfMemoryException or InsufficientExecutionStackException
+                ? $"{failure.GetType().Name}: {failure.Message.Split('\n')[0].Trim()}"
+                : OneLine(failure.Message);
+            var text = parse.GetValue(verbose) ? ex.ToString() : $"error: {Printable(message)}";
             await error.WriteLineAsync(text).ConfigureAwait(false);
             return 1;
+        }
+    }
+
+    /// <summary>Text from files made safe for a terminal, line by line (see <see cref="TerminalText"/>).</summary>
+    internal static string Printable(string text) =>
+        string.Join("\n", text.Split('\n').Select(TerminalText.Escape));
+
+    /// <summary>
+    /// Checks <paramref name="size"/> against the model's smallest input and the largest any model
+    /// takes, as a usage error naming <paramref name="option"/>.
+    /// </summary>
+    internal static void CheckImageSize(string model, int? size, string option)
+    {
+        if (size is { } side && side < ModelZoo.MinimumImageSize(model))
+        {
+            throw new UsageException($"{option} must be at least {ModelZoo.MinimumImageSize(model)} for {model} (and at most {ModelLimits.MaxInputSide:N0}); got {side}.");
         }
     }
 

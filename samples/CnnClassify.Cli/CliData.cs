@@ -24,12 +24,13 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
     /// <exception cref="InvalidDataException">The training and test classes differ; both lists are named.</exception>
     /// <param name="preprocessing">The model's preprocessing (resize, interpolation, normalisation) when the images must follow it, as published weights and checkpoints say; <see langword="null"/> for the dataset's own.</param>
     /// <param name="exifOrientation">Whether photos are turned upright by their EXIF orientation.</param>
-    public static async Task<CliData> LoadAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger? logger = null, Models.Preprocessing? preprocessing = null, bool exifOrientation = false)
+    /// <param name="followLinks">Whether an image folder's links that lead outside it are followed.</param>
+    public static async Task<CliData> LoadAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger? logger = null, Models.Preprocessing? preprocessing = null, bool exifOrientation = false, bool followLinks = false)
     {
         var resize = preprocessing?.ResizeSize;
         var size = imageSize ?? 224;
         var decode = dataset == "imagefolder" ? (resize is { } r ? DecodeSize.ShortSide(r) : DecodeSize.Box(size, size)) : null;
-        var loaded = await LoadSplitsAsync(dataset, directory, validationSplit, seed, imageSize, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, decode, exifOrientation).ConfigureAwait(false);
+        var loaded = await LoadSplitsAsync(dataset, directory, validationSplit, seed, imageSize, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, decode, exifOrientation, followLinks).ConfigureAwait(false);
         loaded = loaded with { ApplyExifOrientation = exifOrientation };
         if (preprocessing is not null)
         {
@@ -49,7 +50,7 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
         return loaded;
     }
 
-    private static async Task<CliData> LoadSplitsAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger logger, DecodeSize? decode, bool exifOrientation)
+    private static async Task<CliData> LoadSplitsAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger logger, DecodeSize? decode, bool exifOrientation, bool followLinks)
     {
         if (!(validationSplit > 0 && validationSplit < 1))
         {
@@ -63,7 +64,7 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
                 var variant = dataset == "mnist" ? MnistVariant.Mnist : MnistVariant.FashionMnist;
                 var folder = await new DatasetLocator().LocateAsync(variant, directory).ConfigureAwait(false);
                 var full = MnistDataset.Load(folder, train: true, variant);
-                var (train, validation) = DatasetSplit.Split(full, validationSplit, seed, stratified: true);
+                var (train, validation) = Split(full, validationSplit, seed, "validation");
                 return new CliData(train, validation, MnistDataset.Load(folder, train: false, variant), 1, imageSize ?? 28, variant == MnistVariant.Mnist ? Normalize.Mnist : Normalize.FashionMnist);
             }
 
@@ -71,7 +72,7 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
             {
                 var folder = directory ?? throw new UsageException("--dataset cifar10 needs --data DIR, the folder of the binary batches (cifar-10-batches-bin).");
                 var full = CifarDataset.Load(folder, train: true, CifarVariant.Cifar10);
-                var (train, validation) = DatasetSplit.Split(full, validationSplit, seed, stratified: true);
+                var (train, validation) = Split(full, validationSplit, seed, "validation");
                 return new CliData(train, validation, CifarDataset.Load(folder, train: false, CifarVariant.Cifar10), 3, imageSize ?? 32, Normalize.Cifar10);
             }
 
@@ -79,7 +80,7 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
             {
                 var root = directory ?? throw new UsageException("--dataset imagefolder needs --data DIR with one subfolder per class (or train/ and test/ folders of them).");
                 var channels = 3;
-                var options = new ImageFolderOptions { ColorMode = ColorMode.Rgb, Logger = logger, DecodeSize = decode, ApplyExifOrientation = exifOrientation };
+                var options = new ImageFolderOptions { ColorMode = ColorMode.Rgb, Logger = logger, DecodeSize = decode, ApplyExifOrientation = exifOrientation, FollowLinks = followLinks };
                 var trainRoot = Directory.Exists(Path.Combine(root, "train")) ? Path.Combine(root, "train") : root;
                 var full = new ImageFolderDataset(trainRoot, options);
                 IImageDataset test;
@@ -90,17 +91,38 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
                 }
                 else
                 {
-                    (var kept, test) = DatasetSplit.Split(full, validationSplit, seed + 1, stratified: true);
+                    (var kept, test) = Split(full, validationSplit, seed + 1, "test");
                     rest = kept;
                 }
 
-                var (train, validation) = DatasetSplit.Split(rest, validationSplit, seed, stratified: true);
+                var (train, validation) = Split(rest, validationSplit, seed, "validation");
                 return new CliData(train, validation, test, channels, imageSize ?? 224, Normalize.ImageNet);
             }
 
             default:
                 throw new UsageException($"Unknown dataset '{dataset}'. Use {string.Join(", ", DatasetNames)}.");
         }
+    }
+
+    /// <summary>
+    /// A stratified split that leaves every class images on both sides: a split too small (or too
+    /// large) for a class would give metrics over nothing, so it is a usage error naming the option.
+    /// </summary>
+    private static (Subset Train, Subset Held) Split(IImageDataset full, double fraction, int seed, string part)
+    {
+        var (train, held) = DatasetSplit.Split(full, fraction, seed, stratified: true);
+        foreach (var (side, name) in new[] { ((IImageDataset)held, part), (train, "training") })
+        {
+            var present = new HashSet<long>(Enumerable.Range(0, side.Count).Select(side.LabelAt));
+            if (Enumerable.Range(0, full.Classes.Count).FirstOrDefault(c => !present.Contains(c), -1) is var missing and >= 0)
+            {
+                var count = Enumerable.Range(0, full.Count).Count(i => full.LabelAt(i) == missing);
+                throw new UsageException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"--val-split {fraction} leaves class '{full.Classes[missing]}' ({count} images) without a {name} image; give a split that keeps every class on both sides, or more images."));
+            }
+        }
+
+        return (train, held);
     }
 
     /// <summary>The evaluation pipeline's description, which the model carries into its checkpoint.</summary>

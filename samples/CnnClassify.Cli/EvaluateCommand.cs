@@ -19,9 +19,10 @@ internal static class EvaluateCommand
         var valSplit = new Option<double>("--val-split") { Description = "As given to train, to reproduce an imagefolder's held-out test split.", DefaultValueFactory = _ => 0.1 };
         var seed = new Option<int>("--seed") { Description = "As given to train.", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
+        var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };
         var command = new Command("evaluate", "Evaluate a checkpoint; writes report.txt, metrics.json, confusion_matrix.png, top_losses.png, top_losses_heatmaps.png, predictions.csv and report.html.")
         {
-            checkpoint, dataset, data, valSplit, seed, outDir,
+            checkpoint, dataset, data, valSplit, seed, outDir, followLinks,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -30,7 +31,7 @@ internal static class EvaluateCommand
             using var model = Checkpoint.LoadModel(path);
             var configuration = model.Configuration;
             var warnings = new WarningLogger(output);
-            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), parse.GetValue(seed), configuration.InputHeight, warnings, configuration.Preprocessing, configuration.Preprocessing.ApplyExifOrientation).ConfigureAwait(false);
+            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), parse.GetValue(seed), configuration.InputHeight, warnings, configuration.Preprocessing, configuration.Preprocessing.ApplyExifOrientation, parse.GetValue(followLinks)).ConfigureAwait(false);
             if (warnings.Count > 0)
             {
                 output.WriteLine($"{warnings.Count} data warning(s) above; skipped files are left out of the evaluation.");
@@ -41,7 +42,7 @@ internal static class EvaluateCommand
                 throw new InvalidDataException($"The dataset's classes [{string.Join(", ", loaded.Classes)}] differ from the checkpoint's [{string.Join(", ", configuration.ClassNames)}].");
             }
 
-            var test = new DataLoader(loaded.Test, configuration.EvalTransform(), new DataLoaderOptions { BatchSize = 256 });
+            var test = new DataLoader(loaded.Test, configuration.EvalTransform(), new DataLoaderOptions { BatchSize = 256, Logger = warnings });
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var predictions = PredictionSet.Collect(model, test);
             var loss = predictions.Samples.Average(s => s.Loss);
@@ -52,7 +53,7 @@ internal static class EvaluateCommand
                 .AddTiming("Test evaluation", clock.Elapsed);
             Reports.Write(directory, predictions, loaded.Test, loss, new JsonObject { ["checkpoint"] = Path.GetFullPath(path) }, run, model, output);
             Reports.WritePredictions(Path.Combine(directory, "predictions.csv"), predictions);
-            output.WriteLine(predictions.Report());
+            output.WriteLine(CliApp.Printable(predictions.Report().ToString()));
             output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {predictions.Samples.Count} images; outputs in {directory}");
             return 0;
         });

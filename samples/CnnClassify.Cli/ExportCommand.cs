@@ -16,6 +16,11 @@ internal static class ExportCommand
         command.SetAction(parse =>
         {
             var path = parse.GetValue(outPath)!;
+            if (string.IsNullOrWhiteSpace(path))
+            {
+                throw new UsageException("--out needs the path of the ONNX file to write.");
+            }
+
             using var model = Checkpoint.LoadModel(parse.GetValue(checkpoint)!);
             model.ExportOnnx(path, new OnnxExportOptions { IncludePreprocessing = parse.GetValue(pixels) });
             var configuration = model.Configuration;

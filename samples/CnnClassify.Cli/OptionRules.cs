@@ -35,6 +35,33 @@ internal static class OptionRules
         return option;
     }
 
+    public static Option<int> Between(this Option<int> option, int minimum, int maximum)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGet(result, out int value) && (value < minimum || value > maximum))
+            {
+                result.AddError($"{option.Name} must be {minimum} to {maximum:N0}; got {value:N0}.");
+            }
+        });
+        return option;
+    }
+
+    public static Option<int?> Between(this Option<int?> option, int minimum, int maximum)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGet(result, out int? found) && found is { } value && (value < minimum || value > maximum))
+            {
+                result.AddError($"{option.Name} must be {minimum} to {maximum:N0}; got {value:N0}.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The most threads <c>--threads</c> and <c>--workers</c> accept: four per logical core.</summary>
+    public static int MaxThreads => 4 * Environment.ProcessorCount;
+
     public static Option<double> Above(this Option<double> option, double minimum)
     {
         option.Validators.Add(result =>

@@ -22,9 +22,9 @@ internal static class PredictCommand
         var model = new Option<string?>("--model") { Description = "Zoo model name, with --weights." };
         var weights = new Option<string?>("--weights") { Description = "A .pth or .safetensors state dict, with --model." };
         var pretrained = new Option<string?>("--pretrained") { Description = "Published weights for --model: DEFAULT (when no name is given), IMAGENET1K_V1 or IMAGENET1K_V2; see 'cnnclassify weights'.", Arity = ArgumentArity.ZeroOrOne };
-        var classes = new Option<int?>("--num-classes") { Description = "Classes of the weights, with --model." }.AtLeast(1);
-        var channels = new Option<int?>("--in-channels") { Description = "Input channels, with --model (default: the model's)." }.AtLeast(1);
-        var size = new Option<int?>("--size") { Description = "Input height and width, with --model (default: the model's, after resizing the shorter side and cropping the centre)." }.AtLeast(1);
+        var classes = new Option<int?>("--num-classes") { Description = "Classes of the weights, with --model." }.Between(1, ModelLimits.MaxClasses);
+        var channels = new Option<int?>("--in-channels") { Description = "Input channels, with --model (default: the model's)." }.Between(1, ModelLimits.MaxInChannels);
+        var size = new Option<int?>("--size") { Description = "Input height and width, with --model (default: the model's, after resizing the shorter side and cropping the centre)." }.Between(1, ModelLimits.MaxInputSide);
         var mean = new Option<string?>("--mean") { Description = "Per-channel means, such as 0.485,0.456,0.406, with --model." };
         var std = new Option<string?>("--std") { Description = "Per-channel standard deviations, with --model." };
         var top = new Option<int>("--top") { Description = "Classes to list per image.", DefaultValueFactory = _ => 1 }.AtLeast(1);
@@ -33,7 +33,7 @@ internal static class PredictCommand
         var amp = new Option<string>("--amp") { Description = "auto (bf16 on a CPU with native bf16, fp16 on CUDA, else none), none, bf16 or fp16.", DefaultValueFactory = _ => "auto" };
         amp.AcceptOnlyFromAmong("auto", "none", "bf16", "fp16");
         var command = new Command("predict", "Classify images.") { images, checkpoint, model, weights, pretrained, classes, channels, size, mean, std, top, json, tta, amp };
-        command.SetAction(parse =>
+        command.SetAction((parse, cancellationToken) =>
         {
             // "--pretrained photo.jpg": an optional value that is not a weights name is the first image.
             var files = parse.GetValue(images)?.ToList() ?? [];
@@ -50,7 +50,7 @@ internal static class PredictCommand
             }
 
             var k = parse.GetValue(top);
-            using var predictor = Create(parse, checkpoint, model, weights, pretrained, weightsName, classes, channels, size, mean, std, tta, amp);
+            using var predictor = Create(parse, checkpoint, model, weights, pretrained, weightsName, classes, channels, size, mean, std, tta, amp, cancellationToken);
             var predictions = predictor.PredictBatch(files);
             if (parse.GetValue(json))
             {
@@ -66,19 +66,19 @@ internal static class PredictCommand
                     ["probabilities"] = new JsonArray(p.Probabilities.Select(value => (JsonNode?)value).ToArray()),
                 }).ToArray());
                 output.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-                return 0;
+                return Task.FromResult(0);
             }
 
             foreach (var prediction in predictions)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{prediction.Source}: {prediction.ClassName} ({prediction.Confidence:P1})"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{TerminalText.Escape(prediction.Source)}: {TerminalText.Escape(prediction.ClassName)} ({prediction.Confidence:P1})"));
                 foreach (var entry in prediction.TopK(k).Skip(1))
                 {
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {entry.Name} ({entry.Probability:P1})"));
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {TerminalText.Escape(entry.Name)} ({entry.Probability:P1})"));
                 }
             }
 
-            return 0;
+            return Task.FromResult(0);
         });
         return command;
     }
@@ -100,7 +100,7 @@ internal static class PredictCommand
     };
 
     private static Predictor Create(ParseResult parse, Option<string?> checkpoint, Option<string?> model, Option<string?> weights, Option<string?> pretrained, string? weightsName, Option<int?> classes,
-        Option<int?> channels, Option<int?> size, Option<string?> mean, Option<string?> std, Option<bool> tta, Option<string> amp)
+        Option<int?> channels, Option<int?> size, Option<string?> mean, Option<string?> std, Option<bool> tta, Option<string> amp, CancellationToken cancellationToken)
     {
         if (parse.GetValue(checkpoint) is { } path)
         {
@@ -126,6 +126,9 @@ internal static class PredictCommand
             }
 
             TrainCommand.Published(name, weightsName ?? WeightCatalog.Default);
+
+            // Fetched here so that Ctrl-C stops the download and removes its partial file.
+            WeightCache.Fetch(WeightCatalog.Get(name, weightsName ?? WeightCatalog.Default), new DownloadProgressLine(), cancellationToken);
             var published = ModelZoo.Create(name, weights: weightsName ?? WeightCatalog.Default, progress: new DownloadProgressLine());
             return new Predictor(published, Options(parse, tta, amp));
         }
@@ -137,11 +140,17 @@ internal static class PredictCommand
             throw new UsageException($"--model: unknown model '{name}'. Known models: {string.Join(", ", ModelZoo.Names)}.");
         }
 
+        CliApp.CheckImageSize(name, parse.GetValue(size), "--size");
         var means = CliApp.Numbers(parse.GetValue(mean), "--mean");
         var stds = CliApp.Numbers(parse.GetValue(std), "--std");
         if (means.Length != stds.Length)
         {
             throw new UsageException("--mean and --std need the same number of values.");
+        }
+
+        if (ModelLimits.CheckNormalization(means, stds) is { } problem)
+        {
+            throw new UsageException($"--mean/--std: {problem}.");
         }
 
         var network = ModelZoo.Create(name, new ModelOptions { NumClasses = count, InChannels = parse.GetValue(channels), ImageSize = parse.GetValue(size) });

@@ -57,7 +57,7 @@ internal static class Reports
             ["f1"] = c.F1,
             ["support"] = c.Support,
         })));
-        WriteText(Path.Combine(directory, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        WriteText(Path.Combine(directory, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     }
 
     public static void WritePredictions(string path, PredictionSet predictions)

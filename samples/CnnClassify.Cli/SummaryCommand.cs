@@ -1,5 +1,6 @@
 using System.CommandLine;
 using CnnClassify.Building;
+using CnnClassify.Inference;
 using CnnClassify.Models;
 
 namespace CnnClassify.Cli;
@@ -10,9 +11,9 @@ internal static class SummaryCommand
     public static Command Create(TextWriter output)
     {
         var model = new Argument<string>("model") { Description = $"A zoo model: {string.Join(", ", ModelZoo.Names)}." };
-        var classes = new Option<int>("--num-classes") { Description = "Classes the head predicts.", DefaultValueFactory = _ => 1000 }.AtLeast(1);
-        var channels = new Option<int?>("--in-channels") { Description = "Input channels (default: the model's own, 1 for lenet5 and simplecnn, else 3)." }.AtLeast(1);
-        var size = new Option<int?>("--image-size") { Description = "Input height and width (default: the model's own, 28 for lenet5 and simplecnn, else 224)." }.AtLeast(1);
+        var classes = new Option<int>("--num-classes") { Description = "Classes the head predicts.", DefaultValueFactory = _ => 1000 }.Between(1, ModelLimits.MaxClasses);
+        var channels = new Option<int?>("--in-channels") { Description = "Input channels (default: the model's own, 1 for lenet5 and simplecnn, else 3)." }.Between(1, ModelLimits.MaxInChannels);
+        var size = new Option<int?>("--image-size") { Description = "Input height and width (default: the model's own, 28 for lenet5 and simplecnn, else 224)." }.Between(1, ModelLimits.MaxInputSide);
         var command = new Command("summary", "Print a model's layers, output shapes, parameters and MACs.") { model, classes, channels, size };
         command.SetAction(parse =>
         {
@@ -21,6 +22,8 @@ internal static class SummaryCommand
             {
                 throw new UsageException($"Unknown model '{name}'. Known models: {string.Join(", ", ModelZoo.Names)}.");
             }
+
+            CliApp.CheckImageSize(name, parse.GetValue(size), "--image-size");
 
             using var network = ModelZoo.Create(name, new ModelOptions { NumClasses = parse.GetValue(classes), InChannels = parse.GetValue(channels), ImageSize = parse.GetValue(size) });
             var input = network.Configuration;

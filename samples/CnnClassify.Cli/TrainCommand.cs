@@ -22,7 +22,7 @@ internal static class TrainCommand
         var data = new Option<string?>("--data") { Description = "Dataset folder." };
         var valSplit = new Option<double>("--val-split") { Description = "Share of the training data held out for validation.", DefaultValueFactory = _ => 0.1 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 }.AtLeast(1);
-        var batchSize = new Option<int>("--batch-size") { Description = "Batch size of each process (under mpirun the global batch is this times the number of processes).", DefaultValueFactory = _ => 64 }.AtLeast(1);
+        var batchSize = new Option<int>("--batch-size") { Description = "Batch size of each process (under mpirun the global batch is this times the number of processes).", DefaultValueFactory = _ => 64 }.Between(1, 65_536);
         var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd.", DefaultValueFactory = _ => "adam" };
         var lr = new Option<double>("--lr") { Description = "Learning rate (the peak rate for onecycle).", DefaultValueFactory = _ => 1e-3 }.Above(0);
         var scheduler = new Option<string>("--scheduler") { Description = "none, step, cosine, plateau or onecycle.", DefaultValueFactory = _ => "none" };
@@ -35,14 +35,15 @@ internal static class TrainCommand
         var freeze = new Option<bool>("--freeze-backbone") { Description = "Train only the head (with --pretrained)." };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint to resume from." };
         var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without validation-accuracy gain." }.AtLeast(1);
-        var threads = new Option<int?>("--threads") { Description = "CPU threads for torch." }.AtLeast(1);
-        var imageSize = new Option<int?>("--image-size") { Description = "Input height and width (default: the dataset's)." }.AtLeast(1);
-        var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 }.AtLeast(0);
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (at most four per logical core)." }.Between(1, OptionRules.MaxThreads);
+        var imageSize = new Option<int?>("--image-size") { Description = "Input height and width (default: the dataset's); from the model's smallest to 2,048." }.Between(1, Inference.ModelLimits.MaxInputSide);
+        var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 }.Between(0, OptionRules.MaxThreads);
         var noCache = new Option<bool>("--no-feature-cache") { Description = "With --freeze-backbone and --augment none, run the backbone every epoch instead of caching its output once." };
         var exif = new Option<bool>("--exif-orientation") { Description = "Turn photos upright by their EXIF orientation (PIL's exif_transpose); by default the stored pixels are used as they are, as in torchvision." };
+        var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };
         var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png, top_losses.png, top_losses_heatmaps.png, report.txt, metrics.json and report.html.")
         {
-            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers, noCache, exif,
+            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers, noCache, exif, followLinks,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -52,6 +53,7 @@ internal static class TrainCommand
                 throw new UsageException($"--model: unknown model '{name}'. Known models: {string.Join(", ", ModelZoo.Names)}.");
             }
 
+            CliApp.CheckImageSize(name, parse.GetValue(imageSize), "--image-size");
             var epochCount = parse.GetValue(epochs);
             var batch = parse.GetValue(batchSize);
             var seedValue = parse.GetValue(seed);
@@ -66,14 +68,14 @@ internal static class TrainCommand
             var datasetName = parse.GetValue(dataset)!;
             var photos = datasetName == "imagefolder";
             var loaded = await CliData.LoadAsync(datasetName, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize) ?? (photos ? published?.CropSize : null), warnings,
-                Scaled(published, parse.GetValue(imageSize), photos), parse.GetValue(exif)).ConfigureAwait(false);
+                Scaled(published, parse.GetValue(imageSize), photos), parse.GetValue(exif), parse.GetValue(followLinks)).ConfigureAwait(false);
             if (warnings.Count > 0)
             {
                 output.WriteLine($"{warnings.Count} data warning(s) above; skipped files are left out of training and evaluation.");
             }
 
             Seeding.Seed(seedValue);
-            using var network = Network(parse, name, pretrained, loaded, output);
+            using var network = Network(parse, name, pretrained, loaded, output, cancellationToken);
             if (parse.GetValue(freeze))
             {
                 network.FreezeBackbone();
@@ -88,12 +90,18 @@ internal static class TrainCommand
             var augmentation = parse.GetValue(augment)!;
             var loaderOptions = new DataLoaderOptions
             {
-                BatchSize = batch, Shuffle = true, Seed = seedValue, Workers = parse.GetValue(workers), ShardCount = world?.Size ?? 1, ShardIndex = world?.Rank ?? 0,
+                BatchSize = batch, Shuffle = true, Seed = seedValue, Workers = parse.GetValue(workers), ShardCount = world?.Size ?? 1, ShardIndex = world?.Rank ?? 0, Logger = warnings,
             };
             var train = new DataLoader(loaded.Train, loaded.Transform(augmentation, training: true), loaderOptions);
-            var evaluation = new DataLoaderOptions { BatchSize = Math.Max(batch, 256), Workers = parse.GetValue(workers) };
+            var evaluation = new DataLoaderOptions { BatchSize = Math.Max(batch, 256), Workers = parse.GetValue(workers), Logger = warnings };
             var validation = new DataLoader(loaded.Validation, loaded.Transform(augmentation, training: false), evaluation);
             var test = new DataLoader(loaded.Test, loaded.Transform(augmentation, training: false), evaluation);
+
+            var steps = (long)epochCount * (long)Math.Ceiling(loaded.Train.Count / (double)(batch * (world?.Size ?? 1)));
+            if (parse.GetValue(scheduler) == "onecycle" && steps < 2)
+            {
+                throw new UsageException($"--scheduler onecycle needs at least 2 optimizer steps, but --epochs {epochCount} with --batch-size {batch} over {loaded.Train.Count} training images gives {steps}; train more epochs or use smaller batches.");
+            }
 
             var precision = Precision(parse.GetValue(amp)!);
             var setupSeconds = phases.Elapsed.TotalSeconds;
@@ -147,6 +155,12 @@ internal static class TrainCommand
             }
             if (parse.GetValue(resume) is { } checkpoint && trainer.IsMainProcess)
             {
+                var saved = Checkpoint.ReadConfiguration(checkpoint).ClassNames;
+                if (saved.Count > 0 && !saved.SequenceEqual(loaded.Classes))
+                {
+                    throw new InvalidDataException($"--resume '{checkpoint}' was trained on classes [{string.Join(", ", saved.Take(10))}{(saved.Count > 10 ? ", ..." : "")}], but the data has [{string.Join(", ", loaded.Classes.Take(10))}{(loaded.Classes.Count > 10 ? ", ..." : "")}]; resume with the data it was trained on, or start a new run.");
+                }
+
                 // Under mpirun rank 0 alone reads it; Fit hands its state to the other ranks.
                 trainer.LoadCheckpoint(checkpoint);
                 output.WriteLine($"resumed from {checkpoint} at epoch {trainer.Epoch}");
@@ -272,7 +286,7 @@ internal static class TrainCommand
         }
     }
 
-    private static ClassificationModel Network(ParseResult parse, string name, Option<string?> pretrained, CliData loaded, TextWriter output)
+    private static ClassificationModel Network(ParseResult parse, string name, Option<string?> pretrained, CliData loaded, TextWriter output, CancellationToken cancellationToken)
     {
         if (parse.GetResult(pretrained) is null)
         {
@@ -283,6 +297,9 @@ internal static class TrainCommand
         if (!IsFile(weights))
         {
             Published(name, weights);
+
+            // Fetched here so that Ctrl-C stops the download and removes its partial file.
+            Interop.WeightCache.Fetch(WeightCatalog.Get(name, weights), new DownloadProgressLine(), cancellationToken);
             var published = ModelZoo.Create(name, numClasses: loaded.Classes.Count, inChannels: loaded.Channels, weights: weights, progress: new DownloadProgressLine());
             output.WriteLine($"pretrained weights: {WeightCatalog.Get(name, weights)} from {Interop.WeightCache.PathFor(WeightCatalog.Get(name, weights))}");
             return published;

@@ -19,7 +19,7 @@ internal sealed class WarningLogger(TextWriter output) : ILogger
         if (IsEnabled(logLevel))
         {
             Count++;
-            output.WriteLine($"warning: {formatter(state, exception)}");
+            output.WriteLine($"warning: {Inference.TerminalText.Escape(formatter(state, exception))}");
         }
     }
 }

@@ -4,7 +4,7 @@
 //
 //   dotnet run --project samples/OnnxDeploy -- model.onnx photo1.jpg photo2.png [--top 3]
 using System.CommandLine;
-using CnnClassify.Data;
+using CnnClassify.Inference;
 using CnnClassify.Onnx;
 
 var model = new Argument<FileInfo>("model") { Description = "The .onnx file written by 'cnnclassify export'." };
@@ -17,17 +17,19 @@ root.SetAction(parse =>
     {
         using var predictor = new OnnxPredictor(parse.GetValue(model)!.FullName);
         var description = predictor.Description;
-        Console.WriteLine($"{description.Architecture ?? "model"}: {description.InChannels}x{description.InputHeight}x{description.InputWidth}, {predictor.ClassNames.Count} classes{(description.TakesPixels ? ", preprocessing in the graph" : string.Empty)}");
+        Console.WriteLine($"{TerminalText.Escape(description.Architecture ?? "model")}: {description.InChannels}x{description.InputHeight}x{description.InputWidth}, {predictor.ClassNames.Count} classes{(description.TakesPixels ? ", preprocessing in the graph" : string.Empty)}");
         foreach (var prediction in predictor.PredictBatch(parse.GetValue(images)!.Select(f => f.FullName)))
         {
-            Console.WriteLine($"{prediction.Source}: {string.Join(", ", prediction.TopK(Math.Max(1, parse.GetValue(top))).Select(c => $"{c.Name} {c.Probability:P1}"))}");
+            // Names come from files: escaped, so that a class named with terminal escapes prints as text.
+            Console.WriteLine($"{TerminalText.Escape(prediction.Source)}: {string.Join(", ", prediction.TopK(Math.Clamp(parse.GetValue(top), 1, predictor.ClassNames.Count)).Select(c => $"{TerminalText.Escape(c.Name)} {c.Probability:P1}"))}");
         }
 
         return 0;
     }
-    catch (Exception ex) when (ex is InvalidDataException or InvalidImageException or FileNotFoundException)
+    catch (Exception ex) when (ex is not OperationCanceledException)
     {
-        Console.Error.WriteLine(ex.Message);
+        // Every failure, the model's, an image's or ONNX Runtime's, is one line naming its input.
+        Console.Error.WriteLine($"error: {TerminalText.Escape(ex.Message.Split('\n')[0].Trim())}");
         return 1;
     }
 });

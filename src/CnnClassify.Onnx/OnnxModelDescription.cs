@@ -62,6 +62,11 @@ public sealed record OnnxModelDescription
             throw new InvalidDataException($"'{source}' has no '{ConfigurationKey}' metadata, so its input size, classes and preprocessing are unknown; export the model with CnnClassify's ClassificationModel.ExportOnnx (or 'cnnclassify export').");
         }
 
+        if (json.Length > Inference.ModelLimits.MaxDescriptionBytes)
+        {
+            throw new InvalidDataException($"'{source}': the '{ConfigurationKey}' metadata holds {json.Length:N0} characters, more than a model description may ({Inference.ModelLimits.MaxDescriptionBytes:N0}).");
+        }
+
         Stored? stored;
         try
         {
@@ -73,10 +78,10 @@ public sealed record OnnxModelDescription
         }
 
         var preprocessing = stored?.Preprocessing ?? new StoredPreprocessing();
-        string? problem = stored is null ? "it is empty"
+        string? problem = stored is null || stored.ClassNames is null || preprocessing.Mean is null || preprocessing.Std is null ? "it is empty or has null parts"
             : stored.InChannels is not (1 or 3) ? $"in_channels is {stored.InChannels}; images have 1 or 3"
-            : stored.InputHeight < 1 || stored.InputWidth < 1 ? $"the input size {stored.InputHeight}x{stored.InputWidth} is not valid"
-            : stored.NumClasses < 1 ? $"num_classes is {stored.NumClasses}"
+            : Inference.ModelLimits.Check(stored.NumClasses, stored.InChannels, stored.InputHeight, stored.InputWidth, preprocessing.ResizeSize, stored.ClassNames) is { } limit ? limit
+            : Inference.ModelLimits.CheckNormalization(preprocessing.Mean, preprocessing.Std) is { } normalization ? normalization
             : stored.ClassNames.Count is not 0 && stored.ClassNames.Count != stored.NumClasses ? $"it lists {stored.ClassNames.Count} class names for {stored.NumClasses} classes"
             : preprocessing.Mean.Count != preprocessing.Std.Count || (preprocessing.Mean.Count is not (0 or 1) && preprocessing.Mean.Count != stored.InChannels) ? "its means and standard deviations do not fit the channels"
             : preprocessing.Interpolation is not ("bilinear" or "bicubic" or "nearest") ? $"the interpolation '{preprocessing.Interpolation}' is not bilinear, bicubic or nearest"
@@ -92,11 +97,11 @@ public sealed record OnnxModelDescription
             InChannels = stored.InChannels,
             InputHeight = stored.InputHeight,
             InputWidth = stored.InputWidth,
-            ClassNames = stored.ClassNames.Count > 0 ? stored.ClassNames : [.. Enumerable.Range(0, stored.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+            ClassNames = stored.ClassNames!.Count > 0 ? stored.ClassNames : [.. Enumerable.Range(0, stored.NumClasses).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))],
             ResizeSize = preprocessing.ResizeSize,
             Interpolation = preprocessing.Interpolation,
-            Mean = preprocessing.Mean,
-            Std = preprocessing.Std,
+            Mean = preprocessing.Mean!,
+            Std = preprocessing.Std!,
             ApplyExifOrientation = preprocessing.ApplyExifOrientation,
             TakesPixels = metadata.TryGetValue(InputKey, out var input) && input == "uint8_pixels",
         };

@@ -18,6 +18,7 @@ public sealed class OnnxPredictor : IDisposable
     private readonly InferenceSession _session;
     private readonly PixelDecoder _decoder;
     private readonly string _inputName;
+    private readonly string _modelPath;
 
     /// <summary>Loads an exported model.</summary>
     /// <param name="modelPath">The <c>.onnx</c> file.</param>
@@ -32,6 +33,7 @@ public sealed class OnnxPredictor : IDisposable
             throw new FileNotFoundException($"The ONNX model '{modelPath}' does not exist.", modelPath);
         }
 
+        _modelPath = modelPath;
         Options = options ?? new OnnxPredictorOptions();
         using var sessionOptions = new SessionOptions();
         if (Options.Threads is { } threads)
@@ -57,6 +59,7 @@ public sealed class OnnxPredictor : IDisposable
             }
 
             _inputName = _session.InputMetadata.Keys.Single();
+            CheckGraphShapes(modelPath);
             _decoder = new PixelDecoder(Description.InChannels == 1 ? ColorMode.Grayscale : ColorMode.Rgb, Options.MaxPixels) { ApplyExifOrientation = Description.ApplyExifOrientation };
         }
         catch
@@ -102,7 +105,16 @@ public sealed class OnnxPredictor : IDisposable
         foreach (var chunk in paths.Chunk(batchSize))
         {
             var prepared = new Prepared[chunk.Length];
-            Parallel.For(0, chunk.Length, i => prepared[i] = Prepare(_decoder.Decode(chunk[i])));
+            try
+            {
+                Parallel.For(0, chunk.Length, i => prepared[i] = Prepare(_decoder.Decode(chunk[i])));
+            }
+            catch (AggregateException ex)
+            {
+                // The first file that failed, with its own documented exception.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+            }
+
             results.AddRange(Run(prepared, chunk));
         }
 
@@ -111,6 +123,25 @@ public sealed class OnnxPredictor : IDisposable
 
     /// <summary>Releases the ONNX Runtime session.</summary>
     public void Dispose() => _session.Dispose();
+
+    // The graph's fixed input and output sizes must be the ones the metadata describes, so that a
+    // file whose metadata was altered is refused before any image is prepared for it.
+    private void CheckGraphShapes(string modelPath)
+    {
+        var d = Description;
+        var input = _session.InputMetadata[_inputName].Dimensions;
+        int[] described = [-1, d.InChannels, d.InputHeight, d.InputWidth];
+        if (input.Length != 4 || input.Zip(described).Any(pair => pair.First > 0 && pair.Second > 0 && pair.First != pair.Second))
+        {
+            throw new InvalidDataException($"'{modelPath}': its graph takes input [{string.Join(", ", input)}], but its metadata describes [batch, {d.InChannels}, {d.InputHeight}, {d.InputWidth}].");
+        }
+
+        var output = _session.OutputMetadata.First().Value.Dimensions;
+        if (output.Length != 2 || (output[1] > 0 && output[1] != d.ClassNames.Count))
+        {
+            throw new InvalidDataException($"'{modelPath}': its graph gives output [{string.Join(", ", output)}], but its metadata lists {d.ClassNames.Count} classes.");
+        }
+    }
 
     // The model's input for one image: bytes for a graph that takes pixels, else normalised floats.
     private sealed record Prepared(byte[]? Pixels, float[]? Values);
@@ -224,9 +255,24 @@ public sealed class OnnxPredictor : IDisposable
             input = NamedOnnxValue.CreateFromTensor(_inputName, new DenseTensor<float>(data, shape));
         }
 
-        using var outputs = _session.Run([input]);
+        IDisposableReadOnlyCollection<DisposableNamedOnnxValue> outputs;
+        try
+        {
+            outputs = _session.Run([input]);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new InvalidDataException($"'{_modelPath}': ONNX Runtime could not run the model: {ex.Message}", ex);
+        }
+
+        using var disposeOutputs = outputs;
         var logits = outputs[0].AsTensor<float>();
         var classes = (int)logits.Dimensions[1];
+        if (logits.Dimensions.Length != 2 || classes != ClassNames.Count)
+        {
+            throw new InvalidDataException($"'{_modelPath}': the model gives logits of shape [{string.Join(", ", logits.Dimensions.ToArray())}], but its metadata lists {ClassNames.Count} classes.");
+        }
+
         var predictions = new List<Prediction>(images.Count);
         for (var i = 0; i < images.Count; i++)
         {

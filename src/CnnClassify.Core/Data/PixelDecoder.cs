@@ -1,5 +1,6 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Tiff;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
@@ -14,8 +15,9 @@ namespace CnnClassify.Data;
 internal sealed record PixelImage(int Channels, int Height, int Width, byte[] Data);
 
 /// <summary>
-/// Decodes JPEG, PNG, BMP, GIF (first frame) and WebP with SixLabors.ImageSharp into pixels,
-/// refusing files that are empty, not images, damaged, or larger than a pixel limit: the one
+/// Decodes JPEG, PNG, BMP, GIF (first frame only), TIFF and WebP (one page or still image only)
+/// with SixLabors.ImageSharp into pixels, refusing files that are empty, not images, damaged, JPEGs
+/// cut short, multi-page, or larger than a pixel limit: the one
 /// decoder behind both the LibTorch and the ONNX Runtime predictors, so that both see the same
 /// pixels. Safe to use from several threads.
 /// </summary>
@@ -29,7 +31,9 @@ internal sealed class PixelDecoder
         ColorMode = colorMode;
         MaxPixels = maxPixels;
         _configuration = Configuration.Default.Clone();
+        // One image is expected: later frames and pages, whatever their size, are never decoded.
         _configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
+        _configuration.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
     }
 
     public ColorMode ColorMode { get; }
@@ -57,6 +61,7 @@ internal sealed class PixelDecoder
         var start = stream.Position;
         Check(stream, sourceName);
         stream.Position = start;
+        RequireComplete(stream, sourceName);
         try
         {
             if (ColorMode == ColorMode.Grayscale)
@@ -95,10 +100,12 @@ internal sealed class PixelDecoder
             throw new InvalidImageException(sourceName, "the file is empty");
         }
 
+        var begin = stream.Position;
         IImageInfo? info;
+        SixLabors.ImageSharp.Formats.IImageFormat? format;
         try
         {
-            info = Image.Identify(_configuration, stream);
+            info = Image.Identify(_configuration, stream, out format);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -107,7 +114,24 @@ internal sealed class PixelDecoder
 
         if (info is null)
         {
-            throw new InvalidImageException(sourceName, "it is not a JPEG, PNG, BMP, GIF or WebP image");
+            throw new InvalidImageException(sourceName, "it is not a JPEG, PNG, BMP, GIF, TIFF or WebP image");
+        }
+
+        if (format is TiffFormat)
+        {
+            var end = stream.Position;
+            stream.Position = begin;
+            var pages = TiffPages.Count(stream);
+            stream.Position = end;
+            if (pages > 1)
+            {
+                throw new InvalidImageException(sourceName, $"it is a TIFF of {pages} pages; one image is expected");
+            }
+        }
+
+        if (IsAnimatedWebp(stream, begin))
+        {
+            throw new InvalidImageException(sourceName, "it is an animated WebP; one still image is expected");
         }
 
         if (info.Width < 1 || info.Height < 1 || (long)info.Width * info.Height > MaxPixels)
@@ -116,6 +140,31 @@ internal sealed class PixelDecoder
         }
 
         return (info.Width, info.Height);
+    }
+
+    /// <summary>Throws when the stream holds a JPEG that ends before its image does.</summary>
+    public static void RequireComplete(Stream stream, string sourceName)
+    {
+        Span<byte> magic = stackalloc byte[3];
+        var start = stream.Position;
+        var read = stream.ReadAtLeast(magic, 3, throwOnEndOfStream: false);
+        stream.Position = start;
+        if (read == 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF && !JpegCompleteness.IsComplete(stream))
+        {
+            throw new InvalidImageException(sourceName, "the JPEG is truncated: its data ends before its end-of-image marker (PIL refuses such files too)");
+        }
+    }
+
+    // A WebP whose extended header (VP8X) sets the animation flag.
+    private static bool IsAnimatedWebp(Stream stream, long begin)
+    {
+        Span<byte> header = stackalloc byte[21];
+        var start = stream.Position;
+        stream.Position = begin;
+        var read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        stream.Position = start;
+        return read == header.Length && header[..4].SequenceEqual("RIFF"u8) && header[8..12].SequenceEqual("WEBP"u8)
+            && header[12..16].SequenceEqual("VP8X"u8) && (header[20] & 0x02) != 0;
     }
 
     private Image<TPixel> Orient<TPixel>(Image<TPixel> image)

@@ -30,6 +30,7 @@ namespace CnnClassify.Building;
 public sealed class CnnBuilder
 {
     private readonly List<BuilderLayer> _layers = [];
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _kindCounts = new(StringComparer.Ordinal);
     private WeightInitialization _weightInitialization = WeightInitialization.PyTorchDefault;
 
@@ -64,6 +65,9 @@ public sealed class CnnBuilder
         return new(shape);
     }
 
+    /// <summary>Most layers a recorded architecture may hold to be rebuilt: 10,000.</summary>
+    public const int MaxLayers = 10_000;
+
     /// <summary>
     /// Repeats the builder calls that <paramref name="architecture"/> records, such as those a
     /// checkpoint stores, giving a builder whose <see cref="Build"/> makes the same model.
@@ -76,6 +80,11 @@ public sealed class CnnBuilder
         if (architecture.InputShape is null || architecture.Layers is null || architecture.Layers.Any(layer => layer?.Arguments is null || layer.Kind is null || layer.Name is null))
         {
             throw new ArgumentException("The architecture lacks its input shape, its layers, or a layer's kind, name or arguments.", nameof(architecture));
+        }
+
+        if (architecture.Layers.Count > MaxLayers || architecture.InputShape.Count is < 1 or > 4 || architecture.InputShape.Any(d => d is < 1 or > Inference.ModelLimits.MaxInputSide))
+        {
+            throw new ArgumentException($"The architecture has {architecture.Layers.Count:N0} layers and input [{string.Join(", ", architecture.InputShape.Take(8))}]; at most {MaxLayers:N0} layers and 1 to {Inference.ModelLimits.MaxInputSide:N0} per input size are rebuilt.", nameof(architecture));
         }
 
         var builder = Input(new SampleShape([.. architecture.InputShape]));
@@ -577,6 +586,7 @@ public sealed class CnnBuilder
             name = UniqueName($"{kind}{_kindCounts[kind]}");
         }
 
+        _names.Add(name);
         _layers.Add(new BuilderLayer(name, description, input, output, create, call ?? new LayerCall(LayerSpec.CustomKind, new Dictionary<string, JsonElement> { ["description"] = JsonSerializer.SerializeToElement(description) })));
         return this;
     }
@@ -584,7 +594,7 @@ public sealed class CnnBuilder
     private string UniqueName(string candidate)
     {
         var name = candidate;
-        for (var suffix = 2; _layers.Any(layer => layer.Name == name); suffix++)
+        for (var suffix = 2; _names.Contains(name); suffix++)
         {
             name = $"{candidate}_{suffix}";
         }
@@ -600,7 +610,7 @@ public sealed class CnnBuilder
             throw new ArgumentException($"Layer name '{name}' contains a dot; dots separate levels in state-dict keys.", nameof(name));
         }
 
-        if (_layers.Any(layer => layer.Name == name))
+        if (_names.Contains(name))
         {
             throw new ArgumentException($"Layer name '{name}' is already used in this model.", nameof(name));
         }

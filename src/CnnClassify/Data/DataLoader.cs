@@ -21,6 +21,7 @@ namespace CnnClassify.Data;
 public sealed partial class DataLoader
 {
     private readonly IImageDataset _dataset;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _warned = new(StringComparer.Ordinal);
     private readonly IImageTransform? _transform;
     private readonly Func<IReadOnlyList<int>, Tensor>? _readImages;
     private readonly IReadOnlyList<IBatchTransform>? _batchTransforms;
@@ -262,7 +263,12 @@ public sealed partial class DataLoader
             }
             catch (InvalidImageException ex) when (Options.InvalidSamples == InvalidSamplePolicy.Skip)
             {
-                LogSkipped(Options.Logger ?? CnnClassifyLogging.For<DataLoader>(), ex.Path, ex.Reason);
+                // Once per file, not once per epoch.
+                if (_warned.TryAdd(ex.Path, true))
+                {
+                    LogSkipped(Options.Logger ?? CnnClassifyLogging.For<DataLoader>(), ex.Path, ex.Reason);
+                }
+
                 continue;
             }
 

@@ -5,9 +5,10 @@ using static TorchSharp.torch;
 namespace CnnClassify.Data;
 
 /// <summary>
-/// Decodes JPEG, PNG, BMP, GIF (first frame) and WebP files with SixLabors.ImageSharp into
-/// <c>uint8</c> tensors of shape [channels, height, width], refusing files that are empty, not
-/// images, damaged, or larger than <see cref="MaxPixels"/>. Safe to use from several threads.
+/// Decodes JPEG, PNG, BMP, GIF and TIFF (first frame only) and still WebP files with
+/// SixLabors.ImageSharp into <c>uint8</c> tensors of shape [channels, height, width], refusing files
+/// that are empty, not images, damaged, JPEGs cut short (as PIL does), or larger than
+/// <see cref="MaxPixels"/>. Safe to use from several threads.
 /// </summary>
 public sealed class ImageDecoder
 {
@@ -83,6 +84,7 @@ public sealed class ImageDecoder
                 throw new InvalidImageException(sourceName, $"the file is larger than {MaxFileBytes / (1024 * 1024)} MiB");
             }
 
+            PixelDecoder.RequireComplete(stream, sourceName);
             try
             {
                 return JpegScaledDecoder.Decode(stream, sourceName, DecodeSize, MaxPixels, ApplyExifOrientation);

@@ -7,6 +7,8 @@ namespace CnnClassify.Data;
 /// <c>ImageFolder</c> reads them. Class names are the folder names in ordinal order.
 /// </summary>
 /// <remarks>
+/// Links are not followed out of the folder unless <see cref="ImageFolderOptions.FollowLinks"/>
+/// asks, and a link back into it (or around a cycle) is an error, so no file is read twice.
 /// Every file's header is checked when the dataset is created: empty files, files that are not
 /// images and images above the pixel limit are left out with a warning (or, in strict mode, are an
 /// error). A file that passes the check but fails to decode later, such as a truncated one,
@@ -21,7 +23,7 @@ public sealed partial class ImageFolderDataset : IImageDataset
     /// <param name="root">The folder holding one subfolder per class.</param>
     /// <param name="options">Options; <see langword="null"/> for the defaults.</param>
     /// <exception cref="DirectoryNotFoundException">The root does not exist.</exception>
-    /// <exception cref="InvalidDataException">The root has no class folders, holds folders named like data splits (<c>train</c>, <c>val</c>, <c>test</c>, ...) that would become classes, or a class folder has no usable image; the message names the folder.</exception>
+    /// <exception cref="InvalidDataException">A link leads back into the folder or (unless followed) out of it, the root has no class folders, holds folders named like data splits (<c>train</c>, <c>val</c>, <c>test</c>, ...) that would become classes, or a class folder has no usable image; the message names the folder.</exception>
     /// <exception cref="InvalidImageException">(Strict mode) a file cannot be used.</exception>
     public ImageFolderDataset(string root, ImageFolderOptions? options = null)
     {
@@ -62,10 +64,11 @@ public sealed partial class ImageFolderDataset : IImageDataset
             }
         }
 
+        var walk = new ImageFolderWalk(root, Options.FollowLinks);
         for (var label = 0; label < classFolders.Count; label++)
         {
             var before = _samples.Count;
-            foreach (var file in Directory.EnumerateFiles(classFolders[label], "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            foreach (var file in walk.Files(classFolders[label]))
             {
                 if (!extensions.Contains(Path.GetExtension(file)))
                 {

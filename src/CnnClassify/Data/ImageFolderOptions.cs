@@ -36,4 +36,11 @@ public sealed record ImageFolderOptions
     /// Off by default, as in torchvision's <c>ImageFolder</c>, which reads the stored pixels as they are.
     /// </summary>
     public bool ApplyExifOrientation { get; init; }
+
+    /// <summary>
+    /// Whether links to files and folders outside the image folder are followed (cycles are still
+    /// refused); off by default, when such a link is an error naming it. A link back into the
+    /// image folder is always an error, since it would read images twice.
+    /// </summary>
+    public bool FollowLinks { get; init; }
 }

@@ -1,7 +1,7 @@
 namespace CnnClassify.Interop;
 
 /// <summary>Writes files so that readers see the old content or the new, never a partial file.</summary>
-public static partial class AtomicFile
+public static class AtomicFile
 {
     /// <summary>
     /// Writes through <paramref name="write"/> to a temporary file beside <paramref name="path"/>,
@@ -63,32 +63,38 @@ public static partial class AtomicFile
     }
 
     /// <summary>
-    /// Deletes the temporary files that atomic writes into <paramref name="directory"/> left behind
-    /// when their process was killed. Call it when no other process is writing there.
+    /// Deletes the temporary files that atomic writes of <paramref name="paths"/> left behind when
+    /// their process was killed: <c>.NAME.GUID.tmp</c> beside each, for its own NAME only, so that
+    /// another program's temporary files in the same folder are never touched. Call it when no
+    /// other process is writing those files.
     /// </summary>
-    /// <param name="directory">The folder to clean; a missing one is left alone.</param>
+    /// <param name="paths">The files whose leftovers to remove; missing folders are left alone.</param>
     /// <returns>How many files were removed.</returns>
-    public static int RemoveStale(string directory)
+    public static int RemoveStale(params IEnumerable<string> paths)
     {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        if (!Directory.Exists(directory))
-        {
-            return 0;
-        }
-
+        ArgumentNullException.ThrowIfNull(paths);
         var removed = 0;
-        foreach (var file in Directory.EnumerateFiles(directory, ".*.tmp"))
+        foreach (var path in paths)
         {
-            if (TemporaryName().IsMatch(Path.GetFileName(file)))
+            var full = Path.GetFullPath(path);
+            var directory = Path.GetDirectoryName(full)!;
+            var name = Path.GetFileName(full);
+            if (!Directory.Exists(directory))
             {
-                File.Delete(file);
-                removed++;
+                continue;
+            }
+
+            foreach (var file in Directory.EnumerateFiles(directory, $".{name}.*.tmp"))
+            {
+                var middle = Path.GetFileName(file)[(name.Length + 2)..^4];
+                if (middle.Length == 32 && middle.All(char.IsAsciiHexDigitLower))
+                {
+                    File.Delete(file);
+                    removed++;
+                }
             }
         }
 
         return removed;
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"^\..+\.[0-9a-f]{32}\.tmp$")]
-    private static partial System.Text.RegularExpressions.Regex TemporaryName();
 }

@@ -30,6 +30,12 @@ public static class SafetensorsFile
         ["BOOL"] = ScalarType.Bool,
     };
 
+    private static readonly Dictionary<ScalarType, long> ElementSizes = new()
+    {
+        [ScalarType.Float64] = 8, [ScalarType.Float32] = 4, [ScalarType.Float16] = 2, [ScalarType.BFloat16] = 2,
+        [ScalarType.Int64] = 8, [ScalarType.Int32] = 4, [ScalarType.Int16] = 2, [ScalarType.Int8] = 1, [ScalarType.Byte] = 1, [ScalarType.Bool] = 1,
+    };
+
     /// <summary>Reads every tensor in the file, in the header's order, onto the CPU.</summary>
     /// <param name="path">The <c>.safetensors</c> file.</param>
     /// <returns>The tensors by name; the caller owns and disposes them.</returns>
@@ -44,18 +50,11 @@ public static class SafetensorsFile
         }
 
         using var stream = File.OpenRead(path);
-        var entries = ReadHeader(stream, path);
-        var dataStart = stream.Position;
+        var header = ReadHeader(stream, stream.Length, path);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            foreach (var entry in entries)
-            {
-                var tensor = torch.empty(entry.Shape, entry.Dtype);
-                stream.Position = dataStart + entry.Begin;
-                tensor.ReadBytesFromStream(stream, CopyBufferBytes);
-                tensors.Add(entry.Name, tensor);
-            }
+            ReadData(stream, header, path, (entry, tensor) => tensors.Add(entry.Name, tensor));
         }
         catch
         {
@@ -133,11 +132,20 @@ public static class SafetensorsFile
         });
     }
 
-    private sealed record Entry(string Name, ScalarType Dtype, long[] Shape, long Begin);
+    /// <summary>Most tensors one file may hold: 200,000 (a ResNet-152 has 932).</summary>
+    internal const int MaxTensors = 200_000;
 
-    private static List<Entry> ReadHeader(FileStream stream, string path)
+    /// <summary>One tensor's entry in the header: its dtype, shape, and byte range in the data.</summary>
+    internal sealed record Entry(string Name, ScalarType Dtype, long[] Shape, long Begin, long End);
+
+    /// <summary>
+    /// Reads the header from the start of <paramref name="stream"/>, which holds
+    /// <paramref name="length"/> bytes in all, and checks it as the format requires: known dtypes,
+    /// byte ranges that match the shapes and cover the data exactly once, in order, without gaps or
+    /// overlaps. Nothing is allocated for a tensor. The stream is left at the first data byte.
+    /// </summary>
+    internal static List<Entry> ReadHeader(Stream stream, long length, string path)
     {
-        var fileLength = stream.Length;
         Span<byte> lengthBytes = stackalloc byte[8];
         if (stream.ReadAtLeast(lengthBytes, 8, throwOnEndOfStream: false) < 8)
         {
@@ -145,69 +153,202 @@ public static class SafetensorsFile
         }
 
         var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-        if (headerLength == 0 || headerLength > (ulong)Math.Min(MaxHeaderBytes, fileLength - 8))
+        if (headerLength == 0 || headerLength > (ulong)Math.Min(MaxHeaderBytes, length - 8))
         {
-            throw Malformed(path, $"its header length {headerLength:N0} does not fit in the file of {fileLength:N0} bytes (or exceeds 100 MB)");
+            throw Malformed(path, $"its header length {headerLength:N0} does not fit in the file of {length:N0} bytes (or exceeds 100 MB)");
         }
 
         var headerBytes = new byte[headerLength];
-        stream.ReadExactly(headerBytes);
-        JsonObject header;
+        if (stream.ReadAtLeast(headerBytes, headerBytes.Length, throwOnEndOfStream: false) < headerBytes.Length)
+        {
+            throw Malformed(path, "it ends inside its header");
+        }
+
+        var dataLength = length - 8 - (long)headerLength;
+        List<Entry> entries;
         try
         {
-            header = JsonNode.Parse(headerBytes) as JsonObject ?? throw Malformed(path, "its header is not a JSON object");
+            entries = ParseHeader(headerBytes, path);
         }
         catch (JsonException ex)
         {
             throw Malformed(path, $"its header is not valid JSON ({ex.Message})");
         }
 
-        var dataLength = fileLength - 8 - (long)headerLength;
-        var entries = new List<Entry>();
-        foreach (var (name, node) in header)
+        // Sorted by offset, the ranges must tile the data: each begins where the last ended.
+        entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long next = 0;
+        foreach (var entry in entries)
         {
-            if (name == "__metadata__")
+            if (entry.Begin != next)
             {
-                continue;
+                throw Malformed(path, $"tensor '{entry.Name}' starts at byte {entry.Begin:N0} of the data, where {next:N0} was expected (tensors must not overlap or leave gaps)");
             }
 
-            entries.Add(ParseEntry(path, name, node, dataLength));
+            next = entry.End;
+        }
+
+        if (next != dataLength)
+        {
+            throw Malformed(path, $"its tensors take {next:N0} bytes, but {dataLength:N0} follow the header");
         }
 
         return entries;
     }
 
-    private static Entry ParseEntry(string path, string name, JsonNode? node, long dataLength)
+    /// <summary>
+    /// Reads each tensor of <paramref name="entries"/> (from <see cref="ReadHeader"/>) from
+    /// <paramref name="stream"/> in order, handing it to <paramref name="take"/>, which owns it.
+    /// </summary>
+    internal static void ReadData(Stream stream, List<Entry> entries, string path, Action<Entry, Tensor> take)
     {
+        foreach (var entry in entries)
+        {
+            var tensor = torch.empty(entry.Shape, entry.Dtype);
+            try
+            {
+                if (entry.End > entry.Begin)
+                {
+                    tensor.ReadBytesFromStream(stream, CopyBufferBytes);
+                }
+            }
+            catch (Exception ex) when (ex is EndOfStreamException or IOException or InvalidDataException)
+            {
+                tensor.Dispose();
+                throw Malformed(path, $"its data ends inside tensor '{entry.Name}' ({ex.Message})");
+            }
+            catch
+            {
+                tensor.Dispose();
+                throw;
+            }
+
+            take(entry, tensor);
+        }
+    }
+
+    // The header, read token by token, so that a million entries cost a million small records and
+    // not a JSON document of them.
+    private static List<Entry> ParseHeader(byte[] header, string path)
+    {
+        var reader = new Utf8JsonReader(header, new JsonReaderOptions { MaxDepth = 8 });
+        Expect(ref reader, JsonTokenType.StartObject, path, "its header is not a JSON object");
+        var entries = new List<Entry>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            if (!names.Add(name))
+            {
+                throw Malformed(path, $"tensor '{name}' is listed twice");
+            }
+
+            if (name == "__metadata__")
+            {
+                reader.Read();
+                reader.Skip();
+                continue;
+            }
+
+            if (entries.Count >= MaxTensors)
+            {
+                throw Malformed(path, $"it lists more than {MaxTensors:N0} tensors");
+            }
+
+            entries.Add(ParseEntry(ref reader, path, name));
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject)
+        {
+            throw Malformed(path, "its header is not a JSON object of tensors");
+        }
+
+        return entries;
+    }
+
+    private static Entry ParseEntry(ref Utf8JsonReader reader, string path, string name)
+    {
+        Expect(ref reader, JsonTokenType.StartObject, path, $"tensor '{name}' is not a JSON object");
+        string? dtypeName = null;
+        List<long>? shape = null;
+        List<long>? offsets = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var field = reader.GetString();
+            reader.Read();
+            switch (field)
+            {
+                case "dtype" when reader.TokenType == JsonTokenType.String:
+                    dtypeName = reader.GetString();
+                    break;
+                case "shape":
+                    shape = Numbers(ref reader, path, name);
+                    break;
+                case "data_offsets":
+                    offsets = Numbers(ref reader, path, name);
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+
+        if (dtypeName is null || !DtypesByName.TryGetValue(dtypeName, out var dtype))
+        {
+            throw Malformed(path, $"tensor '{name}' has dtype '{dtypeName}', which is not one of {string.Join(", ", DtypesByName.Keys)}");
+        }
+
+        if (shape is null || offsets is not { Count: 2 } || shape.Any(d => d < 0) || shape.Count > 16)
+        {
+            throw Malformed(path, $"tensor '{name}' needs a shape of at most 16 non-negative sizes and two data offsets");
+        }
+
+        var (begin, end) = (offsets[0], offsets[1]);
+        long expected;
         try
         {
-            var dtypeName = node?["dtype"]?.GetValue<string>();
-            if (dtypeName is null || !DtypesByName.TryGetValue(dtypeName, out var dtype))
-            {
-                throw Malformed(path, $"tensor '{name}' has dtype '{dtypeName}', which is not one of {string.Join(", ", DtypesByName.Keys)}");
-            }
-
-            var shape = node!["shape"]?.AsArray().Select(d => d!.GetValue<long>()).ToArray()
-                ?? throw Malformed(path, $"tensor '{name}' has no shape");
-            var offsets = node["data_offsets"]?.AsArray().Select(o => o!.GetValue<long>()).ToArray();
-            if (shape.Any(d => d < 0) || offsets is not { Length: 2 })
-            {
-                throw Malformed(path, $"tensor '{name}' needs a non-negative shape and two data offsets");
-            }
-
-            var (begin, end) = (offsets[0], offsets[1]);
-            var elementSize = torch.empty(0, dtype).ElementSize;
-            var expected = shape.Aggregate(elementSize, (product, d) => checked(product * d));
-            if (begin < 0 || end < begin || end > dataLength || end - begin != expected)
-            {
-                throw Malformed(path, $"tensor '{name}' of shape [{string.Join(", ", shape)}] and dtype {dtypeName} needs {expected:N0} bytes, but its offsets [{begin}, {end}] do not give them within the {dataLength:N0} data bytes");
-            }
-
-            return new Entry(name, dtype, shape, begin);
+            expected = shape.Aggregate(ElementSizes[dtype], (product, d) => checked(product * d));
         }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException)
+        catch (OverflowException)
         {
-            throw Malformed(path, $"tensor '{name}' has an unreadable entry ({ex.Message})");
+            throw Malformed(path, $"tensor '{name}' of shape [{string.Join(", ", shape)}] is larger than any file");
+        }
+
+        if (begin < 0 || end < begin || end - begin != expected)
+        {
+            throw Malformed(path, $"tensor '{name}' of shape [{string.Join(", ", shape)}] and dtype {dtypeName} needs {expected:N0} bytes, but its offsets [{begin}, {end}] do not give them");
+        }
+
+        return new Entry(name, dtype, [.. shape], begin, end);
+    }
+
+    private static List<long> Numbers(ref Utf8JsonReader reader, string path, string name)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw Malformed(path, $"tensor '{name}' has a shape or offsets that are not arrays");
+        }
+
+        var numbers = new List<long>();
+        while (reader.Read() && reader.TokenType == JsonTokenType.Number)
+        {
+            if (!reader.TryGetInt64(out var value) || numbers.Count >= 16)
+            {
+                throw Malformed(path, $"tensor '{name}' has a shape or offsets that are not whole numbers");
+            }
+
+            numbers.Add(value);
+        }
+
+        return reader.TokenType == JsonTokenType.EndArray ? numbers
+            : throw Malformed(path, $"tensor '{name}' has a shape or offsets that are not whole numbers");
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType token, string path, string problem)
+    {
+        if (!reader.Read() || reader.TokenType != token)
+        {
+            throw Malformed(path, problem);
         }
     }
 

@@ -69,23 +69,16 @@ public static class StateDictFile
     private static void CheckPickles(string path)
     {
         using var archive = OpenZip(path);
+        foreach (var entry in archive.Entries.Where(e => !e.FullName.EndsWith(".pkl", StringComparison.Ordinal)))
+        {
+            ZipEntryLimits.CheckInflation(entry, path);
+        }
+
         foreach (var entry in archive.Entries.Where(e => e.FullName.EndsWith(".pkl", StringComparison.Ordinal)))
         {
             // The declared size is checked before inflating, and the inflated bytes are counted
             // too, so that an entry that lies about its size stops at the limit.
-            if (entry.Length > PickleGuard.MaxPickleBytes)
-            {
-                throw new InvalidDataException($"PyTorch file '{path}': {entry.FullName} says it inflates to {entry.Length:N0} bytes, more than a state dict's pickle may ({PickleGuard.MaxPickleBytes:N0}); it was not inflated.");
-            }
-
-            using var stream = entry.Open();
-            var buffer = new byte[entry.Length];
-            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            if (read != buffer.Length || stream.ReadByte() >= 0)
-            {
-                throw new InvalidDataException($"PyTorch file '{path}': {entry.FullName} inflates to a size other than the {entry.Length:N0} bytes its header gives (damaged or crafted).");
-            }
-
+            var buffer = ZipEntryLimits.ReadAll(entry, PickleGuard.MaxPickleBytes, path);
             PickleGuard.Check(buffer, $"{path}' entry '{entry.FullName}");
         }
     }

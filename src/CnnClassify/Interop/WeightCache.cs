@@ -17,12 +17,8 @@ public static class WeightCache
     /// <summary>The environment variable that replaces the download location (everything before the file name), for mirrors and air-gapped hosts.</summary>
     public const string BaseUrlVariable = "CNNCLASSIFY_WEIGHTS_URL";
 
-    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(60);
-
-    private static readonly HttpClient Client = new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(30) })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+    /// <summary>How long and how large a download may be; from <see cref="DownloadLimits.FromEnvironment"/> unless set.</summary>
+    public static DownloadLimits Limits { get; set; } = DownloadLimits.FromEnvironment();
 
     /// <summary>The cache folder, from <c>TORCH_HOME</c>, <c>XDG_CACHE_HOME</c> or the home folder, as torch.hub resolves it.</summary>
     public static string Directory
@@ -62,7 +58,7 @@ public static class WeightCache
     public static string Fetch(PretrainedWeights weights, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        return Fetch(weights.Url, weights.Sha256Prefix, progress, cancellationToken);
+        return Fetch(weights.Url, weights.Sha256Prefix, progress, Limits.MaxBytesFor(weights.Parameters), cancellationToken);
     }
 
     /// <summary>The cached copy of the file at <paramref name="url"/>, downloaded first if it is missing.</summary>
@@ -72,7 +68,10 @@ public static class WeightCache
     /// <param name="cancellationToken">Stops the download; the partial file is removed.</param>
     /// <returns>The file's path.</returns>
     /// <exception cref="WeightDownloadException">The download failed, was cut short or did not match its hash.</exception>
-    public static string Fetch(Uri url, string? sha256Prefix = null, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static string Fetch(Uri url, string? sha256Prefix = null, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Fetch(url, sha256Prefix, progress, Limits.MaxBytes, cancellationToken);
+
+    private static string Fetch(Uri url, string? sha256Prefix, IProgress<DownloadProgress>? progress, long maxBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
         var fileName = url.Segments[^1];
@@ -93,10 +92,11 @@ public static class WeightCache
             throw new WeightDownloadException(source, path, $"the cache folder {directory} cannot be created ({ex.Message})", ex);
         }
 
+        RemoveAbandoned(directory, fileName);
         var partial = Path.Combine(directory, $"{fileName}.{Guid.NewGuid():N}.partial");
         try
         {
-            var digest = DownloadAsync(source, partial, fileName, progress, cancellationToken).GetAwaiter().GetResult();
+            var digest = DownloadAsync(source, partial, fileName, maxBytes, progress, cancellationToken).GetAwaiter().GetResult();
             if (!string.IsNullOrEmpty(sha256Prefix) && !digest.StartsWith(sha256Prefix, StringComparison.OrdinalIgnoreCase))
             {
                 throw new WeightDownloadException(source, path, $"its SHA-256 {digest} does not start with {sha256Prefix}, the prefix its name promises; the file is corrupt or not the published one");
@@ -140,33 +140,105 @@ public static class WeightCache
             : throw new ArgumentException($"{BaseUrlVariable} is '{mirror}', which is not an absolute URL such as https://mirror.example/models.");
     }
 
-    private static async Task<string> DownloadAsync(Uri source, string partial, string fileName, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    // A partial file of this name that has not grown for two stall windows belongs to a download
+    // that was killed (a live one writes at least once a window or gives up); it is removed.
+    private static void RemoveAbandoned(string directory, string fileName)
     {
-        using var response = await Client.GetAsync(source, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        var cutoff = DateTime.UtcNow - (2 * Limits.StallWindow);
+        foreach (var stale in System.IO.Directory.EnumerateFiles(directory, $"{fileName}.*.partial"))
+        {
+            try
+            {
+                if (File.GetLastWriteTimeUtc(stale) < cutoff)
+                {
+                    File.Delete(stale);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Another process is removing it, or it is not ours to remove.
+            }
+        }
+    }
+
+    private static async Task<string> DownloadAsync(Uri source, string partial, string fileName, long maxBytes, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        var limits = Limits;
+        using var handler = new SocketsHttpHandler { ConnectTimeout = limits.ConnectTimeout };
+        using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limits.Deadline);
+        HttpResponseMessage response;
+        using (var answer = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token))
+        {
+            answer.CancelAfter(limits.StallWindow);
+            try
+            {
+                response = await client.GetAsync(source, HttpCompletionOption.ResponseHeadersRead, answer.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the server did not answer within {limits.StallWindow.TotalSeconds:F0} s");
+            }
+        }
+
+        using var disposeResponse = response;
         if (response.StatusCode != HttpStatusCode.OK)
         {
             throw new IOException($"the server answered {(int)response.StatusCode} {response.ReasonPhrase}");
         }
 
         var total = response.Content.Headers.ContentLength;
+        if (total > maxBytes)
+        {
+            throw new IOException($"the server offers {total:N0} bytes, more than the {maxBytes:N0} this file can take");
+        }
+
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
         await using var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
         var buffer = new byte[1 << 16];
         long received = 0, reported = 0;
         progress?.Report(new DownloadProgress(fileName, 0, total));
+
+        // A watchdog looks at the bytes every few moments: each window must bring its share of the
+        // minimum rate, however the bytes are spread in it, or the download is cut off.
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        var neededPerWindow = (long)(limits.MinBytesPerSecond * limits.StallWindow.TotalSeconds);
+        var window = System.Diagnostics.Stopwatch.StartNew();
+        long windowStart = 0, windowBytes = 0;
+        string? stallReason = null;
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(limits.StallWindow.TotalMilliseconds / 8, 50, 1000));
+        using var watchdog = new Timer(_ =>
+        {
+            var now = Interlocked.Read(ref received);
+            if (window.Elapsed < limits.StallWindow)
+            {
+                return;
+            }
+
+            if (now - windowStart < neededPerWindow)
+            {
+                windowBytes = now - windowStart;
+                stallReason = $"it brought {windowBytes:N0} bytes in {window.Elapsed.TotalSeconds:F0} s, below the minimum of {limits.MinBytesPerSecond:N0} bytes/s, after {now:N0} bytes";
+                stalled.Cancel();
+                return;
+            }
+
+            windowStart = now;
+            window.Restart();
+        }, null, tick, tick);
+
         while (true)
         {
-            using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            stall.CancelAfter(ReadTimeout);
             int read;
             try
             {
-                read = await body.ReadAsync(buffer, stall.Token).ConfigureAwait(false);
+                read = await body.ReadAsync(buffer, stalled.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"no data for {ReadTimeout.TotalSeconds:F0} s after {received:N0} bytes");
+                throw new TimeoutException(stallReason ?? $"the download passed its deadline of {limits.Deadline.TotalMinutes:F0} min after {Interlocked.Read(ref received):N0} bytes");
             }
 
             if (read == 0)
@@ -174,13 +246,18 @@ public static class WeightCache
                 break;
             }
 
-            hash.AppendData(buffer, 0, read);
-            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            received += read;
-            if (received - reported >= 1 << 20)
+            var sofar = Interlocked.Add(ref received, read);
+            if (sofar > maxBytes || sofar > (total ?? long.MaxValue))
             {
-                reported = received;
-                progress?.Report(new DownloadProgress(fileName, received, total));
+                throw new IOException($"the server sent more than {Math.Min(maxBytes, total ?? long.MaxValue):N0} bytes, more than {(sofar > maxBytes ? "this file can take" : "it announced")}");
+            }
+
+            hash.AppendData(buffer, 0, read);
+            await file.WriteAsync(buffer.AsMemory(0, read), stalled.Token).ConfigureAwait(false);
+            if (sofar - reported >= 1 << 20)
+            {
+                reported = sofar;
+                progress?.Report(new DownloadProgress(fileName, sofar, total));
             }
         }
 
@@ -189,7 +266,7 @@ public static class WeightCache
             throw new IOException($"the transfer ended after {received:N0} of {expected:N0} bytes");
         }
 
-        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await file.FlushAsync(deadline.Token).ConfigureAwait(false);
         file.Flush(flushToDisk: true);
         progress?.Report(new DownloadProgress(fileName, received, total ?? received));
         return Convert.ToHexStringLower(hash.GetHashAndReset());

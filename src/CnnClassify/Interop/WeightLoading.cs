@@ -49,27 +49,8 @@ public static class WeightLoading
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(source);
         var target = model.state_dict();
-        var loaded = new List<string>();
-        var missing = new List<string>();
-        var mismatched = new List<string>();
-        foreach (var (key, tensor) in target)
-        {
-            if (!source.TryGetValue(key, out var value))
-            {
-                missing.Add(key);
-            }
-            else if (!value.shape.SequenceEqual(tensor.shape))
-            {
-                mismatched.Add($"{key} [{string.Join(", ", value.shape)}] vs [{string.Join(", ", tensor.shape)}]");
-            }
-            else
-            {
-                loaded.Add(key);
-            }
-        }
-
-        var unexpected = source.Keys.Where(key => !target.ContainsKey(key)).ToList();
-        var report = new WeightLoadReport(loaded, missing, unexpected, mismatched);
+        var report = Compare(target, source.ToDictionary(pair => pair.Key, pair => pair.Value.shape, StringComparer.Ordinal));
+        var loaded = report.Loaded;
         if (strict && !report.IsExact)
         {
             throw new InvalidDataException($"Weights in '{sourceName}' do not match {model.GetType().Name}: {report}. Load with strict: false to take the matching part.");
@@ -86,6 +67,34 @@ public static class WeightLoading
         }
 
         return report;
+    }
+
+    /// <summary>Which keys of <paramref name="target"/> tensors of <paramref name="shapes"/> would fill, before any is read.</summary>
+    /// <param name="target">The model's state dict.</param>
+    /// <param name="shapes">The source's shapes by key.</param>
+    internal static WeightLoadReport Compare(IReadOnlyDictionary<string, Tensor> target, IReadOnlyDictionary<string, long[]> shapes)
+    {
+        var loaded = new List<string>();
+        var missing = new List<string>();
+        var mismatched = new List<string>();
+        foreach (var (key, tensor) in target)
+        {
+            if (!shapes.TryGetValue(key, out var shape))
+            {
+                missing.Add(key);
+            }
+            else if (!shape.SequenceEqual(tensor.shape))
+            {
+                mismatched.Add($"{key} [{string.Join(", ", shape)}] vs [{string.Join(", ", tensor.shape)}]");
+            }
+            else
+            {
+                loaded.Add(key);
+            }
+        }
+
+        var unexpected = shapes.Keys.Where(key => !target.ContainsKey(key)).ToList();
+        return new WeightLoadReport(loaded, missing, unexpected, mismatched);
     }
 
     /// <summary>

@@ -115,33 +115,22 @@ public sealed record ModelConfiguration
         return configuration;
     }
 
-    /// <summary>Checks that the parts agree: positive sizes, as many class names as classes (or none), as many means as stds.</summary>
+    /// <summary>
+    /// Checks that the parts agree and are within <see cref="Inference.ModelLimits"/>: sizes and
+    /// class counts in range, as many class names as classes (or none), as many means as stds, and
+    /// standard deviations finite and above 0.
+    /// </summary>
     /// <param name="source">What the configuration belongs to, for messages.</param>
     /// <exception cref="InvalidDataException">A part is wrong; the message names it.</exception>
     public void Validate(string source)
     {
-        string? problem = null;
-        if (NumClasses < 1)
-        {
-            problem = $"num_classes is {NumClasses}; it must be at least 1";
-        }
-        else if (InChannels < 1 || InputHeight < 0 || InputWidth < 0)
-        {
-            problem = $"the input {InChannels}x{InputHeight}x{InputWidth} is not a valid size";
-        }
-        else if (ClassNames.Count != 0 && ClassNames.Count != NumClasses)
-        {
-            problem = $"it lists {ClassNames.Count} class names for {NumClasses} classes";
-        }
-        else if (Preprocessing is null || Preprocessing.Mean.Count != Preprocessing.Std.Count)
-        {
-            problem = "its normalisation has a different number of means and standard deviations";
-        }
-        else if (Preprocessing.Mean.Count is not 0 && Preprocessing.Mean.Count != InChannels)
-        {
-            problem = $"its normalisation has {Preprocessing.Mean.Count} means for {InChannels} input channels";
-        }
-
+        var problem = ClassNames is null || Preprocessing is null ? "its class names or preprocessing are missing"
+            : Inference.ModelLimits.Check(NumClasses, InChannels, InputHeight, InputWidth, Preprocessing.ResizeSize, ClassNames)
+            ?? (ClassNames.Count != 0 && ClassNames.Count != NumClasses ? $"it lists {ClassNames.Count} class names for {NumClasses} classes"
+            : Preprocessing.Mean.Count != Preprocessing.Std.Count ? "its normalisation has a different number of means and standard deviations"
+            : Preprocessing.Mean.Count is not 0 && Preprocessing.Mean.Count != InChannels ? $"its normalisation has {Preprocessing.Mean.Count} means for {InChannels} input channels"
+            : Inference.ModelLimits.CheckNormalization(Preprocessing.Mean, Preprocessing.Std) is { } normalization ? $"its normalisation is invalid: {normalization}"
+            : null);
         if (problem is not null)
         {
             throw new InvalidDataException($"'{source}': the model configuration is inconsistent: {problem}.");

@@ -10,16 +10,19 @@ namespace CnnClassify.Models;
 public static class ModelZoo
 {
     private static readonly ConcurrentDictionary<string, Func<ModelOptions, ClassificationModel>> Factories = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, int> MinimumImageSizes = new(StringComparer.OrdinalIgnoreCase);
 
     static ModelZoo()
     {
-        Register("simplecnn", o => new SimpleCnn(o.NumClasses, o.InChannels ?? 1, o.ImageSize ?? 28));
-        Register("lenet5", o => new LeNet5(o.NumClasses, o.InChannels ?? 1, o.ImageSize ?? 28));
-        Register("alexnet", o => new AlexNet(o.NumClasses, o.InChannels ?? 3));
+        // The smallest inputs are torchvision's (its weights' min_size) and, for the small-image
+        // models, what their flattened features need.
+        Register("simplecnn", o => new SimpleCnn(o.NumClasses, o.InChannels ?? 1, o.ImageSize ?? 28), minimumImageSize: 8);
+        Register("lenet5", o => new LeNet5(o.NumClasses, o.InChannels ?? 1, o.ImageSize ?? 28), minimumImageSize: 12);
+        Register("alexnet", o => new AlexNet(o.NumClasses, o.InChannels ?? 3), minimumImageSize: 63);
         foreach (var depth in new[] { 11, 13, 16, 19 })
         {
-            Register($"vgg{depth}", o => Vgg.Create(depth, batchNorm: false, o.NumClasses, o.InChannels ?? 3));
-            Register($"vgg{depth}_bn", o => Vgg.Create(depth, batchNorm: true, o.NumClasses, o.InChannels ?? 3));
+            Register($"vgg{depth}", o => Vgg.Create(depth, batchNorm: false, o.NumClasses, o.InChannels ?? 3), minimumImageSize: 32);
+            Register($"vgg{depth}_bn", o => Vgg.Create(depth, batchNorm: true, o.NumClasses, o.InChannels ?? 3), minimumImageSize: 32);
         }
 
         Register("resnet18", o => ResNet.ResNet18(o.NumClasses, o.InChannels ?? 3));
@@ -27,10 +30,10 @@ public static class ModelZoo
         Register("resnet50", o => ResNet.ResNet50(o.NumClasses, o.InChannels ?? 3));
         Register("resnet101", o => ResNet.ResNet101(o.NumClasses, o.InChannels ?? 3));
         Register("resnet152", o => ResNet.ResNet152(o.NumClasses, o.InChannels ?? 3));
-        Register("googlenet", o => new GoogLeNet(o.NumClasses, o.InChannels ?? 3, o.AuxiliaryHeads, transformInput: o.TransformInput));
+        Register("googlenet", o => new GoogLeNet(o.NumClasses, o.InChannels ?? 3, o.AuxiliaryHeads, transformInput: o.TransformInput), minimumImageSize: 15);
         Register("mobilenet_v2", o => new MobileNetV2(o.NumClasses, o.InChannels ?? 3));
-        Register("densenet121", o => DenseNet.DenseNet121(o.NumClasses, o.InChannels ?? 3));
-        Register("densenet169", o => DenseNet.DenseNet169(o.NumClasses, o.InChannels ?? 3));
+        Register("densenet121", o => DenseNet.DenseNet121(o.NumClasses, o.InChannels ?? 3), minimumImageSize: 29);
+        Register("densenet169", o => DenseNet.DenseNet169(o.NumClasses, o.InChannels ?? 3), minimumImageSize: 29);
         Register("efficientnet_b0", o => EfficientNet.B0(o.NumClasses, o.InChannels ?? 3));
     }
 
@@ -160,10 +163,20 @@ public static class ModelZoo
     /// <summary>Registers a model under <paramref name="name"/>, replacing any model of that name.</summary>
     /// <param name="name">The name; case-insensitive.</param>
     /// <param name="factory">Creates a new model from the options.</param>
-    public static void Register(string name, Func<ModelOptions, ClassificationModel> factory)
+    /// <param name="minimumImageSize">The smallest input height and width the model can take.</param>
+    public static void Register(string name, Func<ModelOptions, ClassificationModel> factory, int minimumImageSize = 1)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(factory);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minimumImageSize, 1);
         Factories[name.Trim()] = factory;
+        MinimumImageSizes[name.Trim()] = minimumImageSize;
     }
+
+    /// <summary>The smallest input height and width the model registered as <paramref name="name"/> can take, such as 63 for <c>alexnet</c>.</summary>
+    /// <param name="name">A registered name.</param>
+    /// <exception cref="ArgumentException">No model has that name.</exception>
+    public static int MinimumImageSize(string name) =>
+        MinimumImageSizes.TryGetValue(name?.Trim() ?? string.Empty, out var size) ? size
+        : throw new ArgumentException($"Unknown model '{name}'. Known models: {string.Join(", ", Names)}.", nameof(name));
 }

@@ -19,7 +19,7 @@ namespace CnnClassify.Training;
 public static class Checkpoint
 {
     private const int FormatVersion = 2;
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private static JsonSerializerOptions Json => JsonNumbers.Options;
 
     /// <summary>Reads the model's configuration (architecture, input, classes, preprocessing) without loading any tensor.</summary>
     /// <param name="path">The checkpoint file.</param>
@@ -105,7 +105,7 @@ public static class Checkpoint
             ["global_step"] = trainer.GlobalStep,
             ["schedule"] = trainer.Schedule?.SaveState(),
             ["scaler"] = trainer.Scaler is { } scaler ? new JsonObject { ["scale"] = scaler.Scale, ["growth_tracker"] = scaler.GrowthTracker } : null,
-            ["history"] = JsonSerializer.SerializeToNode(trainer.History.Epochs),
+            ["history"] = JsonSerializer.SerializeToNode(trainer.History.Epochs, Json),
             ["callbacks"] = new JsonObject(trainer.Callbacks
                 .Select(c => KeyValuePair.Create(c.Name, (JsonNode?)c.SaveState()))
                 .Where(pair => pair.Value is not null)),
@@ -193,7 +193,7 @@ public static class Checkpoint
 
         if (state["scaler"] is JsonObject scaler && trainer.Scaler is { } gradScaler)
         {
-            gradScaler.Restore(Value<double>(scaler, "scale", path), Value<int>(scaler, "growth_tracker", path));
+            gradScaler.Restore(JsonNumbers.Read(scaler["scale"]) ?? throw new InvalidDataException($"Checkpoint '{path}': trainer.json has no valid 'scale'."), Value<int>(scaler, "growth_tracker", path));
         }
 
         trainer.Restore(Value<int>(state, "epoch", path), Value<long>(state, "global_step", path), History(state));
@@ -247,33 +247,33 @@ public static class Checkpoint
             ? result
             : throw new InvalidDataException($"Checkpoint '{path}': trainer.json has no valid '{key}'.");
 
+    // Streams the weights from the archive into the model: the header's keys and shapes are
+    // compared with the model's before any tensor is read, and each tensor is read, copied and freed
+    // in turn, so no temporary file is written and the memory used is the model's own.
     private static void LoadWeights(ZipArchive archive, string path, nn.Module model)
     {
-        var temporary = Path.GetTempFileName();
-        try
+        var entry = Required(archive, path, "model.safetensors");
+        ZipEntryLimits.CheckInflation(entry, path);
+        using var stream = entry.Open();
+        var header = SafetensorsFile.ReadHeader(stream, entry.Length, path);
+        var target = model.state_dict();
+        var report = WeightLoading.Compare(target, header.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal));
+        if (!report.IsExact)
         {
-            using (var entry = Required(archive, path, "model.safetensors").Open())
-            using (var file = File.Create(temporary))
-            {
-                entry.CopyTo(file);
-            }
-
-            var tensors = SafetensorsFile.Read(temporary);
-            try
-            {
-                model.LoadStateDict(tensors, strict: true, sourceName: path);
-            }
-            finally
-            {
-                foreach (var tensor in tensors.Values)
-                {
-                    tensor.Dispose();
-                }
-            }
+            throw new InvalidDataException($"Checkpoint '{path}': its weights do not match {model.GetType().Name}: {report}.");
         }
-        finally
+
+        using (torch.no_grad())
         {
-            File.Delete(temporary);
+            SafetensorsFile.ReadData(stream, header, path, (e, tensor) =>
+            {
+                using (tensor)
+                using (torch.NewDisposeScope())
+                {
+                    var destination = target[e.Name];
+                    destination.copy_(tensor.to(destination.dtype, destination.device));
+                }
+            });
         }
     }
 
@@ -325,8 +325,8 @@ public static class Checkpoint
 
     private static JsonObject ReadState(ZipArchive archive, string path)
     {
-        using var stream = Required(archive, path, "trainer.json").Open();
-        var state = JsonNode.Parse(stream) as JsonObject ?? throw new InvalidDataException($"Checkpoint '{path}': trainer.json is not a JSON object.");
+        var json = ZipEntryLimits.ReadAll(Required(archive, path, "trainer.json"), Inference.ModelLimits.MaxDescriptionBytes, path);
+        var state = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"Checkpoint '{path}': trainer.json is not a JSON object.");
         var version = state["format_version"]?.GetValue<int>();
         return version is 1 or FormatVersion ? state
             : throw new InvalidDataException($"Checkpoint '{path}' has format version {version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; this library reads version {FormatVersion}.");
@@ -344,7 +344,7 @@ public static class Checkpoint
     private static History History(JsonObject state)
     {
         var history = new History();
-        foreach (var epoch in state["history"].Deserialize<List<EpochMetrics>>() ?? [])
+        foreach (var epoch in state["history"].Deserialize<List<EpochMetrics>>(Json) ?? [])
         {
             history.Add(epoch);
         }

@@ -62,7 +62,9 @@ public sealed class SafetensorsFileTests : IDisposable
     [InlineData("huge-header", "does not fit in the file")]
     [InlineData("not-json", "header is not valid JSON")]
     [InlineData("bad-dtype", "dtype 'F8'")]
-    [InlineData("truncated", "needs 16 bytes, but its offsets [0, 16] do not give them within the 8 data bytes")]
+    [InlineData("truncated", "its tensors take 16 bytes, but 8 follow the header")]
+    [InlineData("overlapping", "tensor 'b' starts at byte 0 of the data, where 4 was expected")]
+    [InlineData("repeated", "tensor 'a' is listed twice")]
     [InlineData("wrong-size", "needs 8 bytes, but its offsets [0, 4]")]
     public void Malformed_files_are_rejected_with_the_file_and_the_fault(string kind, string reason)
     {
@@ -74,6 +76,8 @@ public sealed class SafetensorsFileTests : IDisposable
             "not-json" => Layout([.. "{not json"u8.ToArray()], []),
             "bad-dtype" => Layout(Encoding.UTF8.GetBytes("{\"a\":{\"dtype\":\"F8\",\"shape\":[1],\"data_offsets\":[0,1]}}"), new byte[1]),
             "truncated" => Layout(Encoding.UTF8.GetBytes("{\"a\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}"), new byte[8]),
+            "overlapping" => Layout(Encoding.UTF8.GetBytes("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}"), new byte[4]),
+            "repeated" => Layout(Encoding.UTF8.GetBytes("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}"), new byte[8]),
             _ => Layout(Encoding.UTF8.GetBytes("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}"), new byte[8]),
         });
 

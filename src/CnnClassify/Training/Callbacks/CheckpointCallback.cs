@@ -47,9 +47,9 @@ public sealed class CheckpointCallback : TrainerCallback, IMonitorsMetric
     /// <summary>Path of <c>last.ckpt</c>.</summary>
     public string LastPath => Path.Combine(Directory, "last.ckpt");
 
-    /// <summary>Removes the temporary files that a killed earlier run left in the checkpoint folder.</summary>
+    /// <summary>Removes the temporary files that a killed earlier run left beside its two checkpoints, and no others.</summary>
     /// <param name="context">The training state.</param>
-    public override void OnTrainBegin(TrainingContext context) => Interop.AtomicFile.RemoveStale(Directory);
+    public override void OnTrainBegin(TrainingContext context) => Interop.AtomicFile.RemoveStale(LastPath, BestPath);
 
     /// <inheritdoc />
     public override void OnEpochEnd(TrainingContext context)
@@ -91,6 +91,6 @@ public sealed class CheckpointCallback : TrainerCallback, IMonitorsMetric
     public override void LoadState(JsonObject state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        BestValue = File.Exists(BestPath) ? state["best_value"]?.GetValue<double>() : null;
+        BestValue = File.Exists(BestPath) ? JsonNumbers.Read(state["best_value"]) : null;
     }
 }

@@ -14,10 +14,9 @@ public sealed class CsvLogger : TrainerCallback
     /// <summary>The CSV file.</summary>
     public string Path { get; }
 
-    /// <summary>Removes the temporary files that a killed earlier run left beside the CSV file.</summary>
+    /// <summary>Removes the temporary files that a killed earlier run left for the CSV file, and no others.</summary>
     /// <param name="context">The training state.</param>
-    public override void OnTrainBegin(TrainingContext context) =>
-        Interop.AtomicFile.RemoveStale(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+    public override void OnTrainBegin(TrainingContext context) => Interop.AtomicFile.RemoveStale(Path);
 
     /// <inheritdoc />
     public override void OnEpochEnd(TrainingContext context)

@@ -121,7 +121,7 @@ public sealed class EarlyStopping : TrainerCallback, IMonitorsMetric
     public override void LoadState(JsonObject state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        BestValue = state["best_value"]?.GetValue<double>();
+        BestValue = JsonNumbers.Read(state["best_value"]);
         BestEpoch = state["best_epoch"]?.GetValue<int>();
         EpochsWithoutImprovement = state["epochs_without_improvement"]!.GetValue<int>();
     }

@@ -35,7 +35,11 @@ public sealed class OneCycleSchedule : LearningRateSchedule
     /// <inheritdoc />
     public override void Prepare(long totalSteps)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(totalSteps, 2);
+        if (totalSteps < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, $"OneCycle needs at least 2 optimizer steps to warm up and anneal; this run has {totalSteps}. Train more epochs, use smaller batches, or pick another schedule.");
+        }
+
         _totalSteps = totalSteps;
     }
 

@@ -94,8 +94,8 @@ public sealed class ReduceOnPlateauSchedule : LearningRateSchedule
     public override void LoadState(JsonObject state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        _factor = state["factor"]!.GetValue<double>();
-        _best = state["best"]?.GetValue<double>();
+        _factor = JsonNumbers.Read(state["factor"]) ?? _factor;
+        _best = JsonNumbers.Read(state["best"]);
         _badEpochs = state["bad_epochs"]!.GetValue<int>();
         _cooldownLeft = state["cooldown_left"]!.GetValue<int>();
     }
