@@ -42,7 +42,7 @@ internal static class ExplainCommand
             for (var i = 0; i < explained.Sources.Count; i++)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{explained.Sources[i]}: predicted {explained.PredictedClass(i)}; map of {explained.ExplainedClass(i)} (p = {explained.Maps.Probabilities[i]:0.000})"));
+                    $"{TerminalText.Escape(explained.Sources[i])}: predicted {TerminalText.Escape(explained.PredictedClass(i))}; map of {TerminalText.Escape(explained.ExplainedClass(i))} (p = {explained.Maps.Probabilities[i]:0.000})"));
             }
 
             output.WriteLine($"{parse.GetValue(method)} at '{explained.Maps.Layer}' -> {path}");

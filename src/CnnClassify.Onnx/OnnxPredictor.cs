@@ -79,7 +79,7 @@ public sealed class OnnxPredictor : IDisposable
     public IReadOnlyList<string> ClassNames => Description.ClassNames;
 
     /// <summary>Classifies an image file.</summary>
-    /// <param name="path">A JPEG, PNG, BMP, GIF or WebP file.</param>
+    /// <param name="path">A JPEG, PNG, BMP, GIF, TIFF or WebP file.</param>
     /// <exception cref="InvalidImageException">The file cannot be used; the message names it.</exception>
     public Prediction Predict(string path) => Run([Prepare(_decoder.Decode(path))], [path])[0];
 

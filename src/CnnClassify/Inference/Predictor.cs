@@ -130,7 +130,7 @@ public sealed class Predictor : IDisposable
     }
 
     /// <summary>Classifies an image file.</summary>
-    /// <param name="path">A JPEG, PNG, BMP, GIF or WebP file.</param>
+    /// <param name="path">A JPEG, PNG, BMP, GIF, TIFF or WebP file.</param>
     /// <exception cref="InvalidImageException">The file cannot be used; the message names it.</exception>
     public Prediction Predict(string path)
     {

@@ -40,7 +40,7 @@ public sealed class CliSweepTests : IDisposable
     {
         var options = new List<(string Name, string Value)>
         {
-            ("--model", "simplecnn"), ("--dataset", "imagefolder"), ("--data", P("data")), ("--image-size", "16"), ("--epochs", "1"), ("--out", P("out")),
+            ("--model", "simplecnn"), ("--dataset", "imagefolder"), ("--data", P("data")), ("--image-size", "16"), ("--epochs", "1"), ("--val-split", "0.25"), ("--out", P("out")),
         };
         for (var i = 0; i + 1 < changes.Length; i += 2)
         {
@@ -55,22 +55,25 @@ public sealed class CliSweepTests : IDisposable
     {
         { "summary without a model", ["summary"], 2, "Required argument 'model' missing" },
         { "summary of an unknown model", ["summary", "resnet19"], 2, "Unknown model 'resnet19'" },
-        { "summary with zero classes", ["summary", "resnet18", "--num-classes", "0"], 2, "--num-classes must be at least 1; got 0" },
+        { "summary with zero classes", ["summary", "resnet18", "--num-classes", "0"], 2, "--num-classes must be 1 to 100,000; got 0" },
         { "summary with a word for a number", ["summary", "resnet18", "--num-classes", "ten"], 2, "'ten'" },
-        { "summary with negative channels", ["summary", "resnet18", "--in-channels", "-1"], 2, "--in-channels must be at least 1; got -1" },
-        { "summary with a zero image size", ["summary", "lenet5", "--image-size", "0"], 2, "--image-size must be at least 1; got 0" },
+        { "summary with negative channels", ["summary", "resnet18", "--in-channels", "-1"], 2, "--in-channels must be 1 to 256; got -1" },
+        { "summary with a zero image size", ["summary", "lenet5", "--image-size", "0"], 2, "--image-size must be 1 to 2,048; got 0" },
         { "an unknown option", ["summary", "resnet18", "--colour", "red"], 2, "--colour" },
         { "an unknown command", ["fit"], 2, "'fit'" },
         { "train with an unknown dataset", ["train", "--model", "simplecnn", "--dataset", "imagenet", "--out", P("out")], 2, "Unknown dataset 'imagenet'" },
         { "train with an unknown model", Train("--model", "resnet19"), 2, "unknown model 'resnet19'" },
         { "train with zero epochs", Train("--epochs", "0"), 2, "--epochs must be at least 1; got 0" },
         { "train with negative epochs", Train("--epochs", "-3"), 2, "--epochs must be at least 1; got -3" },
-        { "train with a zero batch size", Train("--batch-size", "0"), 2, "--batch-size must be at least 1; got 0" },
+        { "train with a zero batch size", Train("--batch-size", "0"), 2, "--batch-size must be 1 to 65,536; got 0" },
         { "train with a zero learning rate", Train("--lr", "0"), 2, "--lr must be a number above 0; got 0" },
         { "train with a negative learning rate", Train("--lr", "-0.1"), 2, "--lr must be a number above 0; got -0.1" },
         { "train with label smoothing of 1", Train("--label-smoothing", "1"), 2, "--label-smoothing must be in [0, 1); got 1" },
-        { "train with negative workers", Train("--workers", "-1"), 2, "--workers must be at least 0; got -1" },
-        { "train with a zero image size", Train("--image-size", "0"), 2, "--image-size must be at least 1; got 0" },
+        { "train with negative workers", Train("--workers", "-1"), 2, "--workers must be 0 to " },
+        { "train with a zero image size", Train("--image-size", "0"), 2, "--image-size must be 1 to 2,048; got 0" },
+        { "train with an image size below the model's smallest", Train("--image-size", "7"), 2, "--image-size must be at least 8 for simplecnn" },
+        { "train with far more threads than cores", Train("--threads", "100000"), 2, "--threads must be 1 to " },
+        { "train with a validation share too small for each class", Train("--val-split", "0.05"), 2, "--val-split 0.05 leaves class '" },
         { "train with a validation share of 1.5", Train("--val-split", "1.5"), 2, "--val-split must be between 0 and 1" },
         { "train with an unknown optimizer", Train("--optimizer", "lbfgs"), 2, "--optimizer must be adam, adamw or sgd; got 'lbfgs'" },
         { "train on a missing folder", ["train", "--model", "simplecnn", "--dataset", "imagefolder", "--data", P("nowhere"), "--out", P("out")], 1, $"'{P("nowhere")}' does not exist" },

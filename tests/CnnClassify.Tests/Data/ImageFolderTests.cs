@@ -63,7 +63,7 @@ public sealed class ImageFolderTests : IDisposable
 
     [Theory]
     [InlineData("empty.jpg", "the file is empty")]
-    [InlineData("text.png", "not a JPEG, PNG, BMP, GIF or WebP image")]
+    [InlineData("text.png", "not a JPEG, PNG, BMP, GIF, TIFF or WebP image")]
     [InlineData("huge.png", "outside 1 to 120 pixels")]
     public void Unusable_files_are_skipped_with_a_warning_naming_them(string file, string reason)
     {
