@@ -68,53 +68,20 @@ internal static class PickleMachine
                     reader.Require(reader.Fixed(8));
                     break;
 
-                // Numbers and constants.
-                case 'N' or '\x88' or '\x89':
+                // Numbers, constants, bytes, buffers and empty containers: values, never strings.
+                case 'N' or '\x88' or '\x89' or '\x97' or ']' or ')' or '}' or '\x8f':
                     stack.Push(Opaque);
                     break;
-                case 'K':
-                    reader.Skip(1);
+                case 'K' or 'M' or 'J' or 'G':
+                    reader.Skip(opcode switch { 'K' => 1, 'M' => 2, 'J' => 4, _ => 8 });
                     stack.Push(Opaque);
                     break;
-                case 'M':
-                    reader.Skip(2);
+                case '\x8a' or 'C' or '\x8b' or 'B' or '\x8e' or '\x96':
+                    reader.Counted(opcode switch { '\x8a' or 'C' => 1, '\x8b' or 'B' => 4, _ => 8 });
                     stack.Push(Opaque);
                     break;
-                case 'J':
-                    reader.Skip(4);
-                    stack.Push(Opaque);
-                    break;
-                case 'G':
-                    reader.Skip(8);
-                    stack.Push(Opaque);
-                    break;
-                case 'I' or 'L' or 'F':
+                case 'I' or 'L' or 'F' or 'P':
                     reader.Line();
-                    stack.Push(Opaque);
-                    break;
-                case '\x8a':
-                    reader.Counted(1);
-                    stack.Push(Opaque);
-                    break;
-                case '\x8b':
-                    reader.Counted(4);
-                    stack.Push(Opaque);
-                    break;
-
-                // Bytes and buffers.
-                case 'C':
-                    reader.Counted(1);
-                    stack.Push(Opaque);
-                    break;
-                case 'B':
-                    reader.Counted(4);
-                    stack.Push(Opaque);
-                    break;
-                case '\x8e' or '\x96':
-                    reader.Counted(8);
-                    stack.Push(Opaque);
-                    break;
-                case '\x97':
                     stack.Push(Opaque);
                     break;
                 case '\x98':
@@ -146,9 +113,6 @@ internal static class PickleMachine
                     break;
 
                 // Containers.
-                case ']' or ')' or '}' or '\x8f':
-                    stack.Push(Opaque);
-                    break;
                 case 'a':
                     stack.Pop();
                     stack.Top();
@@ -267,10 +231,6 @@ internal static class PickleMachine
                 case 'b':
                     stack.Pop();
                     stack.Replace(Opaque);
-                    break;
-                case 'P':
-                    reader.Line();
-                    stack.Push(Opaque);
                     break;
                 case 'Q':
                     stack.Pop();
