@@ -19,26 +19,20 @@ internal static class DataParallel
     /// </summary>
     public static void BroadcastTrainer(Training.Trainer trainer, MpiWorld world)
     {
-        var staging = Path.Combine(Path.GetTempPath(), $"cnnclassify-rank{world.Rank}-{Environment.ProcessId}.ckpt");
-        try
+        // From memory: rank 0 writes the checkpoint to a buffer, the others read it from theirs.
+        byte[] state = [];
+        if (world.IsMain)
         {
-            byte[] state = [];
-            if (world.IsMain)
-            {
-                trainer.SaveCheckpoint(staging);
-                state = File.ReadAllBytes(staging);
-            }
-
-            state = BroadcastBytes(state, world);
-            if (!world.IsMain)
-            {
-                File.WriteAllBytes(staging, state);
-                trainer.LoadCheckpoint(staging);
-            }
+            using var buffer = new MemoryStream();
+            Training.Checkpoint.Save(trainer, buffer);
+            state = buffer.ToArray();
         }
-        finally
+
+        state = BroadcastBytes(state, world);
+        if (!world.IsMain)
         {
-            File.Delete(staging);
+            using var buffer = new MemoryStream(state, writable: false);
+            Training.Checkpoint.Load(trainer, buffer, $"rank 0's training state ({state.Length:N0} bytes)");
         }
     }
 

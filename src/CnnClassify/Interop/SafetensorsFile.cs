@@ -36,7 +36,7 @@ public static class SafetensorsFile
         [ScalarType.Int64] = 8, [ScalarType.Int32] = 4, [ScalarType.Int16] = 2, [ScalarType.Int8] = 1, [ScalarType.Byte] = 1, [ScalarType.Bool] = 1,
     };
 
-    /// <summary>Reads every tensor in the file, in the header's order, onto the CPU.</summary>
+    /// <summary>Reads every tensor in the file, in the order of their data, onto the CPU.</summary>
     /// <param name="path">The <c>.safetensors</c> file.</param>
     /// <returns>The tensors by name; the caller owns and disposes them.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -50,11 +50,27 @@ public static class SafetensorsFile
         }
 
         using var stream = File.OpenRead(path);
-        var header = ReadHeader(stream, stream.Length, path);
+        return Read(stream, path);
+    }
+
+    /// <summary>Reads every tensor of a safetensors file held by <paramref name="stream"/>, from its position to its end, onto the CPU.</summary>
+    /// <param name="stream">A seekable stream (its length bounds the header and the data); it is left open.</param>
+    /// <param name="sourceName">The file or entry it came from, for messages.</param>
+    /// <returns>The tensors by name; the caller owns and disposes them.</returns>
+    /// <exception cref="InvalidDataException">The data is malformed; the message names <paramref name="sourceName"/> and the fault.</exception>
+    public static Dictionary<string, Tensor> Read(Stream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek)
+        {
+            throw new ArgumentException("The stream must be seekable, so that its length bounds what it may hold.", nameof(stream));
+        }
+
+        var header = ReadHeader(stream, stream.Length - stream.Position, sourceName);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            ReadData(stream, header, path, (entry, tensor) => tensors.Add(entry.Name, tensor));
+            ReadData(stream, header, sourceName, (entry, tensor) => tensors.Add(entry.Name, tensor));
         }
         catch
         {
@@ -80,6 +96,18 @@ public static class SafetensorsFile
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(tensors);
+        AtomicFile.Write(path, stream => Write(stream, tensors, metadata));
+    }
+
+    /// <summary>Writes <paramref name="tensors"/> as a safetensors file to <paramref name="stream"/>, which need not seek (a zip entry, a network stream).</summary>
+    /// <param name="stream">Where to write; it is left open.</param>
+    /// <param name="tensors">Names and tensors, on any device; they are written in this order.</param>
+    /// <param name="metadata">Optional string metadata, stored under <c>__metadata__</c>.</param>
+    /// <exception cref="ArgumentException">A name repeats or a dtype has no safetensors equivalent.</exception>
+    public static void Write(Stream stream, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(tensors);
 
         var header = new JsonObject();
@@ -114,22 +142,19 @@ public static class SafetensorsFile
 
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
         var padded = (json.Length + 7) / 8 * 8;
-        AtomicFile.Write(path, stream =>
+        Span<byte> lengthBytes = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(lengthBytes, (ulong)padded);
+        stream.Write(lengthBytes);
+        stream.Write(json);
+        for (var i = json.Length; i < padded; i++)
         {
-            Span<byte> length = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
-            stream.Write(length);
-            stream.Write(json);
-            for (var i = json.Length; i < padded; i++)
-            {
-                stream.WriteByte((byte)' ');
-            }
+            stream.WriteByte((byte)' ');
+        }
 
-            foreach (var (_, data) in ordered)
-            {
-                data.WriteBytesToStream(stream, CopyBufferBytes);
-            }
-        });
+        foreach (var (_, data) in ordered)
+        {
+            data.WriteBytesToStream(stream, CopyBufferBytes);
+        }
     }
 
     /// <summary>Most tensors one file may hold: 200,000 (a ResNet-152 has 932).</summary>

@@ -98,55 +98,62 @@ public static class Checkpoint
 
     internal static void Save(Trainer trainer, string path)
     {
-        var state = new JsonObject
-        {
-            ["format_version"] = FormatVersion,
-            ["epoch"] = trainer.Epoch,
-            ["global_step"] = trainer.GlobalStep,
-            ["schedule"] = trainer.Schedule?.SaveState(),
-            ["scaler"] = trainer.Scaler is { } scaler ? new JsonObject { ["scale"] = scaler.Scale, ["growth_tracker"] = scaler.GrowthTracker } : null,
-            ["history"] = JsonSerializer.SerializeToNode(trainer.History.Epochs, Json),
-            ["callbacks"] = new JsonObject(trainer.Callbacks
-                .Select(c => KeyValuePair.Create(c.Name, (JsonNode?)c.SaveState()))
-                .Where(pair => pair.Value is not null)),
-            ["model"] = trainer.Configuration.ToJson(),
-        };
+        // The state is gathered before the file is opened, so a callback that fails leaves the old file.
+        var state = State(trainer);
+        AtomicFile.Write(path, stream => Save(trainer, state, stream));
+    }
 
-        AtomicFile.Write(path, stream =>
+    /// <summary>Writes <paramref name="trainer"/>'s whole state as a checkpoint to <paramref name="stream"/> (which need not seek).</summary>
+    internal static void Save(Trainer trainer, Stream stream) => Save(trainer, State(trainer), stream);
+
+    private static JsonObject State(Trainer trainer) => new()
+    {
+        ["format_version"] = FormatVersion,
+        ["epoch"] = trainer.Epoch,
+        ["global_step"] = trainer.GlobalStep,
+        ["schedule"] = trainer.Schedule?.SaveState(),
+        ["scaler"] = trainer.Scaler is { } scaler ? new JsonObject { ["scale"] = scaler.Scale, ["growth_tracker"] = scaler.GrowthTracker } : null,
+        ["history"] = JsonSerializer.SerializeToNode(trainer.History.Epochs, Json),
+        ["callbacks"] = new JsonObject(trainer.Callbacks
+            .Select(c => KeyValuePair.Create(c.Name, (JsonNode?)c.SaveState()))
+            .Where(pair => pair.Value is not null)),
+        ["model"] = trainer.Configuration.ToJson(),
+    };
+
+    private static void Save(Trainer trainer, JsonObject state, Stream stream)
+    {
+        using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+        Entry(archive, "model.safetensors", entry => SafetensorsFile.Write(entry, trainer.Model.state_dict()));
+        Entry(archive, "optimizer.bin", entry =>
         {
-            using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            Entry(archive, "model.safetensors", entry =>
-            {
-                // Staged beside the checkpoint, so a killed process leaves it where RemoveStale finds it.
-                var temporary = AtomicFile.TemporaryPath(path);
-                try
-                {
-                    SafetensorsFile.Write(temporary, trainer.Model.state_dict());
-                    using var file = File.OpenRead(temporary);
-                    file.CopyTo(entry);
-                }
-                finally
-                {
-                    File.Delete(temporary);
-                }
-            });
-            Entry(archive, "optimizer.bin", entry =>
-            {
-                using var writer = new BinaryWriter(entry);
-                ChannelsLastExtensions.WhileContiguous(OptimizerStateTensors(trainer.Optimizer), () => ((OptimizerHelper)trainer.Optimizer).save_state_dict(writer));
-            });
-            Entry(archive, "rng.bin", entry =>
-            {
-                using var rng = torch.get_rng_state();
-                entry.Write(rng.bytes);
-            });
-            Entry(archive, "trainer.json", entry => JsonSerializer.Serialize(entry, state, Json));
+            using var writer = new BinaryWriter(entry);
+            ChannelsLastExtensions.WhileContiguous(OptimizerStateTensors(trainer.Optimizer), () => ((OptimizerHelper)trainer.Optimizer).save_state_dict(writer));
         });
+        Entry(archive, "rng.bin", entry =>
+        {
+            using var rng = torch.get_rng_state();
+            entry.Write(rng.bytes);
+        });
+        Entry(archive, "trainer.json", entry => JsonSerializer.Serialize(entry, state, Json));
     }
 
     internal static void Load(Trainer trainer, string path) => Guarded(path, () =>
     {
         using var archive = Open(path);
+        Load(trainer, archive, path);
+        return 0;
+    });
+
+    /// <summary>Restores <paramref name="trainer"/> from a checkpoint held by <paramref name="stream"/>, as <see cref="Load(Trainer, string)"/> does from a file.</summary>
+    internal static void Load(Trainer trainer, Stream stream, string sourceName) => Guarded(sourceName, () =>
+    {
+        using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
+        Load(trainer, archive, sourceName);
+        return 0;
+    });
+
+    private static void Load(Trainer trainer, ZipArchive archive, string path)
+    {
         var state = ReadState(archive, path);
         LoadWeights(archive, path, trainer.Model);
 
@@ -197,8 +204,7 @@ public static class Checkpoint
         }
 
         trainer.Restore(Value<int>(state, "epoch", path), Value<long>(state, "global_step", path), History(state));
-        return 0;
-    });
+    }
 
     /// <summary>
     /// The tensors an optimizer keeps per parameter (moments, momentum buffers, ...): the public

@@ -13,6 +13,56 @@ public sealed class SafetensorsFileTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
+    public void A_stream_that_cannot_seek_takes_the_same_bytes_as_a_file_and_a_seekable_one_reads_them_back()
+    {
+        using var scope = torch.NewDisposeScope();
+        var tensors = new Dictionary<string, Tensor> { ["w"] = torch.randn(3, 2), ["b"] = torch.arange(4, dtype: ScalarType.Int64) };
+        var path = Path.Combine(_dir, "file.safetensors");
+        SafetensorsFile.Write(path, tensors);
+        using var sink = new MemoryStream();
+        using (var forwardOnly = new ForwardOnly(sink))
+        {
+            SafetensorsFile.Write(forwardOnly, tensors);
+        }
+
+        sink.Position = 0;
+        var back = SafetensorsFile.Read(sink, "memory");
+
+        Assert.Equal(File.ReadAllBytes(path), sink.ToArray());
+        Assert.Equal(["b", "w"], back.Keys.Order(StringComparer.Ordinal));
+        Assert.True(back["w"].equal(tensors["w"]).all().item<bool>());
+        Assert.Throws<ArgumentException>(() => SafetensorsFile.Read(new ForwardOnly(new MemoryStream(sink.ToArray())), "forward-only"));
+        foreach (var tensor in back.Values)
+        {
+            tensor.Dispose();
+        }
+    }
+
+    // A stream that writes and reads forward only, like a zip entry or a socket.
+    private sealed class ForwardOnly(Stream inner) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => inner.CanWrite;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => inner.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    }
+
+    [Fact]
     public void Tensors_of_every_dtype_round_trip_with_names_shapes_and_values()
     {
         var path = Path.Combine(_dir, "all.safetensors");
