@@ -1,6 +1,6 @@
 // Benchmarks that are not part of the test suite. Usage:
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- loader [--images N] [--workers 1,2,4]
-//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- training [--batches N] [--model NAME]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- training [--batches N] [--model NAME] [--size N] [--fp32-only] [--no-memory-reuse]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- inference [--channels-last] [--precision bf16] [--onnx] [--checkpoint FASHION.ckpt]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- memory
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- time-to-accuracy [--validation] [--target 0.93] [--epochs 12]
@@ -48,6 +48,6 @@ switch (command)
         AllReduceBenchmark.Run(options);
         return 0;
     default:
-        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] | inference [--channels-last] [--precision bf16] [--onnx] [--checkpoint FASHION.ckpt] | memory | time-to-accuracy [--validation] [--epochs N] [--model pyramid|resnet] ... | stress [--steps 4000] | raw-loop [--epochs N] [--batch-size N] | phases [--model NAME] [--size N] [--channels-last] [--seconds S] | photos [--data DIR] [--rounds N] [--decode-only] | allreduce [--models a,b] (under mpirun)");
+        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] [--size N] [--channels-last] [--fp32-only] [--no-memory-reuse] | inference [--channels-last] [--precision bf16] [--onnx] [--checkpoint FASHION.ckpt] | memory | time-to-accuracy [--validation] [--epochs N] [--model pyramid|resnet] ... | stress [--steps 4000] | raw-loop [--epochs N] [--batch-size N] | phases [--model NAME] [--size N] [--channels-last] [--seconds S] | photos [--data DIR] [--rounds N] [--decode-only] | allreduce [--models a,b] (under mpirun)");
         return 2;
 }

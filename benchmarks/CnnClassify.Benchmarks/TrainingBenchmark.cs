@@ -27,15 +27,16 @@ internal static class TrainingBenchmark
         var only = Arguments.Option(args, "--model", string.Empty);
         var onlySize = int.Parse(Arguments.Option(args, "--size", "0"), CultureInfo.InvariantCulture);
         ChannelsLast = args.Contains("--channels-last");
+        MemoryReuse = !args.Contains("--no-memory-reuse");
+        Precision[] precisions = args.Contains("--fp32-only") ? [Precision.Fp32] : [Precision.Fp32, Precision.Bf16];
         Console.WriteLine($"CPU: {Interop.CpuCapabilities.ProcessorName()}, {Interop.CpuCapabilities.Current.Describe()}");
-        Console.WriteLine($"Training throughput, {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, {batches} batches per epoch, {(ChannelsLast ? "channels-last" : "contiguous")} batches");
+        Console.WriteLine($"Training throughput, {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, {batches} batches per epoch, {(ChannelsLast ? "channels-last" : "contiguous")} batches, native memory reuse {(MemoryReuse ? "on" : "off")}");
         Console.WriteLine("| Model | Input | Batch | Precision | Raw loop images/s | Trainer images/s | Trainer / raw |");
         Console.WriteLine("| --- | --- | ---: | --- | ---: | ---: | ---: |");
         foreach (var (model, channels, size, batch) in Cases.Where(c => (only.Length == 0 || c.Model == only) && (onlySize == 0 || c.Size == onlySize)))
         {
             var count = batch * (size > 64 ? Math.Max(4, batches / 2) : batches);
             var loader = Loader(channels, size, batch, count);
-            Precision[] precisions = [Precision.Fp32, Precision.Bf16];
             var rates = Interleaved([.. precisions.SelectMany(precision => new Func<int, double>[]
             {
                 epoch => RawLoop(model, channels, size, loader, precision, epoch),
@@ -47,12 +48,18 @@ internal static class TrainingBenchmark
                 Console.WriteLine($"| {model} | {channels}x{size}x{size} | {batch} | {precisions[i]} | {Rate(raw)} | {Rate(trainer)} | {trainer / raw:F3} |");
             }
 
-            Console.WriteLine($"|   bf16 / fp32 | | | | {rates[2] / rates[0]:F2}x | {rates[3] / rates[1]:F2}x | |");
+            if (precisions.Length == 2)
+            {
+                Console.WriteLine($"|   bf16 / fp32 | | | | {rates[2] / rates[0]:F2}x | {rates[3] / rates[1]:F2}x | |");
+            }
         }
     }
 
     // Both loops feed channels-last batches when set (--channels-last).
     private static bool ChannelsLast { get; set; }
+
+    // Whether the trainer keeps freed native memory (off with --no-memory-reuse); process-wide once on.
+    private static bool MemoryReuse { get; set; }
 
     private static string Rate(double imagesPerSecond) => imagesPerSecond.ToString(imagesPerSecond < 100 ? "N1" : "N0", CultureInfo.InvariantCulture);
 
@@ -112,7 +119,7 @@ internal static class TrainingBenchmark
         if (!Live.TryGetValue(key, out var state))
         {
             var model = Model(name, channels, size);
-            var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Adam()).UseLoss(LossFunction.CrossEntropy()).UsePrecision(precision).UseChannelsLast(ChannelsLast).UseDevice(CPU).Build();
+            var trainer = Trainer.For(model).UseOptimizer(OptimizerSpec.Adam()).UseLoss(LossFunction.CrossEntropy()).UsePrecision(precision).UseChannelsLast(ChannelsLast).UseNativeMemoryReuse(MemoryReuse).UseDevice(CPU).Build();
             state = (model, trainer.Optimizer, trainer);
             Live[key] = state;
         }
