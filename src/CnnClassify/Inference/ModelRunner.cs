@@ -24,12 +24,7 @@ internal static class ModelRunner
             images = images.ToChannelsLast();
         }
 
-        using var autocast = PrecisionChoice.For(options.Precision, device).Precision switch
-        {
-            Precision.Bf16 => Autocast.Enable(device, ScalarType.BFloat16),
-            Precision.Fp16 => Autocast.Enable(device, ScalarType.Float16),
-            _ => null,
-        };
+        using var autocast = PrecisionPolicy.For(PrecisionChoice.For(options.Precision, device).Precision, device).Autocast();
         return model.call(images).to(ScalarType.Float32);
     }
 

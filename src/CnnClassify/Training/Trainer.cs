@@ -26,7 +26,8 @@ public sealed partial class Trainer
     private readonly List<double> _baseLearningRates;
     private double _learningRateFactor = 1;
     private bool _inputSizeFromTransform;
-    private Distributed.GradientAverager? _gradients;
+    private readonly PrecisionPolicy _precision;
+    private readonly TrainingStrategy _strategy;
 
     internal Trainer(TrainerSettings settings)
     {
@@ -55,7 +56,8 @@ public sealed partial class Trainer
             LogSlowPrecision(settings.Logger, warning);
         }
 
-        Scaler = settings.Precision == Precision.Fp16 ? new GradScaler { World = settings.World } : null;
+        _precision = PrecisionPolicy.For(settings.Precision, Device, settings.Precision == Precision.Fp16 ? new GradScaler { World = settings.World } : null);
+        _strategy = settings.Strategy;
         Configuration = settings.Configuration ?? (Model as ClassificationModel)?.Configuration ?? new ModelConfiguration { NumClasses = 1 };
     }
 
@@ -76,7 +78,7 @@ public sealed partial class Trainer
     public Device Device { get; }
 
     /// <summary>The loss scaler under float16 precision, else <see langword="null"/>.</summary>
-    public GradScaler? Scaler { get; }
+    public GradScaler? Scaler => _precision.Scaler;
 
     /// <summary>The learning-rate schedule, if any.</summary>
     public LearningRateSchedule? Schedule => _settings.Schedule;
@@ -112,7 +114,7 @@ public sealed partial class Trainer
     public Distributed.MpiWorld? World => _settings.World;
 
     /// <summary>Whether this process writes files: always, except on ranks other than 0 of a data-parallel run.</summary>
-    public bool IsMainProcess => World?.IsMain ?? true;
+    public bool IsMainProcess => _strategy.IsMainProcess;
 
     /// <summary>The next epoch to train (the number of epochs completed).</summary>
     public int Epoch { get; private set; }
@@ -147,33 +149,7 @@ public sealed partial class Trainer
             throw new ArgumentException("The training loader yields no batch; is the dataset smaller than one batch with DropLast?", nameof(train));
         }
 
-        if (World is not { } world)
-        {
-            Describe(train, validation);
-            return Train(train, validation, epochs, cancellationToken);
-        }
-
-        try
-        {
-            Describe(train, validation);
-            if (train.Options.ShardCount != world.Size || train.Options.ShardIndex != world.Rank)
-            {
-                throw new ArgumentException($"Data-parallel training over {world.Size} processes needs each training loader to take its own shard: ShardCount = {world.Size}, ShardIndex = this rank ({world.Rank}); it has {train.Options.ShardCount} and {train.Options.ShardIndex}.", nameof(train));
-            }
-
-            Distributed.DataParallel.BroadcastTrainer(this, world);
-            return Train(train, validation, epochs, cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            // One rank's failure or cancellation must end every rank, or the others wait in the next collective forever.
-            LogRankFailure(Logger, world.Rank, ex.GetType().Name, ex.Message);
-            // The abort ends this process before the exception can reach anyone, like an unhandled
-            // exception: its message goes to standard error, as the runtime's would.
-            Console.Error.WriteLine($"rank {world.Rank}: {ex.GetType().Name}: {ex.Message}; aborting the job.");
-            world.Abort(1);
-            throw;
-        }
+        return _strategy.Run(this, train, () => Describe(train, validation), () => Train(train, validation, epochs, cancellationToken));
     }
 
     /// <summary>
@@ -317,12 +293,8 @@ public sealed partial class Trainer
 
                 var (loss, logits, labels) = Forward(batch, epoch, batchIndex);
                 var lossValue = loss.item<float>();
-                var nonFinite = !float.IsFinite(lossValue);
-                if (World is { } processes)
-                {
-                    // Every rank skips or stops together, or the others wait in the next all-reduce.
-                    nonFinite = Distributed.DataParallel.Any(processes, nonFinite);
-                }
+                // Every process skips or stops together, or the others wait at the next meeting point.
+                var nonFinite = _strategy.AnyNonFinite(!float.IsFinite(lossValue));
 
                 if (nonFinite)
                 {
@@ -340,7 +312,7 @@ public sealed partial class Trainer
 
                 using var divisor = Math.Max(1, windowSize).ToScalar();
                 var scaled = loss.div(divisor);
-                (Scaler?.ScaleLoss(scaled) ?? scaled).backward();
+                _precision.Backward(scaled);
                 using (torch.no_grad())
                 {
                     correct += ModelRunner.TopKHits(logits, labels, 1);
@@ -364,13 +336,9 @@ public sealed partial class Trainer
         }
 
         var trainSeconds = clock.Elapsed.TotalSeconds;
-        if (World is { } world)
-        {
-            // Every rank leaves the epoch with the same weights, statistics and metrics, so decisions agree.
-            Distributed.DataParallel.AverageRunningStatistics(Model, world);
-            var sums = Distributed.DataParallel.Sum(world, lossSum, correct, correctTop5, samples);
-            (lossSum, correct, correctTop5, samples) = (sums[0], (long)sums[1], (long)sums[2], (long)sums[3]);
-        }
+
+        // Every process leaves the epoch with the same weights, statistics and metrics, so decisions agree.
+        (lossSum, correct, correctTop5, samples) = _strategy.EndEpoch(Model, new EpochSums(lossSum, correct, correctTop5, samples));
 
         EvaluationResult? validated = null;
         if (validation is not null)
@@ -408,7 +376,7 @@ public sealed partial class Trainer
 
         Tensor logits;
         images = Layout(images);
-        using (Autocasting())
+        using (_precision.Autocast())
         {
             logits = _settings.Forward.call(images);
         }
@@ -422,14 +390,10 @@ public sealed partial class Trainer
     private void OptimizerStep()
     {
         var parameters = Optimizer.ParamGroups.Cast<ParamGroup>().SelectMany(g => g.Parameters).ToList();
-        if (World is { } world)
-        {
-            (_gradients ??= new Distributed.GradientAverager(world)).Average(parameters);
-        }
-
+        _strategy.ReduceGradients(parameters);
         if (_settings.ClipNorm is not null || _settings.ClipValue is not null)
         {
-            Scaler?.Unscale(Optimizer);
+            _precision.Unscale(Optimizer);
             if (_settings.ClipNorm is { } norm)
             {
                 nn.utils.clip_grad_norm_(parameters, norm);
@@ -441,16 +405,7 @@ public sealed partial class Trainer
             }
         }
 
-        if (Scaler is { } scaler)
-        {
-            scaler.Step(Optimizer);
-            scaler.Update();
-        }
-        else
-        {
-            Optimizer.step();
-        }
-
+        _precision.Step(Optimizer);
         Optimizer.zero_grad();
         GlobalStep++;
     }
@@ -466,13 +421,6 @@ public sealed partial class Trainer
     }
 
     private Tensor Layout(Tensor images) => _settings.ChannelsLast && images.dim() == 4 ? images.ToChannelsLast() : images;
-
-    private Autocast? Autocasting() => _settings.Precision switch
-    {
-        Precision.Bf16 => Autocast.Enable(Device, ScalarType.BFloat16),
-        Precision.Fp16 => Autocast.Enable(Device, ScalarType.Float16),
-        _ => null,
-    };
 
     private void Describe(DataLoader train, DataLoader? validation)
     {
@@ -554,9 +502,6 @@ public sealed partial class Trainer
             action(callback);
         }
     }
-
-    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Error, Message = "rank {Rank}: {Exception}: {Reason}; aborting the job")]
-    private static partial void LogRankFailure(Microsoft.Extensions.Logging.ILogger logger, int rank, string exception, string reason);
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "epoch {Epoch}, batch {Batch}: the loss is {Loss}; the batch is skipped")]
     private static partial void LogNonFiniteBatch(Microsoft.Extensions.Logging.ILogger logger, int epoch, int batch, float loss);

@@ -47,6 +47,9 @@ internal sealed record TrainerSettings
 
     public Distributed.MpiWorld? World { get; init; }
 
+    /// <summary>How the processes share the work: one alone, or data-parallel over <see cref="World"/>.</summary>
+    public TrainingStrategy Strategy => World is { } world ? new Distributed.MpiDataParallel(world) : TrainingStrategy.SingleProcess.Instance;
+
     public required IReadOnlyList<TrainerCallback> Callbacks { get; init; }
 
     public ModelConfiguration? Configuration { get; init; }

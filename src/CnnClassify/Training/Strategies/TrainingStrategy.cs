@@ -1,0 +1,51 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace CnnClassify.Training;
+
+/// <summary>
+/// How the processes of a run share its work: one process alone, or data-parallel over Open MPI
+/// (an NCCL strategy would go beside it). The trainer's loop asks the strategy at its four
+/// meeting points and never names a process group.
+/// </summary>
+internal abstract class TrainingStrategy
+{
+    /// <summary>Whether this process writes checkpoints, logs and reports.</summary>
+    public virtual bool IsMainProcess => true;
+
+    /// <summary>
+    /// Runs <paramref name="prepare"/> (describing the data) and then <paramref name="fit"/>, the
+    /// whole training, with what the strategy needs around them: the same starting state in every
+    /// process, and every process ending together when one fails.
+    /// </summary>
+    public virtual History Run(Trainer trainer, Data.DataLoader train, Action prepare, Func<History> fit)
+    {
+        prepare();
+        return fit();
+    }
+
+    /// <summary>Whether any process saw a non-finite loss, so that all skip or stop together.</summary>
+    public virtual bool AnyNonFinite(bool local) => local;
+
+    /// <summary>Makes the gradients of <paramref name="parameters"/> those of the whole step.</summary>
+    public virtual void ReduceGradients(IReadOnlyList<Parameter> parameters)
+    {
+    }
+
+    /// <summary>Gives every process the same statistics and epoch sums before validation.</summary>
+    public virtual EpochSums EndEpoch(nn.Module model, EpochSums sums) => sums;
+
+    /// <summary>One process alone: every meeting point is a no-op.</summary>
+    public sealed class SingleProcess : TrainingStrategy
+    {
+        /// <summary>The one instance.</summary>
+        public static readonly SingleProcess Instance = new();
+
+        private SingleProcess()
+        {
+        }
+    }
+}
+
+/// <summary>An epoch's sums: loss times samples, top-1 and top-5 hits, and samples.</summary>
+internal readonly record struct EpochSums(double Loss, long Correct, long CorrectTop5, long Samples);
