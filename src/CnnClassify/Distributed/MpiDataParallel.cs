@@ -40,7 +40,7 @@ internal sealed partial class MpiDataParallel(MpiWorld world) : TrainingStrategy
         }
     }
 
-    public override bool AnyNonFinite(bool local) => DataParallel.Any(world, local);
+    public override bool Any(bool local) => DataParallel.Any(world, local);
 
     public override void ReduceGradients(IReadOnlyList<Parameter> parameters) => (_gradients ??= new GradientAverager(world)).Average(parameters);
 

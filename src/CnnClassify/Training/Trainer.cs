@@ -291,10 +291,21 @@ public sealed partial class Trainer
                     }
                 }
 
-                var (loss, logits, labels) = Forward(batch, epoch, batchIndex);
-                var lossValue = loss.item<float>();
+                var forward = context.SkipBatch ? null : Forward(batch, context);
+
                 // Every process skips or stops together, or the others wait at the next meeting point.
-                var nonFinite = _strategy.AnyNonFinite(!float.IsFinite(lossValue));
+                if (_strategy.Any(forward is null))
+                {
+                    Optimizer.zero_grad();
+                    window = 0;
+                    batchIndex++;
+                    EndBatch(context);
+                    continue;
+                }
+
+                var (loss, logits, labels) = forward!.Value;
+                var lossValue = loss.item<float>();
+                var nonFinite = _strategy.Any(!float.IsFinite(lossValue));
 
                 if (nonFinite)
                 {
@@ -307,6 +318,7 @@ public sealed partial class Trainer
                     Optimizer.zero_grad();
                     window = 0;
                     batchIndex++;
+                    EndBatch(context);
                     continue;
                 }
 
@@ -330,7 +342,7 @@ public sealed partial class Trainer
 
                 context.BatchLoss = lossValue;
                 Each(c => c.OnBatchEnd(context));
-                context.Batch = null;
+                EndBatch(context);
                 batchIndex++;
             }
         }
@@ -363,28 +375,35 @@ public sealed partial class Trainer
         };
     }
 
-    private (Tensor Loss, Tensor Logits, Tensor Labels) Forward(Batch batch, int epoch, int batchIndex)
+    // The batch's forward pass and loss, with the callbacks that act on them: they may replace
+    // the inputs and targets before it (MixUp) and the loss and metric targets after it.
+    // It is null when a callback skips the batch.
+    private (Tensor Loss, Tensor Logits, Tensor Labels)? Forward(Batch batch, TrainingContext context)
     {
-        var images = batch.Images.to(Device);
-        var labels = batch.Labels.to(Device);
-        Tensor? otherLabels = null;
-        var lambda = 1.0;
-        if (_settings.Mixer is { } mixer)
+        context.Inputs = batch.Images.to(Device);
+        context.Targets = batch.Labels.to(Device);
+        Each(c => c.OnForwardBegin(context));
+        if (context.SkipBatch)
         {
-            (images, otherLabels, lambda) = mixer.Mix(images, labels, Seeding.For(_settings.Seed ?? 0, epoch, batchIndex));
+            return null;
         }
 
         Tensor logits;
-        images = Layout(images);
         using (_precision.Autocast())
         {
-            logits = _settings.Forward.call(images);
+            logits = _settings.Forward.call(Layout(context.Inputs));
         }
 
-        var loss = otherLabels is null || lambda >= 1
-            ? Loss.Compute(logits, labels)
-            : Loss.ComputeMixed(logits, labels, otherLabels, lambda);
-        return (loss, logits, lambda >= 0.5 || otherLabels is null ? labels : otherLabels);
+        context.Outputs = logits;
+        context.Loss = Loss.Compute(logits, context.Targets);
+        Each(c => c.OnLoss(context));
+        return context.SkipBatch ? null : (context.Loss, logits, context.Targets);
+    }
+
+    private static void EndBatch(TrainingContext context)
+    {
+        (context.Batch, context.Inputs, context.Targets, context.Outputs, context.Loss) = (null, null, null, null, null);
+        context.SkipBatch = false;
     }
 
     private void OptimizerStep()

@@ -31,7 +31,6 @@ public sealed class TrainerBuilder
     private double? _clipValue;
     private int _accumulation = 1;
     private NonFiniteLossPolicy _nonFinite;
-    private BatchMixer? _mixer;
     private Device? _device;
     private int? _threads;
     private bool? _tf32;
@@ -204,12 +203,16 @@ public sealed class TrainerBuilder
         return this;
     }
 
-    /// <summary>Mixes training batches with MixUp or CutMix.</summary>
+    /// <summary>
+    /// Mixes training batches with MixUp or CutMix, through a <see cref="BatchMixing"/> callback that
+    /// runs before the others; a second call replaces the first.
+    /// </summary>
     /// <param name="mixer">Such as <c>BatchMixer.MixUp(0.2)</c>.</param>
     public TrainerBuilder UseBatchMixing(BatchMixer mixer)
     {
         ArgumentNullException.ThrowIfNull(mixer);
-        _mixer = mixer;
+        _callbacks.RemoveAll(c => c is BatchMixing);
+        _callbacks.Insert(0, new BatchMixing(mixer));
         return this;
     }
 
@@ -400,7 +403,6 @@ public sealed class TrainerBuilder
             ClipValue = _clipValue,
             AccumulationSteps = _accumulation,
             NonFiniteLoss = _nonFinite,
-            Mixer = _mixer,
             Device = device,
             Seed = _seed,
             Callbacks = [.. _callbacks],

@@ -39,8 +39,6 @@ internal sealed record TrainerSettings
 
     public NonFiniteLossPolicy NonFiniteLoss { get; init; }
 
-    public BatchMixer? Mixer { get; init; }
-
     public required Device Device { get; init; }
 
     public int? Seed { get; init; }

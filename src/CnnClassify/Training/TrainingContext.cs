@@ -1,4 +1,5 @@
 using CnnClassify.Data;
+using static TorchSharp.torch;
 
 namespace CnnClassify.Training;
 
@@ -24,6 +25,32 @@ public sealed class TrainingContext
 
     /// <summary>The current training batch, during batch events.</summary>
     public Batch? Batch { get; internal set; }
+
+    /// <summary>
+    /// The batch's inputs on the trainer's device, from <see cref="TrainerCallback.OnForwardBegin"/>
+    /// to the batch's end; a callback may replace them there (MixUp mixes them).
+    /// </summary>
+    public Tensor? Inputs { get; set; }
+
+    /// <summary>
+    /// The batch's targets on the trainer's device. Replaced in <see cref="TrainerCallback.OnForwardBegin"/>,
+    /// they are what the loss is computed against; replaced in <see cref="TrainerCallback.OnLoss"/>,
+    /// what the accuracy counts hits against.
+    /// </summary>
+    public Tensor? Targets { get; set; }
+
+    /// <summary>The model's outputs for <see cref="Inputs"/>, in <see cref="TrainerCallback.OnLoss"/>.</summary>
+    public Tensor? Outputs { get; internal set; }
+
+    /// <summary>The batch's loss, in <see cref="TrainerCallback.OnLoss"/>; a callback may replace it (MixUp weighs two targets).</summary>
+    public Tensor? Loss { get; set; }
+
+    /// <summary>
+    /// Set in <see cref="TrainerCallback.OnBatchBegin"/>, <see cref="TrainerCallback.OnForwardBegin"/>
+    /// or <see cref="TrainerCallback.OnLoss"/> to leave this batch out: no backward pass, no step, no
+    /// metrics, and gradients gathered for an unfinished accumulation are dropped.
+    /// </summary>
+    public bool SkipBatch { get; set; }
 
     /// <summary>The last training batch's loss.</summary>
     public double BatchLoss { get; internal set; }

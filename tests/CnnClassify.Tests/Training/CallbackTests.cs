@@ -14,6 +14,35 @@ public sealed class CallbackTests : IDisposable
     private static CnnClassify.Data.DataLoader Contrary => TrainingData.Loader(TrainingData.Separable(48, seed: 1, invertLabels: true));
 
     [Fact]
+    public void A_callback_can_skip_batches_and_replace_the_loss_and_targets()
+    {
+        using var skipped = TrainingData.Linear();
+        using var zeroed = TrainingData.Linear();
+        using var relabelled = TrainingData.Linear();
+        var before = TrainingData.Weights(zeroed);
+
+        // 96 samples in batches of 16: six batches, every other one skipped.
+        var skipping = Trainer.For(skipped).UseOptimizer(OptimizerSpec.Sgd(0.1)).AddCallback(new Acting(c => c.SkipBatch = c.BatchIndex % 2 == 1, null)).Build();
+        var skipHistory = skipping.Fit(Train, null, epochs: 1);
+        Trainer.For(zeroed).UseOptimizer(OptimizerSpec.Sgd(0.1)).AddCallback(new Acting(null, c => c.Loss = c.Loss! * 0.0)).Build().Fit(Train, null, epochs: 1);
+        var relabelling = Trainer.For(relabelled).UseOptimizer(OptimizerSpec.Sgd(0.1)).AddCallback(new Acting(c => c.Targets = (c.Targets! + 1) % 3, null)).Build();
+        var relabelHistory = relabelling.Fit(Train, Contrary, epochs: 3);
+
+        Assert.Equal(3, skipping.GlobalStep);
+        Assert.True(double.IsFinite(skipHistory.Epochs[0].TrainLoss));
+        Assert.Equal(before, TrainingData.Weights(zeroed));
+        // Trained on inverted targets, the model agrees with the inverted validation labels.
+        Assert.True(relabelHistory.Epochs[^1].ValidationAccuracy > 0.9, $"validation accuracy {relabelHistory.Epochs[^1].ValidationAccuracy}");
+    }
+
+    private sealed class Acting(Action<TrainingContext>? forwardBegin, Action<TrainingContext>? loss) : TrainerCallback
+    {
+        public override void OnForwardBegin(TrainingContext context) => forwardBegin?.Invoke(context);
+
+        public override void OnLoss(TrainingContext context) => loss?.Invoke(context);
+    }
+
+    [Fact]
     public void Early_stopping_stops_after_patience_and_restores_the_best_weights()
     {
         var recorder = new RecordingCallback();

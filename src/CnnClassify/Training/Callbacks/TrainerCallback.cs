@@ -31,6 +31,26 @@ public abstract class TrainerCallback
     {
     }
 
+    /// <summary>
+    /// Before the forward pass, with <see cref="TrainingContext.Inputs"/> and
+    /// <see cref="TrainingContext.Targets"/> on the device: a callback may replace either, or set
+    /// <see cref="TrainingContext.SkipBatch"/>.
+    /// </summary>
+    /// <param name="context">The training state.</param>
+    public virtual void OnForwardBegin(TrainingContext context)
+    {
+    }
+
+    /// <summary>
+    /// After the loss is computed, with <see cref="TrainingContext.Outputs"/> and
+    /// <see cref="TrainingContext.Loss"/> set: a callback may replace the loss (and the targets
+    /// the metrics count against), or set <see cref="TrainingContext.SkipBatch"/>.
+    /// </summary>
+    /// <param name="context">The training state.</param>
+    public virtual void OnLoss(TrainingContext context)
+    {
+    }
+
     /// <summary>After each training batch, with <see cref="TrainingContext.BatchLoss"/> set.</summary>
     /// <param name="context">The training state.</param>
     public virtual void OnBatchEnd(TrainingContext context)

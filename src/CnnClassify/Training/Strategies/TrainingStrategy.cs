@@ -24,8 +24,8 @@ internal abstract class TrainingStrategy
         return fit();
     }
 
-    /// <summary>Whether any process saw a non-finite loss, so that all skip or stop together.</summary>
-    public virtual bool AnyNonFinite(bool local) => local;
+    /// <summary>Whether <paramref name="local"/> holds in any process (a non-finite loss, a skipped batch), so that all act together.</summary>
+    public virtual bool Any(bool local) => local;
 
     /// <summary>Makes the gradients of <paramref name="parameters"/> those of the whole step.</summary>
     public virtual void ReduceGradients(IReadOnlyList<Parameter> parameters)
