@@ -54,7 +54,7 @@ internal sealed class ImageFolderWalk
             var target = entry.LinkTarget is null ? null : Target(entry);
             if (entry is DirectoryInfo || target is DirectoryInfo)
             {
-                var realTarget = target?.FullName ?? Path.Combine(real, entry.Name);
+                var realTarget = target is null ? Path.Combine(real, entry.Name) : Real(target.FullName);
                 if (target is not null)
                 {
                     CheckLink(entry.FullName, realTarget);
@@ -66,7 +66,7 @@ internal sealed class ImageFolderWalk
             {
                 if (target is not null)
                 {
-                    CheckLink(entry.FullName, target.FullName);
+                    CheckLink(entry.FullName, Real(target.FullName));
                 }
 
                 files.Add(entry.FullName);
@@ -103,10 +103,40 @@ internal sealed class ImageFolderWalk
     private static bool IsWithin(string path, string folder) =>
         path == folder || path.StartsWith(folder.EndsWith(Path.DirectorySeparatorChar) ? folder : folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
-    // The folder's full path with a final link resolved.
+    // The path with every link along it resolved, as realpath(3) gives it: a link in a middle
+    // component (the root reached through a linked folder, a link to a link's subfolder) must
+    // not make two names for one folder.
     private static string Real(string path)
     {
-        var info = new DirectoryInfo(Path.GetFullPath(path));
-        return (info.LinkTarget is null ? info : Target(info) ?? info).FullName.TrimEnd(Path.DirectorySeparatorChar);
+        const int MaxLinks = 40;
+        var full = Path.GetFullPath(path);
+        var root = Path.GetPathRoot(full)!;
+        var remaining = new List<string>(full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries));
+        var current = root;
+        var links = 0;
+        while (remaining.Count > 0)
+        {
+            var part = remaining[0];
+            remaining.RemoveAt(0);
+            var next = Path.Combine(current, part);
+            var target = new FileInfo(next).LinkTarget;
+            if (target is null)
+            {
+                current = next;
+                continue;
+            }
+
+            if (++links > MaxLinks)
+            {
+                throw new InvalidDataException($"'{path}' passes through more than {MaxLinks} links (a loop of links).");
+            }
+
+            var resolved = Path.GetFullPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target));
+            var resolvedRoot = Path.GetPathRoot(resolved)!;
+            remaining.InsertRange(0, resolved[resolvedRoot.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries));
+            current = resolvedRoot;
+        }
+
+        return current.Length > root.Length ? current.TrimEnd(Path.DirectorySeparatorChar) : current;
     }
 }

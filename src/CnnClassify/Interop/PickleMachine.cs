@@ -65,7 +65,7 @@ internal static class PickleMachine
 
                     break;
                 case '\x95':
-                    reader.Require(reader.Fixed(8));
+                    reader.Frame();
                     break;
 
                 // Numbers, constants, bytes, buffers and empty containers: values, never strings.
@@ -103,13 +103,13 @@ internal static class PickleMachine
                     stack.Push(PythonEscapes.RawUnicode(reader.Line(), source));
                     break;
                 case '\x8c':
-                    stack.Push(Encoding.UTF8.GetString(reader.Counted(1)));
+                    stack.Push(Decode(reader.Counted(1), source));
                     break;
                 case 'X':
-                    stack.Push(Encoding.UTF8.GetString(reader.Counted(4)));
+                    stack.Push(Decode(reader.Counted(4), source));
                     break;
                 case '\x8d':
-                    stack.Push(Encoding.UTF8.GetString(reader.Counted(8)));
+                    stack.Push(Decode(reader.Counted(8), source));
                     break;
 
                 // Containers.
@@ -355,6 +355,12 @@ internal static class PickleMachine
     {
         private readonly ReadOnlySpan<byte> _pickle = pickle;
 
+        // Where the current frame ends; -1 outside frames. CPython reads a frame into a buffer
+        // and, when a read runs past the frame's end with frame bytes left, drops those bytes and
+        // reads on from the file, so the same bytes parse differently there than read straight
+        // through. Picklers never split an instruction across frames; such a file is refused.
+        private long _frameEnd = -1;
+
         public int Position { get; private set; }
 
         public readonly bool AtEnd => Position >= _pickle.Length;
@@ -365,12 +371,20 @@ internal static class PickleMachine
             return _pickle[Position - 1];
         }
 
-        public readonly void Require(long count)
+        public void Frame()
         {
-            if (count < 0 || count > _pickle.Length - Position)
+            if (_frameEnd > Position)
             {
-                throw Refused(source, "it is truncated inside an instruction");
+                throw Refused(source, $"it starts a frame at byte {Position - 1} inside another frame");
             }
+
+            var length = Fixed(8);
+            if (length < 0 || length > _pickle.Length - Position)
+            {
+                throw Refused(source, "it is truncated inside a frame");
+            }
+
+            _frameEnd = Position + length;
         }
 
         public void Skip(long count)
@@ -378,6 +392,16 @@ internal static class PickleMachine
             if (count < 0 || count > _pickle.Length - Position)
             {
                 throw Refused(source, "it is truncated inside an instruction");
+            }
+
+            Advance(count);
+        }
+
+        private void Advance(long count)
+        {
+            if (Position < _frameEnd && Position + count > _frameEnd)
+            {
+                throw Refused(source, $"an instruction at byte {Position} runs past the end of its frame at byte {_frameEnd} (Python would read it differently)");
             }
 
             Position += (int)count;
@@ -420,7 +444,7 @@ internal static class PickleMachine
             }
 
             var line = _pickle.Slice(Position, end);
-            Position += end + 1;
+            Advance(end + 1);
             return line;
         }
     }

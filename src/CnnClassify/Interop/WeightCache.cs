@@ -145,7 +145,8 @@ public static class WeightCache
     private static void RemoveAbandoned(string directory, string fileName)
     {
         var cutoff = DateTime.UtcNow - (2 * Limits.StallWindow);
-        foreach (var stale in System.IO.Directory.EnumerateFiles(directory, $"{fileName}.*.partial"))
+        // Compared by hand: the name comes from a URL and may hold wildcards.
+        foreach (var stale in System.IO.Directory.EnumerateFiles(directory, "*.partial").Where(path => IsPartialOf(Path.GetFileName(path), fileName)))
         {
             try
             {
@@ -160,6 +161,13 @@ public static class WeightCache
             }
         }
     }
+
+    // NAME.<32 lowercase hex>.partial, as Fetch names its partial files.
+    private static bool IsPartialOf(string candidate, string fileName) =>
+        candidate.Length == fileName.Length + 1 + 32 + ".partial".Length
+        && candidate.StartsWith(fileName + ".", StringComparison.Ordinal)
+        && candidate.EndsWith(".partial", StringComparison.Ordinal)
+        && candidate.AsSpan(fileName.Length + 1, 32).ToString().All(char.IsAsciiHexDigitLower);
 
     private static async Task<string> DownloadAsync(Uri source, string partial, string fileName, long maxBytes, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
@@ -221,7 +229,15 @@ public static class WeightCache
             {
                 windowBytes = now - windowStart;
                 stallReason = $"it brought {windowBytes:N0} bytes in {window.Elapsed.TotalSeconds:F0} s, below the minimum of {limits.MinBytesPerSecond:N0} bytes/s, after {now:N0} bytes";
-                stalled.Cancel();
+                try
+                {
+                    stalled.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // A last tick after the download ended.
+                }
+
                 return;
             }
 
@@ -253,7 +269,7 @@ public static class WeightCache
             }
 
             hash.AppendData(buffer, 0, read);
-            await file.WriteAsync(buffer.AsMemory(0, read), stalled.Token).ConfigureAwait(false);
+            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             if (sofar - reported >= 1 << 20)
             {
                 reported = sofar;

@@ -78,7 +78,11 @@ public static class Checkpoint
     /// </summary>
     /// <param name="path">The checkpoint file.</param>
     /// <param name="model">A model of the architecture that was saved.</param>
-    /// <exception cref="InvalidDataException">The file is not a checkpoint or its weights do not fit.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a checkpoint or its weights do not fit. Keys and shapes are compared before
+    /// any weight is copied, so a misfit leaves the model as it was; data damaged partway through
+    /// the weights (a corrupt archive) can leave it partly loaded.
+    /// </exception>
     public static void LoadModel(string path, nn.Module model)
     {
         ArgumentNullException.ThrowIfNull(model);

@@ -139,4 +139,24 @@ public sealed class InputCheckTests : IDisposable
         Assert.Equal(["0.png", "0.png", "1.png"], followed.Files.Select(Path.GetFileName));
         Assert.Contains("a cycle of links", cycle.Message, StringComparison.Ordinal);
     }
+
+    [SkippableFact]
+    public void A_folder_reached_through_a_linked_parent_is_still_inside_the_image_folder()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "symbolic links need no privilege only on Unix");
+        var actual = Path.Combine(_dir, "actual");
+        foreach (var c in new[] { "a", "b" })
+        {
+            Data.TestImages.Write(Path.Combine(actual, "root", c, "0.png"), 8, 8, seed: c[0]);
+        }
+
+        var alias = Path.Combine(_dir, "alias");
+        Directory.CreateSymbolicLink(alias, actual);
+        // Given the root through the alias, a link to the real path of another class folder.
+        Directory.CreateSymbolicLink(Path.Combine(actual, "root", "a", "more"), Path.Combine(actual, "root", "b"));
+
+        var error = Assert.Throws<InvalidDataException>(() => new ImageFolderDataset(Path.Combine(alias, "root"), new ImageFolderOptions { FollowLinks = true }));
+
+        Assert.Contains("inside the image folder", error.Message, StringComparison.Ordinal);
+    }
 }

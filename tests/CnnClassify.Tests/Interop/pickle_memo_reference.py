@@ -12,7 +12,7 @@ raw-unicode escapes, STRING with bytes escapes, BINSTRING, SHORT_BINSTRING), sto
 with PUT (in its text forms: spaces, signs, leading zeros, underscores), BINPUT, LONG_BINPUT and
 MEMOIZE at fresh, reused and skipped indices, reads them back with GET, BINGET and LONG_BINGET,
 moves them with MARK, POP, POP_MARK, DUP and the tuple opcodes, and names globals with GLOBAL,
-INST and STACK_GLOBAL.
+INST and STACK_GLOBAL. Half of the protocol 4 and 5 pickles wrap their body in one FRAME.
 """
 import io
 import json
@@ -192,6 +192,10 @@ def program(r):
         if not frames[-1]:
             out += b"N"
         out += b"."
+    if proto >= 4 and r.random() < 0.5:
+        # One frame around the body, as the pickler writes it.
+        body = bytes(out[2:])
+        return bytes(out[:2]) + b"\x95" + struct.pack("<Q", len(body)) + body
     return bytes(out)
 
 
