@@ -93,23 +93,11 @@ internal static class PickleMachine
                 case 'S':
                     stack.Push(Decode(PythonEscapes.Quoted(reader.Line(), source), source));
                     break;
-                case 'T':
-                    stack.Push(Decode(reader.Counted(4), source));
-                    break;
-                case 'U':
-                    stack.Push(Decode(reader.Counted(1), source));
+                case 'U' or '\x8c' or 'T' or 'X' or '\x8d':
+                    stack.Push(Decode(reader.Counted(opcode switch { 'U' or '\x8c' => 1, '\x8d' => 8, _ => 4 }), source));
                     break;
                 case 'V':
                     stack.Push(PythonEscapes.RawUnicode(reader.Line(), source));
-                    break;
-                case '\x8c':
-                    stack.Push(Decode(reader.Counted(1), source));
-                    break;
-                case 'X':
-                    stack.Push(Decode(reader.Counted(4), source));
-                    break;
-                case '\x8d':
-                    stack.Push(Decode(reader.Counted(8), source));
                     break;
 
                 // Containers.
