@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using CnnClassify.Building;
 using CnnClassify.Data;
+using CnnClassify.Layers;
+using CnnClassify.Models;
 using CnnClassify.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using CnnClassify.Export;
 using CnnClassify.Inference;
 using CnnClassify.Models;
+using CnnClassify.Runtime;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -18,7 +20,7 @@ internal static class InferenceBenchmark
 {
     public static void Run(string[] args)
     {
-        var precision = Arguments.Option(args, "--precision", "fp32") == "bf16" ? Training.Precision.Bf16 : Training.Precision.Fp32;
+        var precision = Arguments.Option(args, "--precision", "fp32") == "bf16" ? Runtime.Precision.Bf16 : Runtime.Precision.Fp32;
         if (Arguments.Option(args, "--checkpoint", string.Empty) is { Length: > 0 } checkpoint)
         {
             AccuracyCost(checkpoint);
@@ -100,7 +102,7 @@ internal static class InferenceBenchmark
         var directory = new Data.DatasetLocator().LocateAsync(Data.MnistVariant.FashionMnist, download: false).GetAwaiter().GetResult();
         using var test = Data.MnistDataset.Load(directory, train: false, Data.MnistVariant.FashionMnist);
         var loader = new Data.DataLoader(test, model.Configuration.EvalTransform(), new Data.DataLoaderOptions { BatchSize = 500 });
-        var runs = new[] { Training.Precision.Fp32, Training.Precision.Bf16 }.Select(p =>
+        var runs = new[] { Runtime.Precision.Fp32, Runtime.Precision.Bf16 }.Select(p =>
         {
             var clock = Stopwatch.StartNew();
             var set = Evaluation.PredictionSet.Collect(model, loader, options: new InferenceOptions { Precision = p });

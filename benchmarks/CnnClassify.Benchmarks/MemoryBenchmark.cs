@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using CnnClassify.Data;
 using CnnClassify.Models;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp;
 using static TorchSharp.torch;

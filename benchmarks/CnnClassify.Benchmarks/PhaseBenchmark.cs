@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp;
 using static TorchSharp.torch;

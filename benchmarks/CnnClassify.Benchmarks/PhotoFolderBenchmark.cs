@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using CnnClassify.Data;
-using CnnClassify.Interop;
+using CnnClassify.Native;
 
 namespace CnnClassify.Benchmarks;
 

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
+using CnnClassify.Layers;
 using CnnClassify.Models;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using CnnClassify.Data;
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -29,7 +30,7 @@ internal static class TrainingBenchmark
         ChannelsLast = args.Contains("--channels-last");
         MemoryReuse = !args.Contains("--no-memory-reuse");
         Precision[] precisions = args.Contains("--fp32-only") ? [Precision.Fp32] : [Precision.Fp32, Precision.Bf16];
-        Console.WriteLine($"CPU: {Interop.CpuCapabilities.ProcessorName()}, {Interop.CpuCapabilities.Current.Describe()}");
+        Console.WriteLine($"CPU: {Native.CpuCapabilities.ProcessorName()}, {Native.CpuCapabilities.Current.Describe()}");
         Console.WriteLine($"Training throughput, {Environment.ProcessorCount} cores, torch threads {torch.get_num_threads()}, {batches} batches per epoch, {(ChannelsLast ? "channels-last" : "contiguous")} batches, native memory reuse {(MemoryReuse ? "on" : "off")}");
         Console.WriteLine("| Model | Input | Batch | Precision | Raw loop images/s | Trainer images/s | Trainer / raw |");
         Console.WriteLine("| --- | --- | ---: | --- | ---: | ---: | ---: |");

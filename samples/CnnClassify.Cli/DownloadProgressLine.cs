@@ -1,5 +1,5 @@
 using System.Globalization;
-using CnnClassify.Interop;
+using CnnClassify.Downloads;
 
 namespace CnnClassify.Cli;
 

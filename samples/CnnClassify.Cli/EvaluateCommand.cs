@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using CnnClassify.Data;
 using CnnClassify.Evaluation;
 using CnnClassify.Models;
+using CnnClassify.Reporting;
 using CnnClassify.Training;
 
 namespace CnnClassify.Cli;

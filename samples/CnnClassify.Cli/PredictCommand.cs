@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CnnClassify.Inference;
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Runtime;
+using CnnClassify.Serialization;
 
 namespace CnnClassify.Cli;
 
@@ -92,10 +93,10 @@ internal static class PredictCommand
         TestTimeAugmentation = parse.GetValue(tta),
         Precision = parse.GetValue(amp) switch
         {
-            "none" => Training.Precision.Fp32,
-            "bf16" => Training.Precision.Bf16,
-            "fp16" => Training.Precision.Fp16,
-            _ => Training.Precision.Auto,
+            "none" => Runtime.Precision.Fp32,
+            "bf16" => Runtime.Precision.Bf16,
+            "fp16" => Runtime.Precision.Fp16,
+            _ => Runtime.Precision.Auto,
         },
     };
 
@@ -128,7 +129,7 @@ internal static class PredictCommand
             TrainCommand.Published(name, weightsName ?? WeightCatalog.Default);
 
             // Fetched here so that Ctrl-C stops the download and removes its partial file.
-            WeightCache.Fetch(WeightCatalog.Get(name, weightsName ?? WeightCatalog.Default), new DownloadProgressLine(), cancellationToken);
+            WeightCatalog.Get(name, weightsName ?? WeightCatalog.Default).Fetch(new DownloadProgressLine(), cancellationToken);
             var published = ModelZoo.Create(name, weights: weightsName ?? WeightCatalog.Default, progress: new DownloadProgressLine());
             return new Predictor(published, Options(parse, tta, amp));
         }

@@ -7,7 +7,9 @@ using CnnClassify.Evaluation;
 using CnnClassify.Evaluation.Plots;
 using CnnClassify.Explanation;
 using CnnClassify.Models;
-using CnnClassify.Interop;
+using CnnClassify.Reporting;
+using CnnClassify.Runtime;
+using CnnClassify.Serialization;
 
 namespace CnnClassify.Cli;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using CnnClassify.Building;
 using CnnClassify.Inference;
 using CnnClassify.Models;
 

@@ -3,10 +3,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using CnnClassify.Data;
+using CnnClassify.Distributed;
 using CnnClassify.Evaluation;
 using CnnClassify.Evaluation.Plots;
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Native;
+using CnnClassify.Reporting;
+using CnnClassify.Runtime;
+using CnnClassify.Serialization;
 using CnnClassify.Training;
 using TorchSharp;
 
@@ -203,8 +207,8 @@ internal static class TrainCommand
                 ["world_size"] = world?.Size ?? 1,
                 ["precision"] = PrecisionChoice.Name(trainer.PrecisionChoice.Precision),
                 ["precision_reason"] = trainer.PrecisionChoice.Reason,
-                ["cpu"] = Interop.CpuCapabilities.ProcessorName(),
-                ["cpu_capability"] = Interop.CpuCapabilities.Current.Describe(),
+                ["cpu"] = Native.CpuCapabilities.ProcessorName(),
+                ["cpu_capability"] = Native.CpuCapabilities.Current.Describe(),
             }, run, network, output);
             output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} (best epoch {best.Epoch + 1} of {history.Epochs.Count}), {trainSeconds:F1} s; outputs in {directory}");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"time: set-up {setupSeconds:F1} s, features {featureSeconds:F1} s, fit {trainSeconds:F1} s, test {testSeconds:F1} s, reports {phases.Elapsed.TotalSeconds - setupSeconds - featureSeconds - trainSeconds - testSeconds:F1} s, total {phases.Elapsed.TotalSeconds:F1} s"));
@@ -267,7 +271,7 @@ internal static class TrainCommand
         var clock = Stopwatch.StartNew();
         var device = TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.CUDA : TorchSharp.torch.CPU;
         network.to(device);
-        var options = new Inference.InferenceOptions { Precision = PrecisionChoice.For(precision, device).Precision };
+        var options = new Runtime.InferenceOptions { Precision = PrecisionChoice.For(precision, device).Precision };
         var trainFeatures = BackboneFeatures.Compute(network, new DataLoader(train.Dataset, train.Transform, train.Options with { Shuffle = false }), options);
         var validationFeatures = BackboneFeatures.Compute(network, validation, options);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"backbone features cached: {trainFeatures.Count:N0} train and {validationFeatures.Count:N0} validation images, [{string.Join(", ", trainFeatures.FeatureShape)}] each, in {clock.Elapsed.TotalSeconds:F1} s; the head trains on them."));
@@ -299,9 +303,9 @@ internal static class TrainCommand
             Published(name, weights);
 
             // Fetched here so that Ctrl-C stops the download and removes its partial file.
-            Interop.WeightCache.Fetch(WeightCatalog.Get(name, weights), new DownloadProgressLine(), cancellationToken);
+            WeightCatalog.Get(name, weights).Fetch(new DownloadProgressLine(), cancellationToken);
             var published = ModelZoo.Create(name, numClasses: loaded.Classes.Count, inChannels: loaded.Channels, weights: weights, progress: new DownloadProgressLine());
-            output.WriteLine($"pretrained weights: {WeightCatalog.Get(name, weights)} from {Interop.WeightCache.PathFor(WeightCatalog.Get(name, weights))}");
+            output.WriteLine($"pretrained weights: {WeightCatalog.Get(name, weights)} from {WeightCatalog.Get(name, weights).CachePath}");
             return published;
         }
 
@@ -345,10 +349,10 @@ internal static class TrainCommand
 
     private static Precision Precision(string amp) => amp switch
     {
-        "auto" => Training.Precision.Auto,
-        "none" => Training.Precision.Fp32,
-        "bf16" => Training.Precision.Bf16,
-        "fp16" => Training.Precision.Fp16,
+        "auto" => Runtime.Precision.Auto,
+        "none" => Runtime.Precision.Fp32,
+        "bf16" => Runtime.Precision.Bf16,
+        "fp16" => Runtime.Precision.Fp16,
         _ => throw new UsageException($"--amp must be auto, none, bf16 or fp16; got '{amp}'."),
     };
 

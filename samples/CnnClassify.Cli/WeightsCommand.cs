@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using CnnClassify.Interop;
+using CnnClassify.Downloads;
 using CnnClassify.Models;
 
 namespace CnnClassify.Cli;
@@ -26,7 +26,7 @@ internal static class WeightsCommand
                 var label = w.Name == WeightCatalog.DefaultName(w.Model) ? $"{w.Name} (DEFAULT)" : w.Name;
                 var eval = $"{w.Preprocessing.ResizeSize}->{w.CropSize} {w.Preprocessing.Interpolation.ToString().ToLowerInvariant()}";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{w.Model,-16} {label,-24} {w.Accuracy1,6:F2} {w.Accuracy5,6:F2} {w.Parameters,12:N0}  {eval,-22} {w.FileName,-38} {(WeightCache.IsCached(w) ? "yes" : "no")}"));
+                    $"{w.Model,-16} {label,-24} {w.Accuracy1,6:F2} {w.Accuracy5,6:F2} {w.Parameters,12:N0}  {eval,-22} {w.FileName,-38} {(w.IsCached ? "yes" : "no")}"));
             }
 
             output.WriteLine($"cache: {WeightCache.Directory} (TORCH_HOME or XDG_CACHE_HOME move it; {WeightCache.BaseUrlVariable} sets a mirror)");

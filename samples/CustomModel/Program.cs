@@ -3,9 +3,10 @@
 // shows the error a shape mistake produces.
 // Usage: dotnet run -c Release --project samples/CustomModel [-- --epochs N]
 using System.CommandLine;
-using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Layers;
+using CnnClassify.Models;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -5,7 +5,6 @@
 // Usage: dotnet run -c Release --project samples/FashionMnist [-- --epochs N] [--data DIR] [--out DIR] [--amp auto|bf16|none]
 using System.CommandLine;
 using System.Diagnostics;
-using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
 using CnnClassify.Evaluation;
@@ -13,6 +12,8 @@ using CnnClassify.Evaluation.Plots;
 using CnnClassify.Explanation;
 using CnnClassify.Inference;
 using CnnClassify.Models;
+using CnnClassify.Reporting;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;

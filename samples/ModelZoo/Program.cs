@@ -2,7 +2,6 @@
 // with 1,000 classes.
 // Usage: dotnet run -c Release --project samples/ModelZoo [-- NAME...]
 using System.CommandLine;
-using CnnClassify.Building;
 using CnnClassify.Models;
 
 var namesArgument = new Argument<string[]>("names") { Description = $"Models to summarise (default: all): {string.Join(", ", ModelZoo.Names)}.", Arity = ArgumentArity.ZeroOrMore };

@@ -7,10 +7,11 @@
 // loss (fp32, batches skipped) or a finite loss with NaN gradients (fp16 loss scaling) in its
 // third batch, and each rank prints its steps, skipped steps and weights.
 using System.Globalization;
-using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
 using CnnClassify.Distributed;
+using CnnClassify.Models;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp;
 
@@ -111,7 +112,7 @@ internal sealed class FailOn(int failingRank) : TrainerCallback
 {
     public override void OnEpochBegin(TrainingContext context)
     {
-        if (context.Epoch == 1 && context.Trainer.World?.Rank == failingRank)
+        if (context.Epoch == 1 && context.Trainer.Rank == failingRank)
         {
             throw new InvalidOperationException($"rank {failingRank} fails on purpose");
         }
@@ -160,7 +161,7 @@ internal sealed class PrintStartingWeights : TrainerCallback
     public override void OnTrainBegin(TrainingContext context)
     {
         var weights = context.Trainer.Model.parameters().SelectMany(p => p.detach().data<float>().ToArray()).ToArray();
-        Console.WriteLine($"rank {context.Trainer.World?.Rank} starts from {Weights.Digest(weights)}");
+        Console.WriteLine($"rank {context.Trainer.Rank} starts from {Weights.Digest(weights)}");
     }
 }
 

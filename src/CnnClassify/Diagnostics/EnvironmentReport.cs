@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using CnnClassify.Data;
-using CnnClassify.Interop;
-using CnnClassify.Training;
+using CnnClassify.Downloads;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -15,6 +15,12 @@ internal sealed partial class MpiDataParallel(MpiWorld world) : TrainingStrategy
 
     public override bool IsMainProcess => world.IsMain;
 
+    public override int Rank => world.Rank;
+
+    public override int ProcessCount => world.Size;
+
+    public override string Description => $"Open MPI data-parallel, {world.Size} processes";
+
     public override History Run(Trainer trainer, Data.DataLoader train, Action prepare, Func<History> fit)
     {
         try

@@ -1,3 +1,5 @@
+using CnnClassify.Runtime;
+
 namespace CnnClassify.Evaluation;
 
 /// <summary>Precision, recall, F1 and support of one class.</summary>

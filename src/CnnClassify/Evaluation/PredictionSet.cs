@@ -1,4 +1,4 @@
-using CnnClassify.Inference;
+using CnnClassify.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using DataLoader = CnnClassify.Data.DataLoader;

@@ -1,5 +1,5 @@
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 namespace CnnClassify.Export;
 
-/// <summary>How <see cref="Models.ClassificationModel.ExportOnnx"/> writes a model.</summary>
+/// <summary>How <see cref="OnnxExport.ExportOnnx"/> writes a model.</summary>
 public sealed record OnnxExportOptions
 {
     /// <summary>

@@ -1,7 +1,8 @@
 using System.Reflection;
 using System.Text.Json;
-using CnnClassify.Interop;
+using CnnClassify.Layers;
 using CnnClassify.Models;
+using CnnClassify.Serialization;
 using Google.Protobuf;
 using Onnx;
 using TorchSharp;
@@ -39,7 +40,7 @@ internal static class OnnxExporter
 
         if (model is not IOnnxExportable root)
         {
-            throw new NotSupportedException($"ONNX export does not know model type {model.GetType().FullName}; implement CnnClassify.Export.IOnnxExportable on it to write its forward pass.");
+            throw new NotSupportedException($"ONNX export does not know model type {model.GetType().FullName}; implement CnnClassify.Layers.IOnnxExportable on it to write its forward pass.");
         }
 
         // Evaluation mode for the export, then every module's own flag back.

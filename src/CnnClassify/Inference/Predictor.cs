@@ -1,7 +1,8 @@
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using SixLabors.ImageSharp;
 using TorchSharp;
@@ -102,7 +103,7 @@ public sealed class Predictor : IDisposable
     /// <exception cref="InvalidDataException">The checkpoint is damaged, or holds a custom model that only code can create (use the overload that takes the model).</exception>
     public static Predictor FromCheckpoint(string path, PredictorOptions? options = null)
     {
-        var model = Checkpoint.LoadModel(path);
+        var model = CheckpointArchive.LoadModel(path);
         try
         {
             model.to(options?.Device ?? CPU);
@@ -123,8 +124,8 @@ public sealed class Predictor : IDisposable
     public static Predictor FromCheckpoint(string path, nn.Module<Tensor, Tensor> model, PredictorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var configuration = Checkpoint.ReadConfiguration(path);
-        Checkpoint.LoadModel(path, model);
+        var configuration = CheckpointArchive.ReadConfiguration(path);
+        CheckpointArchive.LoadModel(path, model);
         model.to(options?.Device ?? CPU);
         return new Predictor(model, configuration, options, ownsModel: false);
     }

@@ -1,3 +1,5 @@
+using CnnClassify.Native;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using static TorchSharp.torch;
 
@@ -11,7 +13,7 @@ public sealed record PredictorOptions
 
     /// <summary>
     /// Whether to feed the model channels-last batches
-    /// (<see cref="Interop.ChannelsLastExtensions.ToChannelsLast"/>), which convolutions read faster.
+    /// (<see cref="Native.ChannelsLastExtensions.ToChannelsLast"/>), which convolutions read faster.
     /// </summary>
     public bool ChannelsLast { get; init; }
 

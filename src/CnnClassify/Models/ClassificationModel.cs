@@ -1,4 +1,3 @@
-using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,7 +21,7 @@ public abstract class ClassificationModel : nn.Module<Tensor, Tensor>
     protected ClassificationModel(string name)
         : base(name)
     {
-        Interop.LibTorchSetup.Ensure();
+        Native.LibTorchSetup.Ensure();
     }
 
     /// <summary>
@@ -50,24 +49,6 @@ public abstract class ClassificationModel : nn.Module<Tensor, Tensor>
 
             _configuration = configuration;
         }
-    }
-
-    /// <summary>
-    /// Writes the model as an ONNX file (opset 17) for ONNX Runtime and other deployment runtimes:
-    /// the evaluation-mode forward pass layer by layer, input <c>input</c> [batch, C, H, W] (or
-    /// uint8 <c>pixels</c> with <see cref="OnnxExportOptions.IncludePreprocessing"/>), output
-    /// <c>logits</c> [batch, classes], a dynamic batch dimension, the weights as initializers named
-    /// as in the state dict, and the <see cref="Configuration"/> (class names, input size,
-    /// preprocessing) in the metadata. The model's training flags are left as they were.
-    /// </summary>
-    /// <param name="path">The file to write; replaced atomically.</param>
-    /// <param name="options">How to write it; <see langword="null"/> for the defaults.</param>
-    /// <exception cref="NotSupportedException">A layer has no ONNX translation; the message names its path and type.</exception>
-    /// <exception cref="InvalidOperationException">The configuration has no input size.</exception>
-    public void ExportOnnx(string path, OnnxExportOptions? options = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        OnnxExporter.Export(this, path, options ?? new OnnxExportOptions());
     }
 
     /// <summary>Names the zoo architecture of <paramref name="model"/> in its configuration.</summary>

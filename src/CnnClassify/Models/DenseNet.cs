@@ -1,4 +1,3 @@
-using CnnClassify.Building;
 using CnnClassify.Layers;
 using TorchSharp;
 using TorchSharp.Modules;

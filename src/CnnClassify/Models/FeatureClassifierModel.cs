@@ -1,4 +1,5 @@
 using CnnClassify.Export;
+using CnnClassify.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using CnnClassify.Downloads;
+using CnnClassify.Serialization;
 
 namespace CnnClassify.Models;
 
@@ -52,8 +54,8 @@ public static class ModelZoo
     /// </param>
     /// <param name="progress">Receives download progress when the weights are not cached yet.</param>
     /// <exception cref="ArgumentException">No model has that name, it has no such weights, or the weights cannot take <paramref name="inChannels"/>; the message lists what exists.</exception>
-    /// <exception cref="Interop.WeightDownloadException">The weights are not cached and cannot be downloaded; the message says where to put the file by hand.</exception>
-    public static ClassificationModel Create(string name, int numClasses = 1000, int? inChannels = null, string? weights = null, IProgress<Interop.DownloadProgress>? progress = null)
+    /// <exception cref="Downloads.WeightDownloadException">The weights are not cached and cannot be downloaded; the message says where to put the file by hand.</exception>
+    public static ClassificationModel Create(string name, int numClasses = 1000, int? inChannels = null, string? weights = null, IProgress<Downloads.DownloadProgress>? progress = null)
     {
         if (weights is null)
         {
@@ -67,11 +69,11 @@ public static class ModelZoo
             throw new ArgumentException($"The published {entry} weights take RGB images; use inChannels: 3 (decode grayscale images as RGB), not {inChannels}.", nameof(inChannels));
         }
 
-        var file = Interop.WeightCache.Fetch(entry, progress);
+        var file = entry.Fetch(progress);
         var model = Create(entry.Model, new ModelOptions { NumClasses = entry.NumClasses, InChannels = 3, TransformInput = entry.Configuration.TransformInput });
         try
         {
-            Interop.PublishedWeights.Load(model, file);
+            Serialization.PublishedWeights.Load(model, file);
             model.Configuration = entry.Configuration;
             if (numClasses != entry.NumClasses)
             {
@@ -101,7 +103,7 @@ public static class ModelZoo
         ClassificationModel model;
         if (configuration.Layers is { } layers)
         {
-            model = Building.CnnBuilder.FromArchitecture(layers).Build();
+            model = Models.CnnBuilder.FromArchitecture(layers).Build();
         }
         else if (configuration.Architecture is { } architecture)
         {

@@ -1,5 +1,4 @@
 using CnnClassify.Export;
-using CnnClassify.Building;
 using CnnClassify.Layers;
 using TorchSharp;
 using TorchSharp.Modules;

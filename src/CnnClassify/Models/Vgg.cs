@@ -1,4 +1,4 @@
-using CnnClassify.Building;
+using CnnClassify.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -2,8 +2,10 @@ using System.IO.Compression;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
+using CnnClassify.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,25 +20,20 @@ namespace CnnClassify.Training;
 /// </summary>
 public static class Checkpoint
 {
-    private const int FormatVersion = 2;
     private static JsonSerializerOptions Json => JsonNumbers.Options;
 
     /// <summary>Reads the model's configuration (architecture, input, classes, preprocessing) without loading any tensor.</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <exception cref="InvalidDataException">The file is not a checkpoint, or its configuration is damaged; the message names the file.</exception>
-    public static ModelConfiguration ReadConfiguration(string path) => Guarded(path, () =>
-    {
-        using var archive = Open(path);
-        return ReadConfiguration(ReadState(archive, path), path);
-    });
+    public static ModelConfiguration ReadConfiguration(string path) => CheckpointArchive.ReadConfiguration(path);
 
     /// <summary>Reads the training history a checkpoint holds (every epoch up to it) without loading any tensor.</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <exception cref="InvalidDataException">The file is not a checkpoint, or its history is damaged; the message names the file.</exception>
-    public static History ReadHistory(string path) => Guarded(path, () =>
+    public static History ReadHistory(string path) => CheckpointArchive.Guarded(path, () =>
     {
-        using var archive = Open(path);
-        return History(ReadState(archive, path));
+        using var archive = CheckpointArchive.Open(path);
+        return History(CheckpointArchive.ReadState(archive, path));
     });
 
     /// <summary>
@@ -46,31 +43,7 @@ public static class Checkpoint
     /// <param name="path">The checkpoint file.</param>
     /// <returns>The model, on the CPU, in training mode; the caller disposes it.</returns>
     /// <exception cref="InvalidDataException">The file is not a checkpoint, or it holds a custom model that only code can create (pass that model to <see cref="LoadModel(string, nn.Module)"/>); the message names the file.</exception>
-    public static ClassificationModel LoadModel(string path) => Guarded(path, () =>
-    {
-        using var archive = Open(path);
-        var configuration = ReadConfiguration(ReadState(archive, path), path);
-        ClassificationModel model;
-        try
-        {
-            model = ModelZoo.Create(configuration);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new InvalidDataException($"Checkpoint '{path}' cannot rebuild its model: {ex.Message} Then call Checkpoint.LoadModel(path, model) or Predictor.FromCheckpoint(path, model).", ex);
-        }
-
-        try
-        {
-            LoadWeights(archive, path, model);
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    });
+    public static ClassificationModel LoadModel(string path) => CheckpointArchive.LoadModel(path);
 
     /// <summary>
     /// Loads the model weights of a checkpoint into <paramref name="model"/>; a
@@ -83,22 +56,7 @@ public static class Checkpoint
     /// any weight is copied, so a misfit leaves the model as it was; data damaged partway through
     /// the weights (a corrupt archive) can leave it partly loaded.
     /// </exception>
-    public static void LoadModel(string path, nn.Module model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        Guarded(path, () =>
-        {
-            using var archive = Open(path);
-            var configuration = ReadConfiguration(ReadState(archive, path), path);
-            LoadWeights(archive, path, model);
-            if (model is ClassificationModel classifier)
-            {
-                classifier.Configuration = configuration;
-            }
-
-            return 0;
-        });
-    }
+    public static void LoadModel(string path, nn.Module model) => CheckpointArchive.LoadModel(path, model);
 
     internal static void Save(Trainer trainer, string path)
     {
@@ -112,7 +70,7 @@ public static class Checkpoint
 
     private static JsonObject State(Trainer trainer) => new()
     {
-        ["format_version"] = FormatVersion,
+        ["format_version"] = CheckpointArchive.FormatVersion,
         ["epoch"] = trainer.Epoch,
         ["global_step"] = trainer.GlobalStep,
         ["schedule"] = trainer.Schedule?.SaveState(),
@@ -141,15 +99,15 @@ public static class Checkpoint
         Entry(archive, "trainer.json", entry => JsonSerializer.Serialize(entry, state, Json));
     }
 
-    internal static void Load(Trainer trainer, string path) => Guarded(path, () =>
+    internal static void Load(Trainer trainer, string path) => CheckpointArchive.Guarded(path, () =>
     {
-        using var archive = Open(path);
+        using var archive = CheckpointArchive.Open(path);
         Load(trainer, archive, path);
         return 0;
     });
 
     /// <summary>Restores <paramref name="trainer"/> from a checkpoint held by <paramref name="stream"/>, as <see cref="Load(Trainer, string)"/> does from a file.</summary>
-    internal static void Load(Trainer trainer, Stream stream, string sourceName) => Guarded(sourceName, () =>
+    internal static void Load(Trainer trainer, Stream stream, string sourceName) => CheckpointArchive.Guarded(sourceName, () =>
     {
         using var archive = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
         Load(trainer, archive, sourceName);
@@ -158,8 +116,8 @@ public static class Checkpoint
 
     private static void Load(Trainer trainer, ZipArchive archive, string path)
     {
-        var state = ReadState(archive, path);
-        LoadWeights(archive, path, trainer.Model);
+        var state = CheckpointArchive.ReadState(archive, path);
+        CheckpointArchive.LoadWeights(archive, path, trainer.Model);
 
         // Callbacks first: one that unfreezes stages adds their parameter groups, which the optimizer state expects.
         if (state["callbacks"] is JsonObject callbacks)
@@ -173,7 +131,7 @@ public static class Checkpoint
             }
         }
 
-        using (var reader = new BinaryReader(Required(archive, path, "optimizer.bin").Open()))
+        using (var reader = new BinaryReader(CheckpointArchive.Required(archive, path, "optimizer.bin").Open()))
         {
             try
             {
@@ -185,7 +143,7 @@ public static class Checkpoint
             }
         }
 
-        using (var rngStream = Required(archive, path, "rng.bin").Open())
+        using (var rngStream = CheckpointArchive.Required(archive, path, "rng.bin").Open())
         using (var memory = new MemoryStream())
         {
             rngStream.CopyTo(memory);
@@ -204,10 +162,10 @@ public static class Checkpoint
 
         if (state["scaler"] is JsonObject scaler && trainer.Scaler is { } gradScaler)
         {
-            gradScaler.Restore(JsonNumbers.Read(scaler["scale"]) ?? throw new InvalidDataException($"Checkpoint '{path}': trainer.json has no valid 'scale'."), Value<int>(scaler, "growth_tracker", path));
+            gradScaler.Restore(JsonNumbers.Read(scaler["scale"]) ?? throw new InvalidDataException($"Checkpoint '{path}': trainer.json has no valid 'scale'."), CheckpointArchive.Value<int>(scaler, "growth_tracker", path));
         }
 
-        trainer.Restore(Value<int>(state, "epoch", path), Value<long>(state, "global_step", path), History(state));
+        trainer.Restore(CheckpointArchive.Value<int>(state, "epoch", path), CheckpointArchive.Value<long>(state, "global_step", path), History(state));
     }
 
     /// <summary>
@@ -228,122 +186,6 @@ public static class Checkpoint
 
         return tensors;
     }
-
-    /// <summary>
-    /// Runs a read of the checkpoint at <paramref name="path"/>, turning every way a damaged file can
-    /// fail (bad JSON, wrong types, short or corrupt entries, tensors LibTorch refuses) into one
-    /// <see cref="InvalidDataException"/> that names the file.
-    /// </summary>
-    private static T Guarded<T>(string path, Func<T> read)
-    {
-        try
-        {
-            return read();
-        }
-        catch (InvalidDataException ex) when (ex.Message.Contains(path, StringComparison.Ordinal))
-        {
-            throw;
-        }
-        catch (Exception ex) when (ex is InvalidDataException or JsonException or InvalidOperationException or FormatException or KeyNotFoundException
-            or EndOfStreamException or ArgumentException or System.Runtime.InteropServices.ExternalException or OverflowException or IndexOutOfRangeException
-            or (IOException and not FileNotFoundException))
-        {
-            throw new InvalidDataException($"Checkpoint '{path}' is damaged or does not fit: {ex.Message}", ex);
-        }
-    }
-
-    private static T Value<T>(JsonObject state, string key, string path) =>
-        state[key] is JsonValue value && value.TryGetValue<T>(out var result)
-            ? result
-            : throw new InvalidDataException($"Checkpoint '{path}': trainer.json has no valid '{key}'.");
-
-    // Streams the weights from the archive into the model: the header's keys and shapes are
-    // compared with the model's before any tensor is read, and each tensor is read, copied and freed
-    // in turn, so no temporary file is written and the memory used is the model's own.
-    private static void LoadWeights(ZipArchive archive, string path, nn.Module model)
-    {
-        var entry = Required(archive, path, "model.safetensors");
-        ZipEntryLimits.CheckInflation(entry, path);
-        using var stream = entry.Open();
-        var header = SafetensorsFile.ReadHeader(stream, entry.Length, path);
-        var target = model.state_dict();
-        var report = WeightLoading.Compare(target, header.ToDictionary(e => e.Name, e => e.Shape, StringComparer.Ordinal));
-        if (!report.IsExact)
-        {
-            throw new InvalidDataException($"Checkpoint '{path}': its weights do not match {model.GetType().Name}: {report}.");
-        }
-
-        using (torch.no_grad())
-        {
-            SafetensorsFile.ReadData(stream, header, path, (e, tensor) =>
-            {
-                using (tensor)
-                using (torch.NewDisposeScope())
-                {
-                    var destination = target[e.Name];
-                    destination.copy_(tensor.to(destination.dtype, destination.device));
-                }
-            });
-        }
-    }
-
-    private static ModelConfiguration ReadConfiguration(JsonObject state, string path)
-    {
-        if (state["model"] is JsonNode model)
-        {
-            return ModelConfiguration.FromJson(model, path);
-        }
-
-        // Version 1 kept a flat record of the zoo name, input and normalisation.
-        var old = state["metadata"] as JsonObject ?? throw new InvalidDataException($"Checkpoint '{path}' has no model configuration.");
-        var classes = old["ClassNames"].Deserialize<List<string>>() ?? [];
-        var size = old["ImageSize"]?.GetValue<int>() ?? 224;
-        return ModelConfiguration.FromJson(new ModelConfiguration
-        {
-            Architecture = old["ModelName"]?.GetValue<string>(),
-            NumClasses = Math.Max(1, classes.Count),
-            InChannels = old["InChannels"]?.GetValue<int>() ?? 3,
-            InputHeight = size,
-            InputWidth = size,
-            AuxiliaryHeads = old["AuxiliaryHeads"]?.GetValue<bool>() ?? false,
-            ClassNames = classes,
-            Preprocessing = new Preprocessing
-            {
-                Mean = old["NormalizeMean"].Deserialize<List<double>>() ?? [],
-                Std = old["NormalizeStd"].Deserialize<List<double>>() ?? [],
-            },
-        }.ToJson(), path);
-    }
-
-    private static ZipArchive Open(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
-        }
-
-        try
-        {
-            return ZipFile.OpenRead(path);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException($"'{path}' is not a CnnClassify checkpoint (not a zip archive: {ex.Message}).", ex);
-        }
-    }
-
-    private static JsonObject ReadState(ZipArchive archive, string path)
-    {
-        var json = ZipEntryLimits.ReadAll(Required(archive, path, "trainer.json"), Inference.ModelLimits.MaxDescriptionBytes, path);
-        var state = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"Checkpoint '{path}': trainer.json is not a JSON object.");
-        var version = state["format_version"]?.GetValue<int>();
-        return version is 1 or FormatVersion ? state
-            : throw new InvalidDataException($"Checkpoint '{path}' has format version {version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; this library reads version {FormatVersion}.");
-    }
-
-    private static ZipArchiveEntry Required(ZipArchive archive, string path, string name) =>
-        archive.GetEntry(name) ?? throw new InvalidDataException($"Checkpoint '{path}' lacks '{name}'; it is damaged or not a CnnClassify checkpoint.");
 
     private static void Entry(ZipArchive archive, string name, Action<Stream> write)
     {

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using CnnClassify.Data;
-using CnnClassify.Inference;
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using DataLoader = CnnClassify.Data.DataLoader;
@@ -56,8 +56,8 @@ public sealed partial class Trainer
             LogSlowPrecision(settings.Logger, warning);
         }
 
-        _precision = PrecisionPolicy.For(settings.Precision, Device, settings.Precision == Precision.Fp16 ? new GradScaler { World = settings.World } : null);
         _strategy = settings.Strategy;
+        _precision = LossScalingPolicy.For(settings.Precision, Device, _strategy);
         Configuration = settings.Configuration ?? (Model as ClassificationModel)?.Configuration ?? new ModelConfiguration { NumClasses = 1 };
     }
 
@@ -78,7 +78,7 @@ public sealed partial class Trainer
     public Device Device { get; }
 
     /// <summary>The loss scaler under float16 precision, else <see langword="null"/>.</summary>
-    public GradScaler? Scaler => _precision.Scaler;
+    public GradScaler? Scaler => (_precision as LossScalingPolicy)?.Scaler;
 
     /// <summary>The learning-rate schedule, if any.</summary>
     public LearningRateSchedule? Schedule => _settings.Schedule;
@@ -110,8 +110,11 @@ public sealed partial class Trainer
     /// <summary>The metrics of every epoch trained so far.</summary>
     public History History { get; private set; } = new();
 
-    /// <summary>The processes of a data-parallel run (<see cref="TrainerBuilder.UseDistributed"/>), or <see langword="null"/>.</summary>
-    public Distributed.MpiWorld? World => _settings.World;
+    /// <summary>This process's index among the processes of the run: 0 when it runs alone.</summary>
+    public int Rank => _strategy.Rank;
+
+    /// <summary>How many processes share the run: 1 when it runs alone.</summary>
+    public int ProcessCount => _strategy.ProcessCount;
 
     /// <summary>Whether this process writes files: always, except on ranks other than 0 of a data-parallel run.</summary>
     public bool IsMainProcess => _strategy.IsMainProcess;

@@ -1,4 +1,6 @@
 using CnnClassify.Models;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -40,7 +42,7 @@ public sealed class TrainerBuilder
     private Microsoft.Extensions.Logging.ILogger? _logger;
     private int? _seed;
     private ModelConfiguration? _configuration;
-    private Distributed.MpiWorld? _world;
+    private Func<TrainingStrategy> _strategy = () => TrainingStrategy.SingleProcess.Instance;
 
     internal TrainerBuilder(nn.Module<Tensor, Tensor> model)
     {
@@ -100,7 +102,7 @@ public sealed class TrainerBuilder
     /// <summary>
     /// Trains in the channels-last memory layout, as PyTorch's <c>channels_last</c>: the model's
     /// four-dimensional weights and buffers are stored that way when the trainer is built
-    /// (<see cref="Interop.ChannelsLastExtensions.ToChannelsLast{T}(T)"/>), and so are the batches,
+    /// (<see cref="Native.ChannelsLastExtensions.ToChannelsLast{T}(T)"/>), and so are the batches,
     /// in training and in <see cref="Trainer.Evaluate"/>. Activations then stay channels-last
     /// through the network; values are unchanged, the fused Adam runs on the reordered weights, and
     /// checkpoints and safetensors files are written in PyTorch's standard order, so PyTorch loads
@@ -284,23 +286,14 @@ public sealed class TrainerBuilder
     }
 
     /// <summary>
-    /// Trains data-parallel across the processes of an <c>mpirun</c> launch: rank 0's whole training
-    /// state (weights, buffers, optimizer state, epoch, schedule, callbacks: what a checkpoint
-    /// holds) is broadcast at the start of <see cref="Trainer.Fit"/>, so a run resumed on rank 0
-    /// alone continues on every rank; gradients are averaged over the processes before each
-    /// optimizer step (before clipping and fp16's inf/NaN check, so every rank skips a step
-    /// together); a non-finite loss on any rank skips or stops on all; BatchNorm running statistics
-    /// are averaged before validation and checkpoints; training metrics are summed over the
-    /// processes, so early stopping and plateau schedules decide alike; and only rank 0 writes
-    /// checkpoints and logs. Each process's training loader must take its own shard
-    /// (<c>DataLoaderOptions.ShardCount</c> = the world size, <c>ShardIndex</c> = the rank); an
-    /// exception on any rank ends the whole job through <c>MPI_Abort</c>.
+    /// Shares the training among processes as <paramref name="strategy"/> says (data-parallel
+    /// strategies are set by <c>CnnClassify.Distributed</c>'s <c>UseDistributed</c>).
     /// </summary>
-    /// <param name="world">The processes; <see langword="null"/> initialises Open MPI (<see cref="Distributed.MpiWorld.Initialize"/>).</param>
-    /// <exception cref="Distributed.MpiException">Open MPI cannot be loaded.</exception>
-    public TrainerBuilder UseDistributed(Distributed.MpiWorld? world = null)
+    /// <param name="strategy">Makes the strategy, once for each trainer built (a strategy keeps per-model state).</param>
+    internal TrainerBuilder UseStrategy(Func<TrainingStrategy> strategy)
     {
-        _world = world ?? Distributed.MpiWorld.Initialize();
+        ArgumentNullException.ThrowIfNull(strategy);
+        _strategy = strategy;
         return this;
     }
 
@@ -407,7 +400,7 @@ public sealed class TrainerBuilder
             Seed = _seed,
             Callbacks = [.. _callbacks],
             Configuration = _configuration,
-            World = _world,
+            Strategy = _strategy(),
             RequiresValidation = monitored.NeedsValidation() ? monitored : null,
         });
     }

@@ -1,4 +1,5 @@
 using CnnClassify.Models;
+using CnnClassify.Runtime;
 using static TorchSharp.torch;
 
 namespace CnnClassify.Training;
@@ -43,10 +44,8 @@ internal sealed record TrainerSettings
 
     public int? Seed { get; init; }
 
-    public Distributed.MpiWorld? World { get; init; }
-
-    /// <summary>How the processes share the work: one alone, or data-parallel over <see cref="World"/>.</summary>
-    public TrainingStrategy Strategy => World is { } world ? new Distributed.MpiDataParallel(world) : TrainingStrategy.SingleProcess.Instance;
+    /// <summary>How the processes share the work: one alone, or data-parallel.</summary>
+    public TrainingStrategy Strategy { get; init; } = TrainingStrategy.SingleProcess.Instance;
 
     public required IReadOnlyList<TrainerCallback> Callbacks { get; init; }
 

@@ -1,4 +1,3 @@
-using CnnClassify.Building;
 using CnnClassify.Layers;
 using CnnClassify.Models;
 using TorchSharp;

@@ -1,4 +1,5 @@
-using CnnClassify.Building;
+using CnnClassify.Layers;
+using CnnClassify.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

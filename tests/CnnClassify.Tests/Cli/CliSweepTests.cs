@@ -1,4 +1,5 @@
 using CnnClassify.Cli;
+using CnnClassify.Serialization;
 using CnnClassify.Tests.Data;
 
 namespace CnnClassify.Tests.Cli;
@@ -114,7 +115,7 @@ public sealed class CliSweepTests : IDisposable
     {
         using var model = CnnClassify.Models.ModelZoo.Create("simplecnn", numClasses: 2);
         var weights = P("weights.safetensors");
-        CnnClassify.Interop.WeightLoading.SaveSafetensors(model, weights);
+        CnnClassify.Serialization.WeightLoading.SaveSafetensors(model, weights);
 
         foreach (var image in new[] { P("missing.png"), P("text.png"), P("empty.png"), P("empty") })
         {

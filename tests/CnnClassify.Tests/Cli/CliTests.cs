@@ -1,7 +1,9 @@
 using System.Text.Json;
 using CnnClassify.Cli;
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
+using CnnClassify.Serialization;
 using CnnClassify.Tests.Data;
 
 namespace CnnClassify.Tests.Cli;
@@ -160,8 +162,8 @@ public sealed class CliTests : IDisposable
         }
 
         Assert.Equal(2, root.GetProperty("epochs_run").GetInt32());
-        var auto = CnnClassify.Training.PrecisionChoice.For(CnnClassify.Training.Precision.Auto, TorchSharp.torch.CPU);
-        Assert.Equal(CnnClassify.Training.PrecisionChoice.Name(auto.Precision), root.GetProperty("precision").GetString());
+        var auto = CnnClassify.Runtime.PrecisionChoice.For(CnnClassify.Runtime.Precision.Auto, TorchSharp.torch.CPU);
+        Assert.Equal(CnnClassify.Runtime.PrecisionChoice.Name(auto.Precision), root.GetProperty("precision").GetString());
         Assert.Equal(CpuCapabilities.Current.Describe(), root.GetProperty("cpu_capability").GetString());
         var circle = root.GetProperty("per_class").GetProperty("circle");
         Assert.Equal(4, circle.GetProperty("support").GetInt32());

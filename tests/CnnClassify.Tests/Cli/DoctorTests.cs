@@ -1,5 +1,6 @@
 using CnnClassify.Cli;
-using CnnClassify.Interop;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 
 namespace CnnClassify.Tests.Cli;

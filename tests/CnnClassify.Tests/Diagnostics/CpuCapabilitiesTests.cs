@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using CnnClassify.Interop;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
 
 namespace CnnClassify.Tests.Diagnostics;
 

@@ -1,8 +1,8 @@
-using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Evaluation;
 using CnnClassify.Inference;
 using CnnClassify.Models;
+using CnnClassify.Runtime;
 using CnnClassify.Tests.Training;
 using CnnClassify.Training;
 using TorchSharp;

@@ -1,4 +1,5 @@
 using CnnClassify.Evaluation;
+using CnnClassify.Runtime;
 
 namespace CnnClassify.Tests.Evaluation;
 

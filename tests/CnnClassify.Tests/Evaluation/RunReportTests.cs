@@ -3,6 +3,9 @@ using System.Net;
 using System.Text.RegularExpressions;
 using CnnClassify.Data;
 using CnnClassify.Evaluation;
+using CnnClassify.Native;
+using CnnClassify.Reporting;
+using CnnClassify.Runtime;
 using CnnClassify.Tests.Training;
 using CnnClassify.Training;
 using SixLabors.ImageSharp;
@@ -57,7 +60,7 @@ public sealed partial class RunReportTests : IDisposable
         Assert.Contains("<th>Precision</th><td>fp32 (asked for)</td>", html);
         Assert.Contains($"<th>LibTorch</th><td>{torch.__version__}</td>", html);
         Assert.Contains($"<th>Threads</th><td>{torch.get_num_threads()} torch threads, {torch.get_num_interop_threads()} inter-op, {Environment.ProcessorCount} logical processors</td>", html);
-        Assert.Contains($"<th>CPU capability</th><td>{WebUtility.HtmlEncode(CnnClassify.Interop.CpuCapabilities.Current.Describe())}</td>", html);
+        Assert.Contains($"<th>CPU capability</th><td>{WebUtility.HtmlEncode(CnnClassify.Native.CpuCapabilities.Current.Describe())}</td>", html);
         Assert.Contains("<th>Images</th><td>60 train, 30 test</td>", html);
         Assert.Contains("<th>Test evaluation</th><td class=\"num\">0:01</td><td class=\"num\">1.2 s</td>", html);
 

@@ -1,6 +1,6 @@
-using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Explanation;
+using CnnClassify.Models;
 using CnnClassify.Training;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;

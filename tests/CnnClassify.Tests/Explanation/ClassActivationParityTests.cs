@@ -1,6 +1,6 @@
 using CnnClassify.Explanation;
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Serialization;
 using CnnClassify.Training;
 using TorchSharp;
 using Xunit.Abstractions;

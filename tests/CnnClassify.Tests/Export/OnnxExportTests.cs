@@ -1,12 +1,11 @@
-using CnnClassify.Building;
 using CnnClassify.Export;
-using CnnClassify.Interop;
 using CnnClassify.Layers;
 using CnnClassify.Models;
+using CnnClassify.Serialization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Tensor = TorchSharp.torch.Tensor;
 using TorchSharp;
+using Tensor = TorchSharp.torch.Tensor;
 using static TorchSharp.torch;
 
 namespace CnnClassify.Tests.Export;

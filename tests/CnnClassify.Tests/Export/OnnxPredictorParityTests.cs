@@ -3,6 +3,7 @@ using CnnClassify.Export;
 using CnnClassify.Inference;
 using CnnClassify.Models;
 using CnnClassify.Onnx;
+using CnnClassify.Runtime;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
@@ -71,7 +72,7 @@ public class OnnxPredictorParityTests : IDisposable
         var onnx = Path.Combine(_directory, "model.onnx");
         model.ExportOnnx(onnx, new OnnxExportOptions { IncludePreprocessing = pixels });
 
-        using var libtorch = new Predictor(model, new PredictorOptions { Precision = CnnClassify.Training.Precision.Fp32 });
+        using var libtorch = new Predictor(model, new PredictorOptions { Precision = CnnClassify.Runtime.Precision.Fp32 });
         using var deployed = new OnnxPredictor(onnx);
         var expected = libtorch.PredictBatch(files);
         var actual = deployed.PredictBatch(files, batchSize: 3);

@@ -1,3 +1,4 @@
+using CnnClassify.Export;
 using CnnClassify.Models;
 using CnnClassify.Tests.Data;
 using CnnClassify.Training;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using CnnClassify.Data;
 using CnnClassify.Inference;
 using CnnClassify.Models;
+using CnnClassify.Serialization;
 using CnnClassify.Training;
 using TorchSharp;
 

@@ -2,6 +2,7 @@ using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
 using CnnClassify.Inference;
 using CnnClassify.Models;
+using CnnClassify.Runtime;
 using CnnClassify.Tests.Data;
 using CnnClassify.Tests.Training;
 using CnnClassify.Training;

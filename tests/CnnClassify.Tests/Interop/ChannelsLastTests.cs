@@ -1,6 +1,6 @@
-using CnnClassify.Building;
 using CnnClassify.Data;
-using CnnClassify.Interop;
+using CnnClassify.Models;
+using CnnClassify.Native;
 using CnnClassify.Tests.Training;
 using CnnClassify.Training;
 using TorchSharp;

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using CnnClassify.Building;
-using CnnClassify.Interop;
+using CnnClassify.Models;
+using CnnClassify.Native;
 using Microsoft.Extensions.Logging;
 
 namespace CnnClassify.Tests.Interop;

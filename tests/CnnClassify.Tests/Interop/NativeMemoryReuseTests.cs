@@ -1,5 +1,5 @@
-using CnnClassify.Building;
-using CnnClassify.Interop;
+using CnnClassify.Models;
+using CnnClassify.Native;
 using CnnClassify.Training;
 
 namespace CnnClassify.Tests.Interop;

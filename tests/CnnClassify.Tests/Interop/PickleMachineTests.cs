@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CnnClassify.Interop;
+using CnnClassify.Serialization;
 
 namespace CnnClassify.Tests.Interop;
 

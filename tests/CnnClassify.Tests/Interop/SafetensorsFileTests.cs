@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using CnnClassify.Interop;
+using CnnClassify.Serialization;
 using TorchSharp;
 using static TorchSharp.torch;
 

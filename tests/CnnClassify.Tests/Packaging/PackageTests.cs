@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Xml.Linq;
+using CnnClassify.Models;
 
 namespace CnnClassify.Tests.Packaging;
 
@@ -77,7 +78,7 @@ public sealed class PackageTests : IDisposable
             </Project>
             """);
         File.WriteAllText(Path.Combine(consumer, "Program.cs"), """
-            using CnnClassify.Building;
+            using CnnClassify.Models;
             using CnnClassify.Data;
             using CnnClassify.Training;
             using TorchSharp;

@@ -1,5 +1,6 @@
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Native;
+using CnnClassify.Serialization;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using CnnClassify.Interop;
+using CnnClassify.Serialization;
 
 namespace CnnClassify.Tests.Pretrained;
 

@@ -1,7 +1,10 @@
 using CnnClassify.Data;
+using CnnClassify.Downloads;
+using CnnClassify.Export;
 using CnnClassify.Inference;
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Runtime;
+using CnnClassify.Serialization;
 using TorchSharp;
 using Xunit.Abstractions;
 
@@ -89,7 +92,7 @@ public sealed class PretrainedWeightsTests : IClassFixture<PretrainedReference>
         using var environment = new EnvironmentScope(("TORCH_HOME", _reference.PathOf("torch_home")), (WeightCache.BaseUrlVariable, "http://127.0.0.1:9/unreachable"));
 
         using var model = ModelZoo.Create(name, weights: "IMAGENET1K_V1");
-        using var predictor = new Predictor(model, new PredictorOptions { Precision = CnnClassify.Training.Precision.Fp32 });
+        using var predictor = new Predictor(model, new PredictorOptions { Precision = CnnClassify.Runtime.Precision.Fp32 });
         var prediction = predictor.Predict(_reference.PathOf("image.png"));
 
         var reference = expected.Tensors["image." + name].data<float>().ToArray();

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using CnnClassify.Interop;
+using CnnClassify.Downloads;
 
 namespace CnnClassify.Tests.Pretrained;
 

@@ -1,7 +1,7 @@
-using CnnClassify.Building;
 using CnnClassify.Data;
-using CnnClassify.Interop;
+using CnnClassify.Layers;
 using CnnClassify.Models;
+using CnnClassify.Native;
 using CnnClassify.Training;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,6 +1,6 @@
 using CnnClassify.Data.Transforms;
-using CnnClassify.Interop;
 using CnnClassify.Models;
+using CnnClassify.Serialization;
 using CnnClassify.Training;
 using TorchSharp;
 using static TorchSharp.torch;

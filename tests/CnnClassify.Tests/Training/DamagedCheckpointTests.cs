@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using CnnClassify.Building;
 using CnnClassify.Models;
 using CnnClassify.Training;
 

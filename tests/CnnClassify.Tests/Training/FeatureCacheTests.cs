@@ -1,4 +1,3 @@
-using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
 using CnnClassify.Models;

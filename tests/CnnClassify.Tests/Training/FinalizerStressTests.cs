@@ -1,5 +1,6 @@
-using CnnClassify.Building;
 using CnnClassify.Data;
+using CnnClassify.Layers;
+using CnnClassify.Models;
 using CnnClassify.Training;
 using TorchSharp;
 using Xunit.Abstractions;

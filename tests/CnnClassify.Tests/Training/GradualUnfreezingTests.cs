@@ -1,4 +1,4 @@
-using CnnClassify.Building;
+using CnnClassify.Models;
 using CnnClassify.Training;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,10 +1,10 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
 using CnnClassify.Inference;
+using CnnClassify.Layers;
 using CnnClassify.Models;
 using CnnClassify.Training;
 using TorchSharp;

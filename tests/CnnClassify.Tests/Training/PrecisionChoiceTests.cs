@@ -1,4 +1,5 @@
-using CnnClassify.Interop;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp;
 

@@ -1,10 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CnnClassify.Building;
 using CnnClassify.Data;
 using CnnClassify.Data.Transforms;
 using CnnClassify.Inference;
+using CnnClassify.Layers;
 using CnnClassify.Models;
+using CnnClassify.Native;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using Xunit.Abstractions;
 
@@ -56,7 +58,7 @@ public sealed class RecordedRunTests(ITestOutputHelper output)
 
         var recorded = history.Epochs.Select(e => new[] { e.TrainLoss, e.TrainAccuracy, e.ValidationLoss!.Value, e.ValidationAccuracy!.Value, e.LearningRate }).ToArray();
         var path = Path.Combine(Fixtures, $"recipe-{mixing}.json");
-        var capability = CnnClassify.Interop.CpuCapabilities.Current.AtenCapability;
+        var capability = CnnClassify.Native.CpuCapabilities.Current.AtenCapability;
         if (Recording)
         {
             Write(path, JsonSerializer.Serialize(new Recorded(capability, recorded)));

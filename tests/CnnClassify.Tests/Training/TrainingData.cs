@@ -1,5 +1,5 @@
-using CnnClassify.Building;
 using CnnClassify.Data;
+using CnnClassify.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 

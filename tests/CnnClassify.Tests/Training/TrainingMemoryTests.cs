@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp;
 

@@ -1,3 +1,4 @@
+using CnnClassify.Serialization;
 using SkiaSharp;
 
 namespace CnnClassify.Evaluation.Plots;
@@ -5,7 +6,7 @@ namespace CnnClassify.Evaluation.Plots;
 /// <summary>Encodes a drawing as PNG, writes PNG files atomically, and draws text with the embedded font.</summary>
 internal static class PngFile
 {
-    public static void Write(string path, byte[] png) => Interop.AtomicFile.Write(path, stream => stream.Write(png));
+    public static void Write(string path, byte[] png) => Serialization.AtomicFile.Write(path, stream => stream.Write(png));
 
     public static byte[] Encode(SKSurface surface)
     {

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CnnClassify.Data.Transforms;
+using CnnClassify.Downloads;
 
 namespace CnnClassify.Models;
 
@@ -22,6 +23,20 @@ public sealed partial record PretrainedWeights
 
     /// <summary>The file name, also its name in the torch hub cache, such as <c>resnet50-11ad3fa6.pth</c>.</summary>
     public string FileName => Url.Segments[^1];
+
+    /// <summary>Where the file lives in the weight cache (<see cref="WeightCache.Directory"/>).</summary>
+    public string CachePath => WeightCache.PathFor(Url);
+
+    /// <summary>Whether the file is in the weight cache.</summary>
+    public bool IsCached => File.Exists(CachePath);
+
+    /// <summary>The cached file, downloaded first if it is missing, refused when larger than the parameters need (<see cref="DownloadLimits.MaxBytesFor"/>).</summary>
+    /// <param name="progress">Receives download progress; nothing is reported on a cache hit.</param>
+    /// <param name="cancellationToken">Stops the download; the partial file is removed.</param>
+    /// <returns>The file's path.</returns>
+    /// <exception cref="WeightDownloadException">The download failed, was cut short or did not match its hash; the message names the URL, the reason and the path to fill by hand.</exception>
+    public string Fetch(IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        WeightCache.Fetch(Url, Sha256Prefix, progress, WeightCache.Limits.MaxBytesFor(Parameters), cancellationToken);
 
     /// <summary>The leading hex digits of the file's SHA-256, from its name, checked after every download.</summary>
     public string Sha256Prefix => HashInName().Match(FileName) is { Success: true } match ? match.Groups[1].Value : "";

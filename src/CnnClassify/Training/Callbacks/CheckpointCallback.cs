@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using CnnClassify.Serialization;
 
 namespace CnnClassify.Training;
 
@@ -49,7 +50,7 @@ public sealed class CheckpointCallback : TrainerCallback, IMonitorsMetric
 
     /// <summary>Removes the temporary files that a killed earlier run left beside its two checkpoints, and no others.</summary>
     /// <param name="context">The training state.</param>
-    public override void OnTrainBegin(TrainingContext context) => Interop.AtomicFile.RemoveStale(LastPath, BestPath);
+    public override void OnTrainBegin(TrainingContext context) => Serialization.AtomicFile.RemoveStale(LastPath, BestPath);
 
     /// <inheritdoc />
     public override void OnEpochEnd(TrainingContext context)

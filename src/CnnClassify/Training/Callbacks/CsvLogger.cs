@@ -1,3 +1,5 @@
+using CnnClassify.Serialization;
+
 namespace CnnClassify.Training;
 
 /// <summary>Writes the history to a CSV file after every epoch (header plus one line per epoch), atomically.</summary>
@@ -16,7 +18,7 @@ public sealed class CsvLogger : TrainerCallback
 
     /// <summary>Removes the temporary files that a killed earlier run left for the CSV file, and no others.</summary>
     /// <param name="context">The training state.</param>
-    public override void OnTrainBegin(TrainingContext context) => Interop.AtomicFile.RemoveStale(Path);
+    public override void OnTrainBegin(TrainingContext context) => Serialization.AtomicFile.RemoveStale(Path);
 
     /// <inheritdoc />
     public override void OnEpochEnd(TrainingContext context)
@@ -28,7 +30,7 @@ public sealed class CsvLogger : TrainerCallback
         }
 
         var csv = context.Trainer.History.ToCsv();
-        Interop.AtomicFile.Write(Path, stream =>
+        Serialization.AtomicFile.Write(Path, stream =>
         {
             using var writer = new StreamWriter(stream, leaveOpen: true);
             writer.Write(csv);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CnnClassify.Serialization;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -3,6 +3,7 @@ using CnnClassify.Data.Transforms;
 using CnnClassify.Inference;
 using CnnClassify.Layers;
 using CnnClassify.Models;
+using CnnClassify.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using DataLoader = CnnClassify.Data.DataLoader;

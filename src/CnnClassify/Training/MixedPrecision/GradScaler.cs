@@ -47,8 +47,11 @@ public sealed class GradScaler
     /// <summary>Clean steps since the last change of scale.</summary>
     public int GrowthTracker { get; private set; }
 
-    /// <summary>The processes of a data-parallel run, which skip a step together when any of them finds inf or NaN.</summary>
-    internal Distributed.MpiWorld? World { get; init; }
+    /// <summary>
+    /// Agrees across the processes of a run whether any found inf or NaN, so that all skip the
+    /// step together; <see langword="null"/> in a single process.
+    /// </summary>
+    internal Func<bool, bool>? Agree { get; init; }
 
     /// <summary>Steps skipped because their gradients held inf or NaN.</summary>
     public long SkippedSteps { get; private set; }
@@ -87,9 +90,9 @@ public sealed class GradScaler
             _foundNonFinite |= !grad.isfinite().all().item<bool>();
         }
 
-        if (World is { } world)
+        if (Agree is { } agree)
         {
-            _foundNonFinite = Distributed.DataParallel.Any(world, _foundNonFinite);
+            _foundNonFinite = agree(_foundNonFinite);
         }
     }
 

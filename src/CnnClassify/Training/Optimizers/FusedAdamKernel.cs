@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using CnnClassify.Interop;
+using CnnClassify.Native;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

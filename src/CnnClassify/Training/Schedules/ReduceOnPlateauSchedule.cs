@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CnnClassify.Serialization;
 
 namespace CnnClassify.Training;
 

@@ -13,6 +13,15 @@ internal abstract class TrainingStrategy
     /// <summary>Whether this process writes checkpoints, logs and reports.</summary>
     public virtual bool IsMainProcess => true;
 
+    /// <summary>This process's index among the run's processes.</summary>
+    public virtual int Rank => 0;
+
+    /// <summary>How many processes share the run.</summary>
+    public virtual int ProcessCount => 1;
+
+    /// <summary>How the work is shared, in words, for reports: <c>one process</c>, or the process group and its size.</summary>
+    public virtual string Description => "one process";
+
     /// <summary>
     /// Runs <paramref name="prepare"/> (describing the data) and then <paramref name="fit"/>, the
     /// whole training, with what the strategy needs around them: the same starting state in every

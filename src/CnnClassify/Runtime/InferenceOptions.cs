@@ -1,0 +1,16 @@
+using CnnClassify.Native;
+
+namespace CnnClassify.Runtime;
+
+/// <summary>
+/// How a model runs when it evaluates or predicts; the trainer's validation, <c>PredictionSet.Collect</c>
+/// and <c>Predictor</c> all run through the same code with these settings.
+/// </summary>
+public sealed record InferenceOptions
+{
+    /// <summary>The forward pass's precision: float32, or bf16/fp16 autocast. Outputs are always float32.</summary>
+    public Precision Precision { get; init; }
+
+    /// <summary>Whether batches are fed in the channels-last memory layout (<see cref="Native.ChannelsLastExtensions.ToChannelsLast"/>).</summary>
+    public bool ChannelsLast { get; init; }
+}
