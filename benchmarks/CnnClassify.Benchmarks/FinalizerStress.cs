@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using CnnClassify.Data;
 using CnnClassify.Layers;
 using CnnClassify.Models;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -51,6 +51,9 @@ public sealed record OnnxModelDescription
     /// <summary>Whether the graph takes uint8 pixels and scales and normalises them itself.</summary>
     public bool TakesPixels { get; init; }
 
+    /// <summary>The task the model was trained for (<see cref="Inference.TaskNames"/>), which says how its logits become probabilities.</summary>
+    public string Task { get; init; } = Inference.TaskNames.SingleLabel;
+
     /// <summary>Reads the description from a model's metadata.</summary>
     /// <param name="metadata">ONNX Runtime's custom metadata map.</param>
     /// <param name="source">The file, for messages.</param>
@@ -91,9 +94,11 @@ public sealed record OnnxModelDescription
             throw new InvalidDataException($"'{source}': the model description in its metadata is inconsistent: {problem}.");
         }
 
+        var task = Inference.TaskNames.Check(stored!.Task, $"'{source}'");
         return new OnnxModelDescription
         {
-            Architecture = stored!.Architecture,
+            Architecture = stored.Architecture,
+            Task = task,
             InChannels = stored.InChannels,
             InputHeight = stored.InputHeight,
             InputWidth = stored.InputWidth,
@@ -120,6 +125,8 @@ public sealed record OnnxModelDescription
         public int InputWidth { get; init; }
 
         public List<string> ClassNames { get; init; } = [];
+
+        public string? Task { get; init; }
 
         public StoredPreprocessing? Preprocessing { get; init; }
     }

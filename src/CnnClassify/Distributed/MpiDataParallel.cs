@@ -1,3 +1,4 @@
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -50,11 +51,12 @@ internal sealed partial class MpiDataParallel(MpiWorld world) : TrainingStrategy
 
     public override void ReduceGradients(IReadOnlyList<Parameter> parameters) => (_gradients ??= new GradientAverager(world)).Average(parameters);
 
-    public override EpochSums EndEpoch(nn.Module model, EpochSums sums)
+    public override double EndEpoch(nn.Module model, double lossSum, TaskMetrics metrics)
     {
         DataParallel.AverageRunningStatistics(model, world);
-        var total = DataParallel.Sum(world, sums.Loss, sums.Correct, sums.CorrectTop5, sums.Samples);
-        return new EpochSums(total[0], (long)total[1], (long)total[2], (long)total[3]);
+        var total = DataParallel.Sum(world, [lossSum, .. metrics.ToSums()]);
+        metrics.FromSums(total.AsSpan(1));
+        return total[0];
     }
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Error, Message = "rank {Rank}: {Exception}: {Reason}; aborting the job")]

@@ -1,3 +1,4 @@
+using CnnClassify.Models;
 using CnnClassify.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -116,7 +117,8 @@ public sealed class PredictionSet
         var probabilities = new List<float[]>();
         var targets = new List<int>();
         var indices = new List<int>();
-        ModelRunner.Evaluate(model, loader, ModelRunner.DeviceOf(model), options ?? new InferenceOptions(), (batch, labels, _, probs) =>
+        var task = (model as ClassificationModel)?.Configuration is { } configuration ? ClassificationTask.For(configuration) : ClassificationTask.SingleLabel;
+        ModelRunner.Evaluate(model, task, loader, ModelRunner.DeviceOf(model), options ?? new InferenceOptions(), (batch, labels, _, probs) =>
         {
             var rows = probs.cpu();
             var columns = (int)rows.shape[1];

@@ -65,6 +65,7 @@ public sealed class Predictor : IDisposable
         _model = model;
         _ownsModel = ownsModel;
         Configuration = configuration;
+        Task = ClassificationTask.For(configuration);
         Options = options ?? new PredictorOptions();
         if (Options.ReuseNativeMemory)
         {
@@ -89,6 +90,9 @@ public sealed class Predictor : IDisposable
 
     /// <summary>The model's description: input, classes, preprocessing.</summary>
     public ModelConfiguration Configuration { get; }
+
+    /// <summary>The task the model was trained for (<see cref="ModelConfiguration.Task"/>), which turns its outputs into probabilities.</summary>
+    public ClassificationTask Task { get; }
 
     /// <summary>The class names, in label order (the label numbers when the configuration has none).</summary>
     public IReadOnlyList<string> ClassNames { get; }
@@ -252,10 +256,10 @@ public sealed class Predictor : IDisposable
         lock (_forward)
         {
             var inference = Options.Inference with { Precision = PrecisionChoice.Precision };
-            probabilities = ModelRunner.Probabilities(_model, ModelRunner.Outputs(_model, batch, _device, inference));
+            probabilities = ModelRunner.Probabilities(_model, Task, ModelRunner.Outputs(_model, batch, _device, inference));
             if (Options.TestTimeAugmentation)
             {
-                var mirrored = ModelRunner.Probabilities(_model, ModelRunner.Outputs(_model, batch.flip(3), _device, inference));
+                var mirrored = ModelRunner.Probabilities(_model, Task, ModelRunner.Outputs(_model, batch.flip(3), _device, inference));
                 using var half = 0.5.ToScalar();
                 probabilities = probabilities.add(mirrored, HeldScalars.One).mul_(half);
             }

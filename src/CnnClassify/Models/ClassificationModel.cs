@@ -51,6 +51,15 @@ public abstract class ClassificationModel : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// The outputs a training step computes its loss from, each with its weight in the loss; the
+    /// first is the one the metrics count. A model is called once; the default is its output with
+    /// weight 1. Models with auxiliary heads (GoogLeNet) override it, as Keras models override
+    /// <c>compute_loss</c>: the trainer then minimises the weighted sum of each output's loss.
+    /// </summary>
+    /// <param name="inputs">The batch's inputs, in training mode.</param>
+    public virtual IReadOnlyList<WeightedOutput> TrainingOutputs(Tensor inputs) => [new(call(inputs), 1.0)];
+
     /// <summary>Names the zoo architecture of <paramref name="model"/> in its configuration.</summary>
     internal static T WithArchitecture<T>(T model, string architecture)
         where T : ClassificationModel

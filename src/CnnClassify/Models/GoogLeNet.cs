@@ -153,6 +153,26 @@ public sealed class GoogLeNet : ClassificationModel, IOnnxExportable
     /// <returns>The main logits, and the logits of <c>aux1</c> and <c>aux2</c> (or <see langword="null"/> without auxiliary heads).</returns>
     public (Tensor Logits, Tensor? Auxiliary1, Tensor? Auxiliary2) ForwardWithAuxiliary(Tensor input) => Run(input, withAuxiliary: true);
 
+    /// <summary>The paper's (and torchvision's training script's) weight of each auxiliary head's loss.</summary>
+    public const double AuxiliaryLossWeight = 0.3;
+
+    /// <summary>
+    /// The main logits with weight 1 and, with auxiliary heads, theirs with
+    /// <see cref="AuxiliaryLossWeight"/> each, so that training minimises
+    /// <c>loss(main) + 0.3 * (loss(aux1) + loss(aux2))</c>.
+    /// </summary>
+    /// <param name="inputs">The batch's inputs, in training mode.</param>
+    public override IReadOnlyList<WeightedOutput> TrainingOutputs(Tensor inputs)
+    {
+        if (!HasAuxiliaryHeads)
+        {
+            return base.TrainingOutputs(inputs);
+        }
+
+        var (logits, aux1, aux2) = ForwardWithAuxiliary(inputs);
+        return [new(logits, 1.0), new(aux1!, AuxiliaryLossWeight), new(aux2!, AuxiliaryLossWeight)];
+    }
+
     /// <inheritdoc />
     public override void ReplaceHead(int numClasses)
     {

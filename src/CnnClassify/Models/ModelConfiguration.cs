@@ -49,6 +49,12 @@ public sealed record ModelConfiguration
     /// <summary>The class names in label order; empty until known (the trainer fills them in from the training data).</summary>
     public IReadOnlyList<string> ClassNames { get; init; } = [];
 
+    /// <summary>
+    /// The task the head is trained for, by name (<see cref="Inference.TaskNames"/>): <c>single-label</c>,
+    /// one class per image. Descriptions written before tasks were recorded read as single-label.
+    /// </summary>
+    public string Task { get; init; } = Inference.TaskNames.SingleLabel;
+
     /// <summary>How images are prepared at evaluation and prediction time.</summary>
     public Preprocessing Preprocessing { get; init; } = new();
 
@@ -134,5 +140,7 @@ public sealed record ModelConfiguration
         {
             throw new InvalidDataException($"'{source}': the model configuration is inconsistent: {problem}.");
         }
+
+        Inference.TaskNames.Check(Task, $"'{source}'");
     }
 }

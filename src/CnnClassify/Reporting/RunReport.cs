@@ -83,6 +83,7 @@ public sealed class RunReport
         var report = new RunReport(title) { Model = trainer.Configuration, History = trainer.History };
         report.Add("Recipe", "Optimizer", settings.Optimizer.ToString());
         report.Add("Recipe", "Schedule", settings.Schedule?.GetType().Name.Replace("Schedule", string.Empty, StringComparison.Ordinal) ?? "constant");
+        report.Add("Recipe", "Task", trainer.Task.Name);
         report.Add("Recipe", "Loss", settings.Loss.Name);
         report.Add("Recipe", "Precision", settings.PrecisionChoice.ToString());
         report.Add("Recipe", "Memory layout", settings.ChannelsLast ? "channels-last" : "standard (NCHW)");

@@ -30,27 +30,15 @@ internal static class ModelRunner
     /// <summary>Whether <paramref name="model"/> outputs probabilities rather than logits (an ensemble averaging probabilities).</summary>
     public static bool OutputsProbabilities(nn.Module model) => model is Ensemble { Averaging: EnsembleAveraging.Probabilities };
 
-    /// <summary>Class probabilities from the model's outputs.</summary>
-    public static Tensor Probabilities(nn.Module model, Tensor outputs) => OutputsProbabilities(model) ? outputs : outputs.softmax(1);
-
-    /// <summary>
-    /// Rows whose target is among the <paramref name="k"/> highest scores: fewer than
-    /// <paramref name="k"/> classes score strictly higher than the target, so ties count as hits.
-    /// </summary>
-    public static long TopKHits(Tensor scores, Tensor labels, int k)
-    {
-        using var scope = torch.NewDisposeScope();
-        using var limit = k.ToScalar();
-        var target = scores.gather(1, labels.unsqueeze(1));
-        return scores.gt(target).sum(1).lt(limit).sum().item<long>();
-    }
+    /// <summary>The scores of <paramref name="outputs"/> as <paramref name="task"/> activates them; an ensemble averaging probabilities gives them as they are.</summary>
+    public static Tensor Probabilities(nn.Module model, ClassificationTask task, Tensor outputs) => OutputsProbabilities(model) ? outputs : task.Activate(outputs);
 
     /// <summary>
     /// Runs <paramref name="model"/> in evaluation mode over every batch of <paramref name="loader"/>,
     /// giving each batch with the model's float32 outputs and probabilities, both on the model's device;
     /// the model's training flag is restored afterwards.
     /// </summary>
-    public static void Evaluate(nn.Module<Tensor, Tensor> model, DataLoader loader, Device device, InferenceOptions options, Action<Data.Batch, Tensor, Tensor, Tensor> onBatch)
+    public static void Evaluate(nn.Module<Tensor, Tensor> model, ClassificationTask task, DataLoader loader, Device device, InferenceOptions options, Action<Data.Batch, Tensor, Tensor, Tensor> onBatch)
     {
         var wasTraining = model.training;
         model.eval();
@@ -63,7 +51,7 @@ internal static class ModelRunner
                 {
                     var labels = batch.Labels.to(device);
                     var outputs = Outputs(model, batch.Images.to(device), device, options);
-                    onBatch(batch, labels, outputs, Probabilities(model, outputs));
+                    onBatch(batch, labels, outputs, Probabilities(model, task, outputs));
                 }
             }
         }

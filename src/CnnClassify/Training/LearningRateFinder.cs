@@ -1,4 +1,5 @@
 using CnnClassify.Models;
+using CnnClassify.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 using DataLoader = CnnClassify.Data.DataLoader;

@@ -27,6 +27,7 @@ public sealed partial class Trainer
     private double _learningRateFactor = 1;
     private bool _inputSizeFromTransform;
     private readonly PrecisionPolicy _precision;
+    private readonly Func<Tensor, IReadOnlyList<WeightedOutput>> _trainingOutputs;
     private readonly TrainingStrategy _strategy;
 
     internal Trainer(TrainerSettings settings)
@@ -57,6 +58,7 @@ public sealed partial class Trainer
         }
 
         _strategy = settings.Strategy;
+        _trainingOutputs = settings.Forward is ClassificationModel classifier ? classifier.TrainingOutputs : inputs => [new(settings.Forward.call(inputs), 1.0)];
         _precision = LossScalingPolicy.For(settings.Precision, Device, _strategy);
         Configuration = settings.Configuration ?? (Model as ClassificationModel)?.Configuration ?? new ModelConfiguration { NumClasses = 1 };
     }
@@ -85,6 +87,9 @@ public sealed partial class Trainer
 
     /// <summary>The loss.</summary>
     public LossFunction Loss => _settings.Loss;
+
+    /// <summary>What the model is trained for (from its <see cref="ModelConfiguration.Task"/>): the default loss, the metrics and how mixed targets count.</summary>
+    public ClassificationTask Task => _settings.Task;
 
     /// <summary>The callbacks, in the order they run.</summary>
     public IReadOnlyList<TrainerCallback> Callbacks => _settings.Callbacks;
@@ -167,21 +172,20 @@ public sealed partial class Trainer
         model ??= _settings.Forward;
         var probabilities = ModelRunner.OutputsProbabilities(model);
         double lossSum = 0;
-        long correct = 0, correctTop5 = 0, samples = 0;
-        ModelRunner.Evaluate(model, loader, Device, InferenceOptions, (batch, labels, outputs, probs) =>
+        var metrics = Task.CreateMetrics();
+        ModelRunner.Evaluate(model, Task, loader, Device, InferenceOptions, (batch, labels, outputs, probs) =>
         {
             using var tiny = 1e-12.ToScalar();
             var loss = probabilities
                 ? nn.functional.nll_loss(probs.clamp_min(tiny).log(), labels)
                 : Loss.Compute(outputs, labels);
             lossSum += loss.item<float>() * batch.Count;
-            correct += ModelRunner.TopKHits(probs, labels, 1);
-            correctTop5 += ModelRunner.TopKHits(probs, labels, 5);
-            samples += batch.Count;
+            metrics.Add(probs, labels);
         });
+        var samples = metrics.Samples;
         return samples == 0
             ? new EvaluationResult(double.NaN, double.NaN, double.NaN, 0)
-            : new EvaluationResult(lossSum / samples, (double)correct / samples, (double)correctTop5 / samples, samples);
+            : new EvaluationResult(lossSum / samples, metrics.Accuracy, metrics.Top5Accuracy ?? double.NaN, samples);
     }
 
     /// <summary>
@@ -260,7 +264,7 @@ public sealed partial class Trainer
         Each(c => c.OnEpochBegin(context));
         Model.train();
         double lossSum = 0;
-        long correct = 0, correctTop5 = 0, samples = 0;
+        var metrics = Task.CreateMetrics();
         var accumulation = _settings.AccumulationSteps;
         var batches = train.BatchesPerEpoch;
         var window = 0;
@@ -328,14 +332,8 @@ public sealed partial class Trainer
                 using var divisor = Math.Max(1, windowSize).ToScalar();
                 var scaled = loss.div(divisor);
                 _precision.Backward(scaled);
-                using (torch.no_grad())
-                {
-                    correct += ModelRunner.TopKHits(logits, labels, 1);
-                    correctTop5 += ModelRunner.TopKHits(logits, labels, 5);
-                }
-
+                metrics.Add(logits, labels);
                 lossSum += lossValue * batch.Count;
-                samples += batch.Count;
                 if (++window >= windowSize)
                 {
                     OptimizerStep();
@@ -353,7 +351,8 @@ public sealed partial class Trainer
         var trainSeconds = clock.Elapsed.TotalSeconds;
 
         // Every process leaves the epoch with the same weights, statistics and metrics, so decisions agree.
-        (lossSum, correct, correctTop5, samples) = _strategy.EndEpoch(Model, new EpochSums(lossSum, correct, correctTop5, samples));
+        lossSum = _strategy.EndEpoch(Model, lossSum, metrics);
+        var samples = metrics.Samples;
 
         EvaluationResult? validated = null;
         if (validation is not null)
@@ -367,8 +366,8 @@ public sealed partial class Trainer
         {
             Epoch = epoch,
             TrainLoss = samples == 0 ? double.NaN : lossSum / samples,
-            TrainAccuracy = samples == 0 ? double.NaN : (double)correct / samples,
-            TrainTop5Accuracy = samples == 0 ? double.NaN : (double)correctTop5 / samples,
+            TrainAccuracy = metrics.Accuracy,
+            TrainTop5Accuracy = metrics.Top5Accuracy ?? double.NaN,
             ValidationLoss = validated?.Loss,
             ValidationAccuracy = validated?.Accuracy,
             ValidationTop5Accuracy = validated?.Top5Accuracy,
@@ -385,27 +384,43 @@ public sealed partial class Trainer
     {
         context.Inputs = batch.Images.to(Device);
         context.Targets = batch.Labels.to(Device);
+        context.ComputeLoss = null;
         Each(c => c.OnForwardBegin(context));
         if (context.SkipBatch)
         {
             return null;
         }
 
-        Tensor logits;
+        IReadOnlyList<WeightedOutput> outputs;
         using (_precision.Autocast())
         {
-            logits = _settings.Forward.call(Layout(context.Inputs));
+            outputs = _trainingOutputs(Layout(context.Inputs));
         }
 
+        var computeLoss = context.ComputeLoss ?? (logits => Loss.Compute(logits, context.Targets!));
+        var loss = computeLoss(outputs[0].Outputs);
+        if (outputs[0].LossWeight != 1)
+        {
+            using var weight = outputs[0].LossWeight.ToScalar();
+            loss = loss.mul(weight);
+        }
+
+        foreach (var (extra, lossWeight) in outputs.Skip(1))
+        {
+            using var weight = lossWeight.ToScalar();
+            loss = loss.add(computeLoss(extra), weight);
+        }
+
+        var logits = outputs[0].Outputs;
         context.Outputs = logits;
-        context.Loss = Loss.Compute(logits, context.Targets);
+        context.Loss = loss;
         Each(c => c.OnLoss(context));
         return context.SkipBatch ? null : (context.Loss, logits, context.Targets);
     }
 
     private static void EndBatch(TrainingContext context)
     {
-        (context.Batch, context.Inputs, context.Targets, context.Outputs, context.Loss) = (null, null, null, null, null);
+        (context.Batch, context.Inputs, context.Targets, context.Outputs, context.Loss, context.ComputeLoss) = (null, null, null, null, null, null);
         context.SkipBatch = false;
     }
 

@@ -26,7 +26,7 @@ public sealed class TrainerBuilder
     private readonly List<TrainerCallback> _callbacks = [];
     private OptimizerSpec _optimizer = OptimizerSpec.Adam();
     private IReadOnlyList<ParameterGroup>? _groups;
-    private LossFunction _loss = LossFunction.CrossEntropy();
+    private LossFunction? _loss;
     private LearningRateSchedule? _schedule;
     private Precision _precision;
     private double? _clipNorm;
@@ -68,7 +68,7 @@ public sealed class TrainerBuilder
         return this;
     }
 
-    /// <summary>Sets the loss.</summary>
+    /// <summary>Sets the loss; without it the model's task chooses (<see cref="ClassificationTask.DefaultLoss"/>: cross-entropy for single-label).</summary>
     /// <param name="loss">Such as <c>LossFunction.CrossEntropy(labelSmoothing: 0.1)</c>.</param>
     public TrainerBuilder UseLoss(LossFunction loss)
     {
@@ -379,13 +379,15 @@ public sealed class TrainerBuilder
         var monitored = _callbacks.OfType<IMonitorsMetric>().Select(c => c.Monitor)
             .Concat(_schedule is ReduceOnPlateauSchedule plateau ? [plateau.Monitor] : [])
             .FirstOrDefault(m => m.NeedsValidation());
+        var task = ClassificationTask.For(_configuration ?? (_model as ClassificationModel)?.Configuration ?? new ModelConfiguration());
         return new Trainer(new TrainerSettings
         {
             Model = _model,
             Forward = forward,
             Optimizer = _optimizer,
             ParameterGroups = _groups,
-            Loss = _loss,
+            Task = task,
+            Loss = _loss ?? task.DefaultLoss,
             Schedule = _schedule,
             Precision = precision.Precision,
             PrecisionChoice = precision,

@@ -44,6 +44,9 @@ internal sealed record TrainerSettings
 
     public int? Seed { get; init; }
 
+    /// <summary>What the model is trained for: its loss by default, its metrics, how mixed targets count.</summary>
+    public required ClassificationTask Task { get; init; }
+
     /// <summary>How the processes share the work: one alone, or data-parallel.</summary>
     public TrainingStrategy Strategy { get; init; } = TrainingStrategy.SingleProcess.Instance;
 

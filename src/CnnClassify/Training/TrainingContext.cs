@@ -39,7 +39,16 @@ public sealed class TrainingContext
     /// </summary>
     public Tensor? Targets { get; set; }
 
-    /// <summary>The model's outputs for <see cref="Inputs"/>, in <see cref="TrainerCallback.OnLoss"/>.</summary>
+    /// <summary>
+    /// How this batch's outputs become its loss, when a callback sets it in
+    /// <see cref="TrainerCallback.OnForwardBegin"/> (MixUp weighs two sets of targets);
+    /// <see langword="null"/> computes the trainer's loss against <see cref="Targets"/>. A model with
+    /// several training outputs (<see cref="Models.ClassificationModel.TrainingOutputs"/>) has it
+    /// applied to each.
+    /// </summary>
+    public Func<Tensor, Tensor>? ComputeLoss { get; set; }
+
+    /// <summary>The model's (main) outputs for <see cref="Inputs"/>, in <see cref="TrainerCallback.OnLoss"/>.</summary>
     public Tensor? Outputs { get; internal set; }
 
     /// <summary>The batch's loss, in <see cref="TrainerCallback.OnLoss"/>; a callback may replace it (MixUp weighs two targets).</summary>

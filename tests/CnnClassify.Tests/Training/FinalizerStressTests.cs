@@ -1,6 +1,7 @@
 using CnnClassify.Data;
 using CnnClassify.Layers;
 using CnnClassify.Models;
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp;
 using Xunit.Abstractions;

@@ -1,3 +1,4 @@
+using CnnClassify.Runtime;
 using CnnClassify.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -23,7 +23,7 @@ public class MixedPrecisionTests
         {
             Assert.True(Autocast.IsEnabledOnCpu);
             using var logits = model.call(torch.rand(4, 1, 4, 4));
-            using var loss = CnnClassify.Training.LossFunction.CrossEntropy().Compute(logits, torch.tensor(new long[] { 0, 1, 2, 0 }));
+            using var loss = CnnClassify.Runtime.LossFunction.CrossEntropy().Compute(logits, torch.tensor(new long[] { 0, 1, 2, 0 }));
             loss.backward();
             Assert.Equal(ScalarType.Float32, loss.dtype);
         }

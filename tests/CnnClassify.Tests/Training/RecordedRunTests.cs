@@ -95,6 +95,8 @@ public sealed class RecordedRunTests(ITestOutputHelper output)
 
         using var predictor = Predictor.FromCheckpoint(checkpoint, new PredictorOptions { Precision = Precision.Fp32 });
         var prediction = predictor.Predict(image);
+        // Written before tasks were recorded, it reads as single-label.
+        Assert.Same(ClassificationTask.SingleLabel, predictor.Task);
 
         var expected = JsonNode.Parse(File.ReadAllText(probabilities))!.AsObject();
         Assert.Equal(expected["classes"]!.AsArray().Select(c => c!.GetValue<string>()), prediction.ClassNames);

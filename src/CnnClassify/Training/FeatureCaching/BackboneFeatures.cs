@@ -80,7 +80,7 @@ public static class BackboneFeatures
         var checkedOnce = false;
         try
         {
-            ModelRunner.Evaluate(model, loader, device, options ?? new InferenceOptions(), (batch, _, outputs, _) =>
+            ModelRunner.Evaluate(model, ClassificationTask.For(model.Configuration), loader, device, options ?? new InferenceOptions(), (batch, _, outputs, _) =>
             {
                 var features = captured ?? throw new InvalidOperationException($"{model.GetType().Name}'s head '{model.HeadName}' did not run in the forward pass.");
                 captured = null;

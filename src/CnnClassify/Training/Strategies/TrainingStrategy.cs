@@ -1,3 +1,4 @@
+using CnnClassify.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -41,8 +42,11 @@ internal abstract class TrainingStrategy
     {
     }
 
-    /// <summary>Gives every process the same statistics and epoch sums before validation.</summary>
-    public virtual EpochSums EndEpoch(nn.Module model, EpochSums sums) => sums;
+    /// <summary>
+    /// Gives every process the same statistics, loss sum and metrics before validation: returns
+    /// the loss sum of all processes, and leaves <paramref name="metrics"/> counting all their samples.
+    /// </summary>
+    public virtual double EndEpoch(nn.Module model, double lossSum, TaskMetrics metrics) => lossSum;
 
     /// <summary>One process alone: every meeting point is a no-op.</summary>
     public sealed class SingleProcess : TrainingStrategy
@@ -55,6 +59,3 @@ internal abstract class TrainingStrategy
         }
     }
 }
-
-/// <summary>An epoch's sums: loss times samples, top-1 and top-5 hits, and samples.</summary>
-internal readonly record struct EpochSums(double Loss, long Correct, long CorrectTop5, long Samples);

@@ -2,7 +2,7 @@ using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace CnnClassify.Training;
+namespace CnnClassify.Runtime;
 
 /// <summary>
 /// A classification loss over logits [N, classes] and integer targets [N], averaged over the

@@ -1,0 +1,58 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace CnnClassify.Runtime;
+
+/// <summary>
+/// A task's metrics over the batches of one epoch or evaluation: each batch's scores and targets
+/// go in, the accuracy (as the task defines it) comes out. The sums behind them add across
+/// processes, so a data-parallel run reports the metrics of all its samples. Each task makes its
+/// own (<see cref="ClassificationTask.CreateMetrics"/>).
+/// </summary>
+public abstract class TaskMetrics
+{
+    /// <summary>The samples counted so far.</summary>
+    public long Samples { get; private set; }
+
+    /// <summary>The task's accuracy over the samples counted; NaN before any.</summary>
+    public abstract double Accuracy { get; }
+
+    /// <summary>Top-5 accuracy, for tasks that rank classes; <see langword="null"/> for others.</summary>
+    public abstract double? Top5Accuracy { get; }
+
+    /// <summary>Counts one batch.</summary>
+    /// <param name="scores">[N, classes]: logits or their activation (any order-preserving map of them).</param>
+    /// <param name="targets">The batch's targets, as the task encodes them.</param>
+    public void Add(Tensor scores, Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(targets);
+        using (torch.no_grad())
+        {
+            Count(scores, targets);
+        }
+
+        Samples += scores.shape[0];
+    }
+
+    /// <summary>Counts one batch's <paramref name="scores"/> against <paramref name="targets"/>.</summary>
+    /// <param name="scores">[N, classes].</param>
+    /// <param name="targets">The batch's targets.</param>
+    private protected abstract void Count(Tensor scores, Tensor targets);
+
+    /// <summary>The sums behind the metrics, samples first, to add across processes.</summary>
+    internal double[] ToSums() => [Samples, .. Sums()];
+
+    /// <summary>Takes the sums of all processes (as <see cref="ToSums"/> lays them out).</summary>
+    internal void FromSums(ReadOnlySpan<double> sums)
+    {
+        Samples = (long)sums[0];
+        Restore(sums[1..]);
+    }
+
+    /// <summary>The task's own sums.</summary>
+    private protected abstract double[] Sums();
+
+    /// <summary>Takes back the task's own sums.</summary>
+    private protected abstract void Restore(ReadOnlySpan<double> sums);
+}
