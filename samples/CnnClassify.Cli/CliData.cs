@@ -138,11 +138,20 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
     /// <summary>Whether photos are turned upright by their EXIF orientation.</summary>
     public bool ApplyExifOrientation { get; init; }
 
-    /// <summary>Resize (and centre or random crop), the augmentation level's random transforms, ToTensor and Normalize.</summary>
+    /// <summary>
+    /// For evaluation, the transform the model's description gives (<see cref="Preprocessing"/>, so
+    /// predictors prepare images exactly as validation did); for training, the same resize and
+    /// normalisation with the augmentation level's random crop and transforms.
+    /// </summary>
     public IImageTransform Transform(string augment, bool training)
     {
+        if (!training)
+        {
+            return Preprocessing.Transform(ImageSize, ImageSize);
+        }
+
         var steps = new List<IImageTransform>();
-        var random = training && augment != "none";
+        var random = augment != "none";
         if (ResizeSize is { } side)
         {
             steps.Add(new Resize(side, Interpolation));
@@ -153,38 +162,35 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
             steps.Add(new Resize(ImageSize, ImageSize, Interpolation));
         }
 
-        if (training)
+        switch (augment)
         {
-            switch (augment)
-            {
-                case "none":
-                    break;
-                case "light":
-                    if (ResizeSize is null)
-                    {
-                        steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
-                    }
+            case "none":
+                break;
+            case "light":
+                if (ResizeSize is null)
+                {
+                    steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
+                }
 
-                    steps.Add(new RandomHorizontalFlip());
-                    break;
-                case "strong":
-                    if (ResizeSize is null)
-                    {
-                        steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
-                    }
+                steps.Add(new RandomHorizontalFlip());
+                break;
+            case "strong":
+                if (ResizeSize is null)
+                {
+                    steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
+                }
 
-                    steps.Add(new RandomHorizontalFlip());
-                    steps.Add(new RandomRotation(15));
-                    steps.Add(new ColorJitter(0.2, 0.2, Channels == 3 ? 0.2 : 0));
-                    break;
-                default:
-                    throw new UsageException($"--augment must be none, light or strong; got '{augment}'.");
-            }
+                steps.Add(new RandomHorizontalFlip());
+                steps.Add(new RandomRotation(15));
+                steps.Add(new ColorJitter(0.2, 0.2, Channels == 3 ? 0.2 : 0));
+                break;
+            default:
+                throw new UsageException($"--augment must be none, light or strong; got '{augment}'.");
         }
 
         steps.Add(new ToTensor());
         steps.Add(Normalize);
-        if (training && augment == "strong")
+        if (augment == "strong")
         {
             steps.Add(new RandomErasing(0.25));
         }

@@ -47,14 +47,19 @@ static async Task<int> RunAsync(int epochs, string? data, string outDir, string 
     var (train, validation) = DatasetSplit.Split(full, validationFraction: 0.1, seed: 0, stratified: true);
     Console.WriteLine($"Fashion-MNIST from {dataDir}: {train.Count} train, {validation.Count} validation, {test.Count} test images");
 
+    Seeding.Seed(0);
+    using var model = new SimpleCnn(numClasses: 10, inChannels: 1);
+    // The model's description says how images become its input; evaluation transforms (and the
+    // checkpoint's predictors) are built from it, and training adds augmentation around the same steps.
+    model.Configuration = model.Configuration with
+    {
+        Preprocessing = new Preprocessing { Mean = Normalize.FashionMnist.Mean, Std = Normalize.FashionMnist.Std },
+    };
+    var plain = model.Configuration.EvalTransform();
     var augment = new Compose(new RandomHorizontalFlip(), new RandomRotation(10), new ToTensor(), Normalize.FashionMnist);
-    var plain = new Compose(new ToTensor(), Normalize.FashionMnist);
     var trainLoader = new DataLoader(train, augment, new DataLoaderOptions { BatchSize = 128, Shuffle = true, Workers = 2 });
     var validationLoader = new DataLoader(validation, plain, new DataLoaderOptions { BatchSize = 500 });
     var testLoader = new DataLoader(test, plain, new DataLoaderOptions { BatchSize = 500 });
-
-    Seeding.Seed(0);
-    using var model = new SimpleCnn(numClasses: 10, inChannels: 1);
     Console.WriteLine(model.Summary());
     var trainer = Trainer.For(model)
         .UseOptimizer(OptimizerSpec.Adam(1e-3))

@@ -49,10 +49,15 @@ root.SetAction(async (parse, cancellationToken) =>
 
     using (transfer)
     {
-        // The images are prepared as the weights expect: RGB, ImageNet normalisation; 64x64 keeps it quick.
-        var normalize = new Normalize(transfer.Configuration.Preprocessing.Mean, transfer.Configuration.Preprocessing.Std);
-        var augment = new Compose(new Resize(64, 64), new RandomHorizontalFlip(), new ToTensor(), normalize);
-        var plain = new Compose(new Resize(64, 64), new ToTensor(), normalize);
+        // The images are prepared as the weights expect (RGB, ImageNet normalisation), at 64x64 to
+        // keep it quick: the model's description says so, and the evaluation transform comes from it.
+        transfer.Configuration = transfer.Configuration with
+        {
+            InputHeight = 64, InputWidth = 64, Preprocessing = transfer.Configuration.Preprocessing with { ResizeSize = null },
+        };
+        var preprocessing = transfer.Configuration.Preprocessing;
+        var plain = transfer.Configuration.EvalTransform();
+        var augment = new Compose(new Resize(64, 64), new RandomHorizontalFlip(), new ToTensor(), new Normalize(preprocessing.Mean, preprocessing.Std));
         var folder = new ImageFolderOptions { ColorMode = ColorMode.Rgb };
         DataLoader Loader(string path, bool training) => new(new ImageFolderDataset(path, folder), training ? augment : plain,
             new DataLoaderOptions { BatchSize = 25, Shuffle = training, Workers = 1 });
@@ -60,6 +65,7 @@ root.SetAction(async (parse, cancellationToken) =>
         // From scratch on the 50 target images.
         Seeding.Seed(1);
         using var scratch = ModelZoo.Create("resnet18", numClasses: 5);
+        scratch.Configuration = scratch.Configuration with { InputHeight = 64, InputWidth = 64, Preprocessing = preprocessing };
         var scratchTrainer = Trainer.For(scratch).UseOptimizer(OptimizerSpec.Adam(1e-3)).UsePrecision(precision).ShowProgress().Build();
         scratchTrainer.Fit(Loader(targetTrain, true), null, epochs: 10, cancellationToken);
         var scratchAccuracy = scratchTrainer.Evaluate(Loader(targetTest, false)).Accuracy;

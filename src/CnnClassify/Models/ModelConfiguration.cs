@@ -20,6 +20,8 @@ public sealed record ModelConfiguration
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         WriteIndented = true,
+        // A layer's "kind" may come anywhere in its object, as a person editing the JSON would expect.
+        AllowOutOfOrderMetadataProperties = true,
     };
 
     /// <summary>The <see cref="ModelZoo"/> name, such as <c>resnet18</c>; <see langword="null"/> for builder and custom models.</summary>

@@ -57,56 +57,6 @@ public sealed record Preprocessing
         Std = inChannels == 3 ? ImageNetStd : Enumerable.Repeat(ImageNetStd.Average(), inChannels).ToList(),
     };
 
-    /// <summary>
-    /// Reads the preprocessing, and the input size where it fixes one, out of an evaluation
-    /// transform made of <see cref="Resize"/>, <see cref="CenterCrop"/>, <see cref="ToTensor"/> and
-    /// <see cref="Normalize"/> steps (nested <see cref="Compose"/>s allowed), as a validation loader uses.
-    /// </summary>
-    /// <param name="transform">The transform.</param>
-    /// <param name="skipAugmentation">Whether to pass over random steps that keep the image size (flips, rotations, affine, colour jitter, grayscale, erasing), to read a training transform.</param>
-    /// <returns>The preprocessing and the input size (<see langword="null"/> when the transform keeps the decoded size), or <see langword="null"/> when the transform holds other steps.</returns>
-    public static (Preprocessing Preprocessing, int? Height, int? Width)? FromTransform(IImageTransform? transform, bool skipAugmentation = false)
-    {
-        var steps = new List<IImageTransform>();
-        Flatten(transform, steps);
-        var preprocessing = new Preprocessing();
-        (long Height, long Width)? size = null;
-        var scaled = false;
-        foreach (var step in steps)
-        {
-            switch (step)
-            {
-                case Resize { ShorterSide: { } side } resize when size is null && !scaled:
-                    preprocessing = preprocessing with { ResizeSize = (int)side, Interpolation = resize.Interpolation };
-                    break;
-                case Resize { Height: { } height, Width: { } width } resize when size is null && preprocessing.ResizeSize is null && !scaled:
-                    preprocessing = preprocessing with { Interpolation = resize.Interpolation };
-                    size = (height, width);
-                    break;
-                case CenterCrop crop when preprocessing.ResizeSize is not null && size is null && !scaled:
-                    size = (crop.Height, crop.Width);
-                    break;
-                case ToTensor when !scaled:
-                    scaled = true;
-                    break;
-                case Normalize normalize when scaled && preprocessing.Mean.Count == 0:
-                    preprocessing = preprocessing with { Mean = normalize.Mean, Std = normalize.Std };
-                    break;
-                case RandomHorizontalFlip or RandomVerticalFlip or RandomRotation or RandomAffine or ColorJitter or RandomGrayscale or RandomErasing when skipAugmentation:
-                    break;
-                default:
-                    return null;
-            }
-        }
-
-        if (!scaled || (preprocessing.ResizeSize is not null && size is null))
-        {
-            return null;
-        }
-
-        return (preprocessing, (int?)size?.Height, (int?)size?.Width);
-    }
-
     /// <summary>The transform from a decoded uint8 image [C, H, W] to the model's float input.</summary>
     /// <param name="height">The model's input height.</param>
     /// <param name="width">The model's input width.</param>
@@ -133,20 +83,5 @@ public sealed record Preprocessing
         }
 
         return new Compose([.. steps]);
-    }
-
-    private static void Flatten(IImageTransform? transform, List<IImageTransform> steps)
-    {
-        if (transform is Compose compose)
-        {
-            foreach (var step in compose.Transforms)
-            {
-                Flatten(step, steps);
-            }
-        }
-        else if (transform is not null)
-        {
-            steps.Add(transform);
-        }
     }
 }

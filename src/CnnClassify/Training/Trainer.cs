@@ -25,7 +25,7 @@ public sealed partial class Trainer
     private readonly TrainerSettings _settings;
     private readonly List<double> _baseLearningRates;
     private double _learningRateFactor = 1;
-    private bool _inputSizeFromTransform;
+    private bool _inputShapeChecked;
     private readonly PrecisionPolicy _precision;
     private readonly Func<Tensor, IReadOnlyList<WeightedOutput>> _trainingOutputs;
     private readonly TrainingStrategy _strategy;
@@ -96,10 +96,10 @@ public sealed partial class Trainer
 
     /// <summary>
     /// What checkpoints record about the model: its <see cref="ClassificationModel.Configuration"/>,
-    /// completed by <see cref="Fit"/> with the training data's class names, the input size of its
-    /// batches and the preprocessing of the validation loader (when that is made of resize, crop,
-    /// <c>ToTensor</c> and <c>Normalize</c> steps). A configuration given with
-    /// <see cref="TrainerBuilder.WithConfiguration"/> is used as it is.
+    /// completed by <see cref="Fit"/> with the training data's class names and nothing else: the
+    /// input size and preprocessing come from the model (its builder, zoo entry or weights), never
+    /// from the transforms or the batches. A first batch of another size is logged as a warning. A
+    /// configuration given with <see cref="TrainerBuilder.WithConfiguration"/> is used as it is.
     /// </summary>
     public ModelConfiguration Configuration { get; private set; }
 
@@ -283,7 +283,7 @@ public sealed partial class Trainer
             {
                 if (batchIndex == 0)
                 {
-                    NoteInputShape(batch.Images);
+                    CheckInputShape(batch.Images);
                 }
 
                 context.BatchIndex = batchIndex;
@@ -483,39 +483,26 @@ public sealed partial class Trainer
             configuration = classifier.Configuration;
         }
 
-        configuration = configuration with { NumClasses = classes.Count, ClassNames = classes };
-        var inferred = validation is not null ? Preprocessing.FromTransform(validation.Transform) : Preprocessing.FromTransform(train.Transform, skipAugmentation: true);
-        if (inferred is { } found)
-        {
-            configuration = configuration with { Preprocessing = found.Preprocessing };
-            if (found.Height is { } height && found.Width is { } width)
-            {
-                configuration = configuration with { InputHeight = height, InputWidth = width };
-                _inputSizeFromTransform = true;
-            }
-        }
-
-        SetConfiguration(configuration);
+        // The description comes from the model (builder, zoo or weights) or WithConfiguration; the
+        // data adds only its class names. Nothing is read back from the transforms or the batches.
+        SetConfiguration(configuration with { NumClasses = classes.Count, ClassNames = classes });
     }
 
-    private void NoteInputShape(Tensor images)
+    // A check, not a source: a first batch whose size differs from the model's description means the
+    // predictors would prepare images differently from the training data, so it is said once.
+    private void CheckInputShape(Tensor images)
     {
-        if (_settings.Configuration is not null || images.dim() != 4)
+        if (_inputShapeChecked || images.dim() != 4)
         {
             return;
         }
 
+        _inputShapeChecked = true;
         var (channels, height, width) = ((int)images.shape[1], (int)images.shape[2], (int)images.shape[3]);
         var configuration = Configuration;
-        if (configuration.InChannels != channels || (!_inputSizeFromTransform && (configuration.InputHeight != height || configuration.InputWidth != width)))
+        if (configuration.InChannels != channels || configuration.InputHeight != height || configuration.InputWidth != width)
         {
-            var sized = _inputSizeFromTransform ? configuration : configuration with { InputHeight = height, InputWidth = width };
-            var keepNormalization = sized.Preprocessing.Mean.Count == channels;
-            SetConfiguration(sized with
-            {
-                InChannels = channels,
-                Preprocessing = keepNormalization ? sized.Preprocessing : sized.Preprocessing with { Mean = [], Std = [] },
-            });
+            LogDescriptionMismatch(Logger, channels, height, width, configuration.InChannels, configuration.InputHeight, configuration.InputWidth);
         }
     }
 
@@ -539,6 +526,9 @@ public sealed partial class Trainer
             action(callback);
         }
     }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "the training batches are {Channels}x{Height}x{Width} but the model's description says {DescribedChannels}x{DescribedHeight}x{DescribedWidth}, which checkpoints and predictors will use; build the transforms from model.Configuration (EvalTransform) or describe the input with TrainerBuilder.WithConfiguration")]
+    private static partial void LogDescriptionMismatch(Microsoft.Extensions.Logging.ILogger logger, int channels, int height, int width, int describedChannels, int describedHeight, int describedWidth);
 
     [Microsoft.Extensions.Logging.LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "epoch {Epoch}, batch {Batch}: the loss is {Loss}; the batch is skipped")]
     private static partial void LogNonFiniteBatch(Microsoft.Extensions.Logging.ILogger logger, int epoch, int batch, float loss);

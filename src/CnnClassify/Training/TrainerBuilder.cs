@@ -262,10 +262,10 @@ public sealed class TrainerBuilder
     }
 
     /// <summary>
-    /// Overrides the model description that checkpoints record. Rarely needed: zoo and builder
-    /// models carry their own, which the trainer completes from the data (class names, input size,
-    /// validation preprocessing). Given here, it is recorded exactly as given; use it for a custom
-    /// module, or preprocessing the trainer cannot read from the loaders.
+    /// Overrides the model description that checkpoints record. Zoo and builder models carry their
+    /// own (input size and preprocessing from the zoo entry, the weights or
+    /// <c>CnnBuilder.WithPreprocessing</c>), which the trainer completes with the data's class names
+    /// only. Given here, it is recorded exactly as given; use it for a custom module.
     /// </summary>
     /// <param name="configuration">The description.</param>
     /// <exception cref="ArgumentException">The configuration is inconsistent.</exception>

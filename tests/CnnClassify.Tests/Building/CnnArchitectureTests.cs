@@ -45,7 +45,7 @@ public sealed class CnnArchitectureTests
         var error = Assert.Throws<ArgumentException>(() => CnnBuilder.FromArchitecture(model.Architecture));
 
         Assert.Contains("Layer 0 'mine' was added by code", error.Message, StringComparison.Ordinal);
-        Assert.False(model.Architecture.Layers[0].IsRebuildable);
+        Assert.False(model.Architecture.Layers[0].Layer.IsRebuildable);
     }
 
     [Fact]

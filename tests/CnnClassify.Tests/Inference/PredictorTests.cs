@@ -29,7 +29,8 @@ public sealed class PredictorTests : IDisposable
         // A LeNet-5 trained for one epoch on upscaled separable images, saved with its metadata.
         torch.manual_seed(1);
         _model = ModelZoo.Create("lenet5", numClasses: 3, inChannels: 1);
-        var loader = new CnnClassify.Data.DataLoader(TrainingData.Separable(48), new Compose(new Resize(28, 28), new ToTensor(), new Normalize(Mean, Std)), new DataLoaderOptions { BatchSize = 16 });
+        _model.Configuration = _model.Configuration with { Preprocessing = new Preprocessing { Mean = Mean, Std = Std } };
+        var loader = new CnnClassify.Data.DataLoader(TrainingData.Separable(48), _model.Configuration.EvalTransform(), new DataLoaderOptions { BatchSize = 16 });
         Trainer.For(_model).UseOptimizer(OptimizerSpec.Adam(0.01)).AddCallback(new CheckpointCallback(_dir, Metric.TrainLoss)).Build().Fit(loader, null, epochs: 1);
         _checkpoint = Path.Combine(_dir, "last.ckpt");
         for (var i = 0; i < 6; i++)

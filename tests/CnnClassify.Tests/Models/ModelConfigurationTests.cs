@@ -114,20 +114,18 @@ public sealed class ModelConfigurationTests
     }
 
     [Fact]
-    public void Preprocessing_is_read_back_from_an_evaluation_transform()
+    public void The_evaluation_transform_is_built_from_the_description_alone()
     {
-        var found = Preprocessing.FromTransform(new Compose(new Resize(256, Interpolation.Bicubic), new CenterCrop(224), new Compose(new ToTensor(), Normalize.ImageNet)));
-        var plain = Preprocessing.FromTransform(new Compose(new ToTensor(), Normalize.FashionMnist));
-        var augmented = Preprocessing.FromTransform(new Compose(new RandomHorizontalFlip(), new ToTensor()));
-        var augmentedSkipped = Preprocessing.FromTransform(new Compose(new Resize(32, 32), new RandomHorizontalFlip(), new ToTensor()), skipAugmentation: true);
+        var described = new Preprocessing { ResizeSize = 256, Interpolation = Interpolation.Bicubic, Mean = Normalize.ImageNet.Mean, Std = Normalize.ImageNet.Std };
 
-        Assert.NotNull(found);
-        Assert.Equal((256, Interpolation.Bicubic, 224, 224), (found.Value.Preprocessing.ResizeSize, found.Value.Preprocessing.Interpolation, found.Value.Height, found.Value.Width));
-        Assert.Equal(Normalize.ImageNet.Std, found.Value.Preprocessing.Std);
-        Assert.NotNull(plain);
-        Assert.Null(plain.Value.Height);
-        Assert.Equal(Normalize.FashionMnist.Mean, plain.Value.Preprocessing.Mean);
-        Assert.Null(augmented);
-        Assert.Equal((32, 32), (augmentedSkipped!.Value.Height, augmentedSkipped.Value.Width));
+        var cropped = Assert.IsType<Compose>(described.Transform(224, 200)).Transforms;
+        var plain = Assert.IsType<Compose>(Preprocessing.None.Transform(28, 28)).Transforms;
+
+        Assert.Equal((256L, Interpolation.Bicubic), (Assert.IsType<Resize>(cropped[0]).ShorterSide, ((Resize)cropped[0]).Interpolation));
+        Assert.Equal((224L, 200L), (Assert.IsType<CenterCrop>(cropped[1]).Height, ((CenterCrop)cropped[1]).Width));
+        Assert.IsType<ToTensor>(cropped[2]);
+        Assert.Equal(Normalize.ImageNet.Std, Assert.IsType<Normalize>(cropped[3]).Std);
+        Assert.Equal((28L, 28L), (Assert.IsType<Resize>(plain[0]).Height, ((Resize)plain[0]).Width));
+        Assert.Equal(2, plain.Count);
     }
 }

@@ -26,7 +26,8 @@ public sealed class ModelDescriptionTests : IDisposable
     {
         torch.manual_seed(2);
         using var model = ModelZoo.Create("lenet5", numClasses: 3);
-        var images = Train(model, size: 28, new Compose(new ToTensor(), Normalize.FashionMnist));
+        model.Configuration = model.Configuration with { Preprocessing = new Preprocessing { Mean = Normalize.FashionMnist.Mean, Std = Normalize.FashionMnist.Std } };
+        var images = Train(model, size: 28, model.Configuration.EvalTransform());
 
         using var fromFile = Predictor.FromCheckpoint(Path.Combine(_dir, "runs", "last.ckpt"));
         using var inMemory = new Predictor(model);
@@ -43,8 +44,9 @@ public sealed class ModelDescriptionTests : IDisposable
         torch.manual_seed(2);
         using var model = CnnBuilder.Input(1, 12, 12)
             .ConvBlock(4, 3).MaxPool(2).Residual(8, stride: 2).GlobalAvgPool().Dense(3)
+            .WithPreprocessing(new Preprocessing { Mean = [0.3], Std = [0.2] })
             .Build();
-        var images = Train(model, size: 12, new Compose(new Resize(12, 12), new ToTensor(), new Normalize([0.3], [0.2])));
+        var images = Train(model, size: 12, model.Configuration.EvalTransform());
 
         using var rebuilt = Checkpoint.LoadModel(Path.Combine(_dir, "runs", "last.ckpt"));
         using var fromFile = Predictor.FromCheckpoint(Path.Combine(_dir, "runs", "last.ckpt"));
@@ -78,7 +80,8 @@ public sealed class ModelDescriptionTests : IDisposable
     {
         torch.manual_seed(2);
         using var model = ModelZoo.Create("lenet5", numClasses: 3);
-        var images = Train(model, size: 28, new Compose(new ToTensor(), Normalize.FashionMnist));
+        model.Configuration = model.Configuration with { Preprocessing = new Preprocessing { Mean = Normalize.FashionMnist.Mean, Std = Normalize.FashionMnist.Std } };
+        var images = Train(model, size: 28, model.Configuration.EvalTransform());
         var path = Path.Combine(_dir, "runs", "last.ckpt");
         using (var archive = ZipFile.Open(path, ZipArchiveMode.Update))
         {
@@ -146,6 +149,47 @@ public sealed class ModelDescriptionTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => trainer.Fit(loader, null, epochs: 1));
 
         Assert.Contains("predicts 5 classes but the training data has 3", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_trainer_adds_only_the_class_names_and_warns_about_batches_of_another_size()
+    {
+        torch.manual_seed(2);
+        using var model = CnnBuilder.Input(1, 12, 12).Flatten().Dense(3).WithPreprocessing(new Preprocessing { Mean = [0.3], Std = [0.2] }).Build();
+        var data = new ImageFolderDataset(WriteFolder(16), Grayscale);
+        // The loaders' transforms differ from the description: another normalisation, and 16x16 images
+        // for a 12x12 model (the dense layer would refuse them, so they are resized inside the transform).
+        var transform = new Compose(new Resize(12, 12), new ToTensor(), new Normalize([0.5], [0.5]));
+        var loader = new DataLoader(data, transform, new DataLoaderOptions { BatchSize = 6 });
+        var logger = new ListLogger();
+        var trainer = Trainer.For(model).UseLogger(logger).Build();
+
+        trainer.Fit(loader, loader, epochs: 1);
+
+        Assert.Equal(SeparableFolder.Classes, trainer.Configuration.ClassNames);
+        Assert.Equal([0.2], trainer.Configuration.Preprocessing.Std);
+        Assert.Equal((12, 12), (trainer.Configuration.InputHeight, trainer.Configuration.InputWidth));
+        Assert.DoesNotContain(logger.Messages, m => m.Contains("model's description", StringComparison.Ordinal));
+
+        // A module that is not a zoo or builder model has no description of its size: the batches'
+        // differ from the default, and the warning says so once.
+        using var plain = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(144, 3));
+        var warned = new ListLogger();
+        Trainer.For(plain).UseLogger(warned).Build().Fit(loader, null, epochs: 2);
+        Assert.Single(warned.Messages, m => m.Contains("the training batches are 1x12x12 but the model's description says 3x224x224", StringComparison.Ordinal));
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Messages.Add(formatter(state, exception));
     }
 
     private IReadOnlyList<string> Train(ClassificationModel model, int size, IImageTransform evaluation)

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using CnnClassify.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -33,6 +31,7 @@ public sealed class CnnBuilder
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _kindCounts = new(StringComparer.Ordinal);
     private WeightInitialization _weightInitialization = WeightInitialization.PyTorchDefault;
+    private Preprocessing? _preprocessing;
 
     private CnnBuilder(SampleShape inputShape)
     {
@@ -77,9 +76,9 @@ public sealed class CnnBuilder
     public static CnnBuilder FromArchitecture(CnnArchitecture architecture)
     {
         ArgumentNullException.ThrowIfNull(architecture);
-        if (architecture.InputShape is null || architecture.Layers is null || architecture.Layers.Any(layer => layer?.Arguments is null || layer.Kind is null || layer.Name is null))
+        if (architecture.InputShape is null || architecture.Layers is null || architecture.Layers.Any(layer => layer?.Layer is null || layer.Name is null))
         {
-            throw new ArgumentException("The architecture lacks its input shape, its layers, or a layer's kind, name or arguments.", nameof(architecture));
+            throw new ArgumentException("The architecture lacks its input shape, its layers, or a layer's name or record.", nameof(architecture));
         }
 
         if (architecture.Layers.Count > MaxLayers || architecture.InputShape.Count is < 1 or > 4 || architecture.InputShape.Any(d => d is < 1 or > Inference.ModelLimits.MaxInputSide))
@@ -90,24 +89,24 @@ public sealed class CnnBuilder
         var builder = Input(new SampleShape([.. architecture.InputShape]));
         for (var i = 0; i < architecture.Layers.Count; i++)
         {
-            var spec = architecture.Layers[i];
-            if (!spec.IsRebuildable)
+            var (name, spec) = architecture.Layers[i];
+            if (spec is CustomLayer custom)
             {
-                throw new ArgumentException($"Layer {i} '{spec.Name}' was added by code ({CustomDescription(spec)}), so it cannot be rebuilt from a description; build the model with the same CnnBuilder calls and load the weights into it.", nameof(architecture));
+                throw new ArgumentException($"Layer {i} '{name}' was added by code ({custom.Description}), so it cannot be rebuilt from a description; build the model with the same CnnBuilder calls and load the weights into it.", nameof(architecture));
             }
 
             try
             {
-                builder.Replay(spec);
+                builder.Append(spec);
             }
             catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or LayerShapeException)
             {
-                throw new ArgumentException($"Layer {i} '{spec.Name}' ({spec.Kind}) cannot be rebuilt from its description: {ex.Message}", nameof(architecture), ex);
+                throw new ArgumentException($"Layer {i} '{name}' ({spec.GetType().Name}) cannot be rebuilt from its description: {ex.Message}", nameof(architecture), ex);
             }
 
-            if (builder._layers[^1].Name != spec.Name)
+            if (builder._layers[^1].Name != name)
             {
-                builder.Named(spec.Name);
+                builder.Named(name);
             }
         }
 
@@ -123,30 +122,8 @@ public sealed class CnnBuilder
     /// <param name="groups">Groups; must divide both channel counts.</param>
     /// <param name="bias">Whether the convolution has a bias; usually off before a BatchNorm.</param>
     /// <exception cref="LayerShapeException">The input is not an image, its channels are not divisible by <paramref name="groups"/>, or it would shrink below 1x1.</exception>
-    public CnnBuilder Conv(long outChannels, long kernel, long stride = 1, long padding = 0, long dilation = 1, long groups = 1, bool bias = true)
-    {
-        LayerArguments.Positive(outChannels, nameof(outChannels));
-        LayerArguments.Positive(kernel, nameof(kernel));
-        LayerArguments.Positive(stride, nameof(stride));
-        LayerArguments.NonNegative(padding, nameof(padding));
-        LayerArguments.Positive(dilation, nameof(dilation));
-        LayerArguments.Positive(groups, nameof(groups));
-        var description = Describe("Conv2d", [outChannels, kernel], ("stride", stride, 1), ("padding", padding, 0), ("dilation", dilation, 1), ("groups", groups, 1));
-        return Append("conv", description,
-            input =>
-            {
-                ShapeRules.RequireImage(input, "convolutions must come before Flatten");
-                ShapeRules.RequireDivisibleChannels(input, groups);
-                if (outChannels % groups != 0)
-                {
-                    throw new ShapeRules.Rejected($"gives {outChannels} output channels, which groups={groups} does not divide");
-                }
-
-                return ShapeRules.SlidingWindow(input, outChannels, kernel, stride, padding, dilation);
-            },
-            input => nn.Conv2d(input.Channels, outChannels, kernel, stride: stride, padding: padding, dilation: dilation, groups: groups, bias: bias),
-            Call(nameof(Conv), (nameof(outChannels), outChannels), (nameof(kernel), kernel), (nameof(stride), stride), (nameof(padding), padding), (nameof(dilation), dilation), (nameof(groups), groups), (nameof(bias), bias)));
-    }
+    public CnnBuilder Conv(long outChannels, long kernel, long stride = 1, long padding = 0, long dilation = 1, long groups = 1, bool bias = true) =>
+        Append(new ConvLayer(outChannels, kernel, stride, padding, dilation, groups, bias));
 
     /// <summary>Adds a <see cref="CnnClassify.Layers.ConvBlock"/>: convolution, optional BatchNorm, activation.</summary>
     /// <param name="outChannels">Output channels, at least 1.</param>
@@ -158,41 +135,24 @@ public sealed class CnnBuilder
     /// <exception cref="LayerShapeException">The input is not an image or would shrink below 1x1.</exception>
     public CnnBuilder ConvBlock(long outChannels, long kernel, long stride = 1, long? padding = null, Activation? activation = null, bool batchNorm = true)
     {
-        LayerArguments.Positive(outChannels, nameof(outChannels));
-        LayerArguments.Positive(kernel, nameof(kernel));
-        LayerArguments.Positive(stride, nameof(stride));
-        var pad = padding ?? ((kernel - 1) / 2);
-        LayerArguments.NonNegative(pad, nameof(padding));
         var act = activation ?? ActivationFunction.ReLU;
-        var description = Describe(nameof(CnnClassify.Layers.ConvBlock), [outChannels, kernel], ("stride", stride, 1), ("padding", pad, (kernel - 1) / 2), ("batchNorm", batchNorm ? 1 : 0, 1))[..^1] + $", {act})";
-        return Append("convblock", description,
-            input =>
-            {
-                ShapeRules.RequireImage(input, "convolutions must come before Flatten");
-                return ShapeRules.SlidingWindow(input, outChannels, kernel, stride, pad);
-            },
-            input => new ConvBlock(input.Channels, outChannels, kernel, stride, pad, batchNorm: batchNorm, activation: act),
-            act.IsCustom ? null : Call(nameof(ConvBlock), (nameof(outChannels), outChannels), (nameof(kernel), kernel), (nameof(stride), stride), (nameof(padding), pad), (nameof(activation), act.Name), (nameof(batchNorm), batchNorm)));
+        var spec = new ConvBlockLayer(outChannels, kernel, stride, padding ?? ((kernel - 1) / 2), act.Name, batchNorm);
+        if (!act.IsCustom)
+        {
+            return Append(spec);
+        }
+
+        // An activation made by code is recorded by description; the other arguments are checked as usual.
+        (spec with { Activation = ActivationFunction.ReLU.Name }).Validate();
+        return Append(new CustomLayer(spec.Describe(OutputShape)), spec.NamePrefix, spec.OutputShape,
+            input => new ConvBlock(input.Channels, spec.OutChannels, spec.Kernel, spec.Stride, spec.Padding, batchNorm: batchNorm, activation: act));
     }
 
     /// <summary>Adds a BatchNorm over the channels of an image (BatchNorm2d) or the features of a vector (BatchNorm1d).</summary>
     /// <param name="eps">Added to the variance for stability.</param>
     /// <param name="momentum">Weight of the newest batch in the running statistics.</param>
     /// <exception cref="LayerShapeException">The input is neither an image nor a vector.</exception>
-    public CnnBuilder BatchNorm(double eps = 1e-5, double momentum = 0.1)
-    {
-        if (!(eps > 0) || !(momentum >= 0 && momentum <= 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(eps), $"eps must be > 0 and momentum in [0, 1]; got eps={eps}, momentum={momentum}.");
-        }
-
-        return Append("bn", OutputShape.IsImage ? "BatchNorm2d" : "BatchNorm1d",
-            input => input.Rank is 1 or 3 ? input : throw new ShapeRules.Rejected("is neither an image nor a vector"),
-            input => input.IsImage
-                ? new BatchNorm2d(input.Channels, eps, momentum)
-                : new BatchNorm1d(input.Channels, eps, momentum),
-            Call(nameof(BatchNorm), (nameof(eps), eps), (nameof(momentum), momentum)));
-    }
+    public CnnBuilder BatchNorm(double eps = 1e-5, double momentum = 0.1) => Append(new BatchNormLayer(eps, momentum));
 
     /// <summary>Adds an activation layer; the shape is unchanged.</summary>
     /// <param name="activation">The activation, such as <see cref="ActivationFunction.ReLU"/> or <see cref="ActivationFunction.LeakyReLU(double)"/>.</param>
@@ -205,9 +165,9 @@ public sealed class CnnBuilder
             throw new ArgumentException("Activation.None adds nothing; leave the call out instead.", nameof(activation));
         }
 
-        var kind = new string(activation.Name.TakeWhile(char.IsLetterOrDigit).ToArray()).ToLowerInvariant();
-        return Append(kind, activation.Name, input => input, _ => activation.CreateModule()!,
-            activation.IsCustom ? null : Call(nameof(Activation), ("name", activation.Name)));
+        return activation.IsCustom
+            ? Append(new CustomLayer(activation.Name), ActivationLayer.PrefixOf(activation.Name), input => input, _ => activation.CreateModule()!)
+            : Append(new ActivationLayer(activation.Name));
     }
 
     /// <summary>Adds a ReLU.</summary>
@@ -243,8 +203,7 @@ public sealed class CnnBuilder
     /// <param name="ceilMode">Whether to round the output size up, keeping a partial last window.</param>
     /// <exception cref="LayerShapeException">The input is not an image or would shrink below 1x1.</exception>
     public CnnBuilder MaxPool(long kernel, long? stride = null, long padding = 0, bool ceilMode = false) =>
-        Pool(nameof(MaxPool), "MaxPool2d", kernel, stride, padding, ceilMode,
-            (k, s, p) => nn.MaxPool2d(k, stride: s, padding: p, ceil_mode: ceilMode));
+        Append(new MaxPoolLayer(kernel, stride ?? kernel, padding, ceilMode));
 
     /// <summary>Adds a 2-D average pooling (padding counts as zeros in the average, as in PyTorch).</summary>
     /// <param name="kernel">Square window size, at least 1.</param>
@@ -253,63 +212,41 @@ public sealed class CnnBuilder
     /// <param name="ceilMode">Whether to round the output size up, keeping a partial last window.</param>
     /// <exception cref="LayerShapeException">The input is not an image or would shrink below 1x1.</exception>
     public CnnBuilder AvgPool(long kernel, long? stride = null, long padding = 0, bool ceilMode = false) =>
-        Pool(nameof(AvgPool), "AvgPool2d", kernel, stride, padding, ceilMode,
-            (k, s, p) => nn.AvgPool2d(k, stride: s, padding: p, ceil_mode: ceilMode));
+        Append(new AvgPoolLayer(kernel, stride ?? kernel, padding, ceilMode));
 
     /// <summary>Adds a pooling that averages each channel over the whole image: CxHxW becomes C.</summary>
     /// <exception cref="LayerShapeException">The input is not an image.</exception>
-    public CnnBuilder GlobalAvgPool() =>
-        Append("pool", nameof(GlobalAveragePool2d), GlobalPoolShape, _ => new GlobalAveragePool2d(), Call(nameof(GlobalAvgPool)));
+    public CnnBuilder GlobalAvgPool() => Append(new GlobalAvgPoolLayer());
 
     /// <summary>Adds a pooling that takes each channel's maximum over the whole image: CxHxW becomes C.</summary>
     /// <exception cref="LayerShapeException">The input is not an image.</exception>
-    public CnnBuilder GlobalMaxPool() =>
-        Append("pool", nameof(GlobalMaxPool2d), GlobalPoolShape, _ => new GlobalMaxPool2d(), Call(nameof(GlobalMaxPool)));
+    public CnnBuilder GlobalMaxPool() => Append(new GlobalMaxPoolLayer());
 
     /// <summary>Adds an adaptive average pooling to a fixed output size, whatever the input size.</summary>
     /// <param name="height">Output height, at least 1.</param>
     /// <param name="width">Output width, at least 1.</param>
     /// <exception cref="LayerShapeException">The input is not an image.</exception>
-    public CnnBuilder AdaptiveAvgPool(long height, long width) =>
-        AdaptivePool(nameof(AdaptiveAvgPool), "AdaptiveAvgPool2d", height, width, () => nn.AdaptiveAvgPool2d((height, width)));
+    public CnnBuilder AdaptiveAvgPool(long height, long width) => Append(new AdaptiveAvgPoolLayer(height, width));
 
     /// <summary>Adds an adaptive max pooling to a fixed output size, whatever the input size.</summary>
     /// <param name="height">Output height, at least 1.</param>
     /// <param name="width">Output width, at least 1.</param>
     /// <exception cref="LayerShapeException">The input is not an image.</exception>
-    public CnnBuilder AdaptiveMaxPool(long height, long width) =>
-        AdaptivePool(nameof(AdaptiveMaxPool), "AdaptiveMaxPool2d", height, width, () => nn.AdaptiveMaxPool2d([height, width]));
+    public CnnBuilder AdaptiveMaxPool(long height, long width) => Append(new AdaptiveMaxPoolLayer(height, width));
 
     /// <summary>Adds a flatten: any shape becomes a vector of its element count.</summary>
-    public CnnBuilder Flatten() =>
-        Append("flatten", "Flatten", input => SampleShape.Vector(input.ElementCount), _ => nn.Flatten(), Call(nameof(Flatten)));
+    public CnnBuilder Flatten() => Append(new FlattenLayer());
 
     /// <summary>Adds a fully connected layer; its input features are inferred.</summary>
     /// <param name="outFeatures">Output features, at least 1.</param>
     /// <param name="bias">Whether the layer has a bias.</param>
     /// <exception cref="LayerShapeException">The input is not a vector.</exception>
-    public CnnBuilder Dense(long outFeatures, bool bias = true)
-    {
-        LayerArguments.Positive(outFeatures, nameof(outFeatures));
-        return Append("fc", Describe("Linear", [outFeatures], ("bias", bias ? 1 : 0, 1)),
-            input =>
-            {
-                ShapeRules.RequireVector(input, "add Flatten() or a global pool before Dense");
-                return SampleShape.Vector(outFeatures);
-            },
-            input => nn.Linear(input.Channels, outFeatures, hasBias: bias),
-            Call(nameof(Dense), (nameof(outFeatures), outFeatures), (nameof(bias), bias)));
-    }
+    public CnnBuilder Dense(long outFeatures, bool bias = true) => Append(new LinearLayer(outFeatures, bias));
 
     /// <summary>Adds dropout, which zeroes each element with probability <paramref name="probability"/> while training.</summary>
     /// <param name="probability">Drop probability in [0, 1).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="probability"/> is outside [0, 1).</exception>
-    public CnnBuilder Dropout(double probability = 0.5)
-    {
-        LayerArguments.Probability(probability, nameof(probability));
-        var description = $"Dropout({probability.ToString(CultureInfo.InvariantCulture)})";
-        return Append("dropout", description, input => input, _ => nn.Dropout(probability), Call(nameof(Dropout), (nameof(probability), probability)));
-    }
+    public CnnBuilder Dropout(double probability = 0.5) => Append(new DropoutLayer(probability));
 
     /// <summary>Adds AlexNet's local response normalisation across channels (see <see cref="LocalResponseNormalization"/>).</summary>
     /// <param name="size">Channels in the window (AlexNet: 5).</param>
@@ -317,32 +254,14 @@ public sealed class CnnBuilder
     /// <param name="beta">Exponent (AlexNet: 0.75).</param>
     /// <param name="k">Additive constant (AlexNet: 2).</param>
     /// <exception cref="LayerShapeException">The input is not an image.</exception>
-    public CnnBuilder LocalResponseNorm(long size = 5, double alpha = 1e-4, double beta = 0.75, double k = 2.0)
-    {
-        LocalResponseNormalization.Validate(size, alpha, beta, k);
-        return Append("lrn", $"LocalResponseNorm({size})",
-            input =>
-            {
-                ShapeRules.RequireImage(input, "local response normalisation works across image channels");
-                return input;
-            },
-            _ => new LocalResponseNormalization(size, alpha, beta, k),
-            Call(nameof(LocalResponseNorm), (nameof(size), size), (nameof(alpha), alpha), (nameof(beta), beta), (nameof(k), k)));
-    }
+    public CnnBuilder LocalResponseNorm(long size = 5, double alpha = 1e-4, double beta = 0.75, double k = 2.0) =>
+        Append(new LocalResponseNormLayer(size, alpha, beta, k));
 
     /// <summary>Adds a <see cref="BasicResidualBlock"/> (two 3x3 convolutions and a shortcut).</summary>
     /// <param name="outChannels">Output channels, at least 1.</param>
     /// <param name="stride">Stride, at least 1; 2 halves the height and width.</param>
     /// <exception cref="LayerShapeException">The input is not an image.</exception>
-    public CnnBuilder Residual(long outChannels, long stride = 1)
-    {
-        LayerArguments.Positive(outChannels, nameof(outChannels));
-        LayerArguments.Positive(stride, nameof(stride));
-        return Append("res", Describe(nameof(BasicResidualBlock), [outChannels], ("stride", stride, 1)),
-            input => ResidualShape(input, outChannels, stride),
-            input => new BasicResidualBlock(input.Channels, outChannels, stride),
-            Call(nameof(Residual), (nameof(outChannels), outChannels), (nameof(stride), stride)));
-    }
+    public CnnBuilder Residual(long outChannels, long stride = 1) => Append(new ResidualLayer(outChannels, stride));
 
     /// <summary>Adds a <see cref="BottleneckResidualBlock"/> with <c>planes * 4</c> output channels.</summary>
     /// <param name="planes">Base width, at least 1.</param>
@@ -350,18 +269,8 @@ public sealed class CnnBuilder
     /// <param name="groups">Groups of the 3x3 convolution.</param>
     /// <param name="baseWidth">Width per group; the inner width is <c>planes * baseWidth / 64 * groups</c>.</param>
     /// <exception cref="LayerShapeException">The input is not an image.</exception>
-    public CnnBuilder Bottleneck(long planes, long stride = 1, long groups = 1, long baseWidth = 64)
-    {
-        LayerArguments.Positive(planes, nameof(planes));
-        LayerArguments.Positive(stride, nameof(stride));
-        LayerArguments.Positive(groups, nameof(groups));
-        LayerArguments.Positive(baseWidth, nameof(baseWidth));
-        var description = Describe(nameof(BottleneckResidualBlock), [planes], ("stride", stride, 1), ("groups", groups, 1), ("baseWidth", baseWidth, 64));
-        return Append("res", description,
-            input => ResidualShape(input, planes * BottleneckResidualBlock.Expansion, stride),
-            input => new BottleneckResidualBlock(input.Channels, planes, stride, groups, baseWidth),
-            Call(nameof(Bottleneck), (nameof(planes), planes), (nameof(stride), stride), (nameof(groups), groups), (nameof(baseWidth), baseWidth)));
-    }
+    public CnnBuilder Bottleneck(long planes, long stride = 1, long groups = 1, long baseWidth = 64) =>
+        Append(new BottleneckLayer(planes, stride, groups, baseWidth));
 
     /// <summary>Adds GoogLeNet's <see cref="InceptionBlock"/>; the height and width are kept.</summary>
     /// <param name="channels">The four branches' channel counts.</param>
@@ -370,15 +279,7 @@ public sealed class CnnBuilder
     public CnnBuilder Inception(InceptionChannels channels, long wideKernelSize = 3)
     {
         ArgumentNullException.ThrowIfNull(channels);
-        InceptionBlock.Validate(channels, wideKernelSize);
-        return Append("inception", $"{nameof(InceptionBlock)}({channels})",
-            input =>
-            {
-                ShapeRules.RequireImage(input, "Inception blocks must come before Flatten");
-                return SampleShape.Image(channels.OutputChannels, input.Height, input.Width);
-            },
-            input => new InceptionBlock(input.Channels, channels, wideKernelSize),
-            Call(nameof(Inception), (nameof(channels), new[] { channels.Conv1x1, channels.Reduce3x3, channels.Conv3x3, channels.Reduce5x5, channels.Conv5x5, channels.PoolProjection }), (nameof(wideKernelSize), wideKernelSize)));
+        return Append(InceptionLayer.For(channels, wideKernelSize));
     }
 
     /// <summary>Adds any TorchSharp module, created from the shape that reaches it.</summary>
@@ -393,8 +294,7 @@ public sealed class CnnBuilder
     {
         ValidateName(name);
         ArgumentNullException.ThrowIfNull(create);
-        var shape = outputShape ?? (input => ProbeOutputShape(create, input));
-        return Append(name, name, shape, create, call: null, explicitName: name);
+        return Append(new CustomLayer(name), name, outputShape ?? (input => ProbeOutputShape(create, input)), create, explicitName: name);
     }
 
     /// <summary>Runs <paramref name="body"/> <paramref name="times"/> times, for stacks of identical blocks.</summary>
@@ -440,6 +340,20 @@ public sealed class CnnBuilder
         return this;
     }
 
+    /// <summary>
+    /// Describes how images become this model's input at evaluation time (resize, crop,
+    /// interpolation, normalisation). The model carries it into its checkpoint, ONNX file and
+    /// predictors, and <c>model.Configuration.EvalTransform()</c> builds the evaluation transform
+    /// from it; the default is none (the image at the input size, scaled to [0, 1]).
+    /// </summary>
+    /// <param name="preprocessing">Such as <c>new Preprocessing { ResizeSize = 72, Mean = Preprocessing.ImageNetMean, Std = Preprocessing.ImageNetStd }</c>.</param>
+    public CnnBuilder WithPreprocessing(Preprocessing preprocessing)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        _preprocessing = preprocessing;
+        return this;
+    }
+
     /// <summary>Creates a new model with fresh weights from the layers added so far.</summary>
     /// <returns>A <see cref="CnnModel"/> that takes batches of shape <c>[N, ..InputShape]</c>.</returns>
     /// <exception cref="InvalidOperationException">No layer has been added.</exception>
@@ -451,95 +365,23 @@ public sealed class CnnBuilder
         }
 
         var modules = _layers.Select(layer => (layer.Name, layer.Create(layer.InputShape))).ToArray();
-        var architecture = new CnnArchitecture(InputShape.Dimensions, _layers.Select(layer => layer.Spec).ToList());
+        var architecture = new CnnArchitecture(InputShape.Dimensions, _layers.Select(layer => layer.Record).ToList());
         var model = new CnnModel(InputShape, Layers, modules, architecture);
         _weightInitialization.Apply(model);
+        if (_preprocessing is not null)
+        {
+            model.Configuration = model.Configuration with { Preprocessing = _preprocessing };
+        }
+
         return model;
     }
 
-    private static string CustomDescription(LayerSpec spec) =>
-        spec.Arguments.TryGetValue("description", out var description) && description.ValueKind == JsonValueKind.String ? description.GetString()! : spec.Kind;
 
-    private void Replay(LayerSpec spec)
-    {
-        var a = spec.Arguments;
-        long L(string name) => a[name].GetInt64();
-        double D(string name) => a[name].GetDouble();
-        bool B(string name) => a[name].GetBoolean();
-        string S(string name) => a[name].GetString() ?? throw new FormatException($"'{name}' is null");
-        ActivationFunction Act(string name) => ActivationFunction.FromName(S(name)) ?? throw new FormatException($"'{S(name)}' is not a built-in activation");
-        _ = spec.Kind switch
-        {
-            nameof(Conv) => Conv(L("outChannels"), L("kernel"), L("stride"), L("padding"), L("dilation"), L("groups"), B("bias")),
-            nameof(ConvBlock) => ConvBlock(L("outChannels"), L("kernel"), L("stride"), L("padding"), Act("activation"), B("batchNorm")),
-            nameof(BatchNorm) => BatchNorm(D("eps"), D("momentum")),
-            nameof(Activation) => Activation(Act("name")),
-            nameof(MaxPool) => MaxPool(L("kernel"), L("stride"), L("padding"), B("ceilMode")),
-            nameof(AvgPool) => AvgPool(L("kernel"), L("stride"), L("padding"), B("ceilMode")),
-            nameof(GlobalAvgPool) => GlobalAvgPool(),
-            nameof(GlobalMaxPool) => GlobalMaxPool(),
-            nameof(AdaptiveAvgPool) => AdaptiveAvgPool(L("height"), L("width")),
-            nameof(AdaptiveMaxPool) => AdaptiveMaxPool(L("height"), L("width")),
-            nameof(Flatten) => Flatten(),
-            nameof(Dense) => Dense(L("outFeatures"), B("bias")),
-            nameof(Dropout) => Dropout(D("probability")),
-            nameof(LocalResponseNorm) => LocalResponseNorm(L("size"), D("alpha"), D("beta"), D("k")),
-            nameof(Residual) => Residual(L("outChannels"), L("stride")),
-            nameof(Bottleneck) => Bottleneck(L("planes"), L("stride"), L("groups"), L("baseWidth")),
-            nameof(Inception) => Inception(InceptionFrom(a["channels"]), L("wideKernelSize")),
-            _ => throw new FormatException($"'{spec.Kind}' is not a CnnBuilder layer"),
-        };
-    }
 
-    private static InceptionChannels InceptionFrom(JsonElement element)
-    {
-        var c = element.EnumerateArray().Select(value => value.GetInt64()).ToArray();
-        return c.Length == 6 ? new InceptionChannels(c[0], c[1], c[2], c[3], c[4], c[5]) : throw new FormatException($"Inception needs 6 channel counts, not {c.Length}");
-    }
 
-    private CnnBuilder Pool(string method, string type, long kernel, long? stride, long padding, bool ceilMode, Func<long, long, long, nn.Module<Tensor, Tensor>> create)
-    {
-        LayerArguments.Positive(kernel, nameof(kernel));
-        var step = stride ?? kernel;
-        LayerArguments.Positive(step, nameof(stride));
-        LayerArguments.NonNegative(padding, nameof(padding));
-        var description = Describe(type, [kernel], ("stride", step, kernel), ("padding", padding, 0), ("ceil_mode", ceilMode ? 1 : 0, 0));
-        return Append("pool", description,
-            input =>
-            {
-                ShapeRules.RequireImage(input, "pooling must come before Flatten");
-                ShapeRules.RequirePoolPadding(kernel, padding);
-                return ShapeRules.SlidingWindow(input, input.Channels, kernel, step, padding, ceilMode: ceilMode);
-            },
-            _ => create(kernel, step, padding),
-            Call(method, (nameof(kernel), kernel), (nameof(stride), step), (nameof(padding), padding), (nameof(ceilMode), ceilMode)));
-    }
 
-    private CnnBuilder AdaptivePool(string method, string type, long height, long width, Func<nn.Module<Tensor, Tensor>> create)
-    {
-        LayerArguments.Positive(height, nameof(height));
-        LayerArguments.Positive(width, nameof(width));
-        return Append("pool", $"{type}({height}x{width})",
-            input =>
-            {
-                ShapeRules.RequireImage(input, "pooling must come before Flatten");
-                return SampleShape.Image(input.Channels, height, width);
-            },
-            _ => create(),
-            Call(method, (nameof(height), height), (nameof(width), width)));
-    }
 
-    private static SampleShape GlobalPoolShape(SampleShape input)
-    {
-        ShapeRules.RequireImage(input, "global pooling must come before Flatten");
-        return SampleShape.Vector(input.Channels);
-    }
 
-    private static SampleShape ResidualShape(SampleShape input, long outChannels, long stride)
-    {
-        ShapeRules.RequireImage(input, "residual blocks must come before Flatten");
-        return ShapeRules.SlidingWindow(input, outChannels, kernel: 3, stride, padding: 1);
-    }
 
     private static SampleShape ProbeOutputShape(Func<SampleShape, nn.Module<Tensor, Tensor>> create, SampleShape input)
     {
@@ -565,9 +407,13 @@ public sealed class CnnBuilder
         return new SampleShape(output.shape[1..]);
     }
 
-    private CnnBuilder Append(string kind, string description, Func<SampleShape, SampleShape> outputShape, Func<SampleShape, nn.Module<Tensor, Tensor>> create, LayerCall? call, string? explicitName = null)
+    private CnnBuilder Append(LayerSpec spec) => Append(spec, spec.NamePrefix, spec.OutputShape, spec.Create);
+
+    private CnnBuilder Append(LayerSpec spec, string prefix, Func<SampleShape, SampleShape> outputShape, Func<SampleShape, nn.Module<Tensor, Tensor>> create, string? explicitName = null)
     {
+        spec.Validate();
         var input = OutputShape;
+        var description = spec.Describe(input);
         SampleShape output;
         try
         {
@@ -582,12 +428,12 @@ public sealed class CnnBuilder
         var name = explicitName;
         if (name is null)
         {
-            _kindCounts[kind] = _kindCounts.GetValueOrDefault(kind) + 1;
-            name = UniqueName($"{kind}{_kindCounts[kind]}");
+            _kindCounts[prefix] = _kindCounts.GetValueOrDefault(prefix) + 1;
+            name = UniqueName($"{prefix}{_kindCounts[prefix]}");
         }
 
         _names.Add(name);
-        _layers.Add(new BuilderLayer(name, description, input, output, create, call ?? new LayerCall(LayerSpec.CustomKind, new Dictionary<string, JsonElement> { ["description"] = JsonSerializer.SerializeToElement(description) })));
+        _layers.Add(new BuilderLayer(name, description, input, output, create, spec));
         return this;
     }
 
@@ -616,26 +462,12 @@ public sealed class CnnBuilder
         }
     }
 
-    private static string Describe(string type, long[] positional, params (string Name, long Value, long Default)[] named)
-    {
-        var parts = positional.Select(value => value.ToString(CultureInfo.InvariantCulture))
-            .Concat(named.Where(option => option.Value != option.Default).Select(option => option.Name switch
-            {
-                "bias" or "ceil_mode" or "batchNorm" => $"{option.Name}={(option.Value != 0 ? "True" : "False")}",
-                _ => $"{option.Name}={option.Value.ToString(CultureInfo.InvariantCulture)}",
-            }));
-        return $"{type}({string.Join(", ", parts)})";
-    }
 
-    private static LayerCall Call(string method, params (string Name, object Value)[] arguments) =>
-        new(method, arguments.ToDictionary(argument => argument.Name, argument => JsonSerializer.SerializeToElement(argument.Value)));
 
-    private sealed record LayerCall(string Method, IReadOnlyDictionary<string, JsonElement> Arguments);
-
-    private sealed record BuilderLayer(string Name, string Description, SampleShape InputShape, SampleShape OutputShape, Func<SampleShape, nn.Module<Tensor, Tensor>> Create, LayerCall Call)
+    private sealed record BuilderLayer(string Name, string Description, SampleShape InputShape, SampleShape OutputShape, Func<SampleShape, nn.Module<Tensor, Tensor>> Create, LayerSpec Spec)
     {
         public LayerDefinition Definition => new(Name, Description, InputShape, OutputShape);
 
-        public LayerSpec Spec => new(Call.Method, Name, Call.Arguments);
+        public ArchitectureLayer Record => new(Name, Spec);
     }
 }

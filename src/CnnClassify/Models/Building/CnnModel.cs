@@ -105,12 +105,11 @@ public sealed class CnnModel : ClassificationModel, IOnnxExportable
         var layers = Layers.ToList();
         layers[index] = layers[index] with { OutputShape = SampleShape.Vector(outFeatures) };
         var specs = Architecture.Layers.ToList();
-        var arguments = new Dictionary<string, System.Text.Json.JsonElement>(specs[index].Arguments)
+        if (specs[index].Layer is LinearLayer)
         {
-            ["outFeatures"] = System.Text.Json.JsonSerializer.SerializeToElement(outFeatures),
-            ["bias"] = System.Text.Json.JsonSerializer.SerializeToElement(linear.bias is not null),
-        };
-        specs[index] = specs[index] with { Arguments = arguments };
+            specs[index] = specs[index] with { Layer = new LinearLayer(outFeatures, linear.bias is not null) };
+        }
+
         Layers = layers;
         Architecture = Architecture with { Layers = specs };
         Configuration = Configuration with { Layers = Architecture };
