@@ -74,6 +74,22 @@ public sealed class LayerRecordTests
         Assert.Contains("odd.ckpt", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_record_that_would_need_billions_of_parameters_or_values_is_refused_before_any_weight_is_made()
+    {
+        CnnArchitecture Record(params LayerSpec[] layers) => new([3, 64, 64], [.. layers.Select((l, i) => new ArchitectureLayer($"l{i}", l))]);
+
+        // 3 x 1e9 x 9 weights; and, without weights, a sample of 1e9 x 64 x 64 values.
+        var wide = Assert.Throws<ArgumentException>(() => CnnBuilder.FromArchitecture(Record(new ConvLayer(1_000_000_000, 3, Padding: 1))));
+        var vast = Assert.Throws<ArgumentException>(() => CnnBuilder.FromArchitecture(Record(new ConvLayer(300_000, 1), new FlattenLayer())));
+        using var fits = CnnBuilder.FromArchitecture(Record(new ConvLayer(64, 3, Padding: 1), new GlobalAvgPoolLayer(), new LinearLayer(10))).Build();
+
+        Assert.Contains("Layer 0 'l0'", wide.Message, StringComparison.Ordinal);
+        Assert.Contains("parameters", wide.Message, StringComparison.Ordinal);
+        Assert.Contains("values a sample", vast.Message, StringComparison.Ordinal);
+        Assert.Equal((3 * 64 * 9) + 64 + (64 * 10) + 10, fits.parameters().Sum(p => p.numel()));
+    }
+
     // Records hold lists (Inception's channels), which records compare by reference.
     private sealed class RecordComparer : IEqualityComparer<ArchitectureLayer>
     {

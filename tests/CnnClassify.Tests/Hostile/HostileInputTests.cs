@@ -44,6 +44,7 @@ public sealed class HostileInputTests(HostileFixture fixture, ITestOutputHelper 
         "2 class folder links back to the image folder",
         "2 class folder links outside the image folder",
         "11 builder checkpoint with 100,001 layers",
+        "11 builder checkpoint with a convolution of a billion channels",
         "11 safetensors of 1,000,000 empty tensors",
     };
 
@@ -311,6 +312,16 @@ public sealed class HostileInputTests(HostileFixture fixture, ITestOutputHelper 
                         ["layers"] = new JsonArray([.. Enumerable.Range(0, 100_001).Select(i => (JsonNode)new JsonObject { ["kind"] = "Activation", ["name"] = $"r{i}", ["arguments"] = new JsonObject { ["name"] = "ReLU" } })]),
                     };
                 }), 1, "100,001 layers");
+            case "11 builder checkpoint with a convolution of a billion channels":
+                return Predict(HostileFiles.EditCheckpoint(checkpoint, Path.Combine(dir, "wide.ckpt"), s =>
+                {
+                    s["model"]!["architecture"] = null;
+                    s["model"]!["layers"] = JsonNode.Parse("""
+                        {"input_shape": [3, 16, 16], "layers": [
+                          {"name": "conv1", "layer": {"kind": "Conv", "out_channels": 1000000000, "kernel": 3}},
+                          {"name": "flatten1", "layer": {"kind": "Flatten"}}]}
+                        """);
+                }), 1, "parameters");
             case "11 safetensors of 1,000,000 empty tensors":
                 return Weights(HostileFiles.EmptyTensors(Path.Combine(dir, "empty.safetensors"), 1_000_000), "200,000 tensors");
             default:

@@ -67,6 +67,12 @@ public sealed class CnnBuilder
     /// <summary>Most layers a recorded architecture may hold to be rebuilt: 10,000.</summary>
     public const int MaxLayers = 10_000;
 
+    /// <summary>Most parameters a recorded architecture may need to be rebuilt: 2,000,000,000 (8 GB in float32; torchvision's largest CNN has 645 million).</summary>
+    public const double MaxParameters = 2e9;
+
+    /// <summary>Most values one sample may have after any layer of a rebuilt architecture: 2^30 (4 GiB in float32).</summary>
+    public const double MaxSampleElements = 1 << 30;
+
     /// <summary>
     /// Repeats the builder calls that <paramref name="architecture"/> records, such as those a
     /// checkpoint stores, giving a builder whose <see cref="Build"/> makes the same model.
@@ -87,6 +93,7 @@ public sealed class CnnBuilder
         }
 
         var builder = Input(new SampleShape([.. architecture.InputShape]));
+        double parameters = 0;
         for (var i = 0; i < architecture.Layers.Count; i++)
         {
             var (name, spec) = architecture.Layers[i];
@@ -97,9 +104,15 @@ public sealed class CnnBuilder
 
             try
             {
+                parameters += spec.ParameterCount(builder.OutputShape);
                 builder.Append(spec);
+                var values = builder.OutputShape.Dimensions.Aggregate(1.0, (product, dimension) => product * dimension);
+                if (parameters > MaxParameters || values > MaxSampleElements)
+                {
+                    throw new ArgumentException($"with it the model needs about {parameters:N0} parameters and {values:N0} values a sample; at most {MaxParameters:N0} and {MaxSampleElements:N0} are rebuilt from a description");
+                }
             }
-            catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or LayerShapeException)
+            catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or LayerShapeException or OverflowException)
             {
                 throw new ArgumentException($"Layer {i} '{name}' ({spec.GetType().Name}) cannot be rebuilt from its description: {ex.Message}", nameof(architecture), ex);
             }

@@ -25,6 +25,9 @@ public sealed record ResidualLayer(
 
     internal override SampleShape OutputShape(SampleShape input) => ResidualShape(input, OutChannels, Stride);
 
+    internal override double ParameterCount(SampleShape input) =>
+        (9.0 * input.Channels * OutChannels) + (9.0 * OutChannels * OutChannels) + ((double)input.Channels * OutChannels) + (12.0 * OutChannels);
+
     internal override nn.Module<Tensor, Tensor> Create(SampleShape input) => new BasicResidualBlock(input.Channels, OutChannels, Stride);
 
     /// <summary>The shape of a residual block's output: a 3x3 window at <paramref name="stride"/>, padding 1.</summary>
@@ -62,6 +65,13 @@ public sealed record BottleneckLayer(
 
     internal override SampleShape OutputShape(SampleShape input) => ResidualLayer.ResidualShape(input, Planes * BottleneckResidualBlock.Expansion, Stride);
 
+    internal override double ParameterCount(SampleShape input)
+    {
+        var width = (double)Planes * BaseWidth / 64 * Groups;
+        var output = (double)Planes * BottleneckResidualBlock.Expansion;
+        return (input.Channels * width) + (9 * width * width / Groups) + (width * output) + (input.Channels * output) + (8 * width) + (8 * output);
+    }
+
     internal override nn.Module<Tensor, Tensor> Create(SampleShape input) => new BottleneckResidualBlock(input.Channels, Planes, Stride, Groups, BaseWidth);
 }
 
@@ -92,6 +102,15 @@ public sealed record InceptionLayer(
     {
         ShapeRules.RequireImage(input, "Inception blocks must come before Flatten");
         return SampleShape.Image(BlockChannels.OutputChannels, input.Height, input.Width);
+    }
+
+    internal override double ParameterCount(SampleShape input)
+    {
+        var c = BlockChannels;
+        double inChannels = input.Channels;
+        return (inChannels * (c.Conv1x1 + c.Reduce3x3 + c.Reduce5x5 + c.PoolProjection))
+            + (9.0 * c.Reduce3x3 * c.Conv3x3) + ((double)WideKernelSize * WideKernelSize * c.Reduce5x5 * c.Conv5x5)
+            + (4.0 * (c.Conv1x1 + c.Reduce3x3 + c.Conv3x3 + c.Reduce5x5 + c.Conv5x5 + c.PoolProjection));
     }
 
     internal override nn.Module<Tensor, Tensor> Create(SampleShape input) => new InceptionBlock(input.Channels, BlockChannels, WideKernelSize);

@@ -50,6 +50,9 @@ public sealed record ConvLayer(
         return ShapeRules.SlidingWindow(input, OutChannels, Kernel, Stride, Padding, Dilation);
     }
 
+    internal override double ParameterCount(SampleShape input) =>
+        ((double)input.Channels / Groups * OutChannels * Kernel * Kernel) + (Bias ? OutChannels : 0);
+
     internal override nn.Module<Tensor, Tensor> Create(SampleShape input) =>
         nn.Conv2d(input.Channels, OutChannels, Kernel, stride: Stride, padding: Padding, dilation: Dilation, groups: Groups, bias: Bias);
 }
@@ -89,6 +92,9 @@ public sealed record ConvBlockLayer(
         ShapeRules.RequireImage(input, "convolutions must come before Flatten");
         return ShapeRules.SlidingWindow(input, OutChannels, Kernel, Stride, Padding);
     }
+
+    internal override double ParameterCount(SampleShape input) =>
+        ((double)input.Channels * OutChannels * Kernel * Kernel) + (2.0 * OutChannels);
 
     internal override nn.Module<Tensor, Tensor> Create(SampleShape input) =>
         new ConvBlock(input.Channels, OutChannels, Kernel, Stride, Padding, batchNorm: BatchNorm, activation: ActivationFunction);

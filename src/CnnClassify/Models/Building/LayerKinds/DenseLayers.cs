@@ -39,6 +39,8 @@ public sealed record LinearLayer(
         return SampleShape.Vector(OutFeatures);
     }
 
+    internal override double ParameterCount(SampleShape input) => ((double)input.Channels * OutFeatures) + (Bias ? OutFeatures : 0);
+
     internal override nn.Module<Tensor, Tensor> Create(SampleShape input) => nn.Linear(input.Channels, OutFeatures, hasBias: Bias);
 }
 

@@ -53,6 +53,13 @@ public abstract record LayerSpec
     /// <exception cref="ShapeRules.Rejected">The layer cannot take <paramref name="input"/>; the message says why.</exception>
     internal abstract SampleShape OutputShape(SampleShape input);
 
+    /// <summary>
+    /// About how many parameters the layer has for <paramref name="input"/> (exact for plain layers,
+    /// an upper estimate for blocks), computed without making it: what a record read from a file
+    /// is bounded by before any weight is allocated.
+    /// </summary>
+    internal virtual double ParameterCount(SampleShape input) => 0;
+
     /// <summary>A new module for <paramref name="input"/>, with fresh weights.</summary>
     internal abstract nn.Module<Tensor, Tensor> Create(SampleShape input);
 

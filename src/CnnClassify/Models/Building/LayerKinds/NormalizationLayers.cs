@@ -28,6 +28,8 @@ public sealed record BatchNormLayer(
     internal override SampleShape OutputShape(SampleShape input) =>
         input.Rank is 1 or 3 ? input : throw new ShapeRules.Rejected("is neither an image nor a vector");
 
+    internal override double ParameterCount(SampleShape input) => 4.0 * input.Channels;
+
     internal override nn.Module<Tensor, Tensor> Create(SampleShape input) => input.IsImage
         ? new Layers.BatchNorm2d(input.Channels, Eps, Momentum)
         : new Layers.BatchNorm1d(input.Channels, Eps, Momentum);
