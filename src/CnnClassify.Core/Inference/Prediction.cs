@@ -3,12 +3,12 @@ namespace CnnClassify.Inference;
 /// <summary>The prediction for one image: the most probable class and every class's probability.</summary>
 public sealed class Prediction
 {
-    internal Prediction(string source, IReadOnlyList<string> classNames, double[] probabilities)
+    internal Prediction(string source, IReadOnlyList<string> classNames, double[] probabilities, int? classIndex = null)
     {
         Source = source;
         ClassNames = classNames;
         Probabilities = probabilities;
-        ClassIndex = Array.IndexOf(probabilities, probabilities.Max());
+        ClassIndex = classIndex ?? Array.IndexOf(probabilities, probabilities.Max());
     }
 
     /// <summary>The image's path or name.</summary>

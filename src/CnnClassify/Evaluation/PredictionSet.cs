@@ -22,7 +22,21 @@ public sealed class PredictionSet
     /// <param name="classNames">The class names.</param>
     /// <exception cref="ArgumentException">The lengths disagree or a row has the wrong width.</exception>
     public PredictionSet(IReadOnlyList<float[]> probabilities, IReadOnlyList<int> targets, IReadOnlyList<int> indices, IReadOnlyList<string> classNames)
+        : this(probabilities, targets, indices, classNames, ClassificationTask.SingleLabel)
     {
+    }
+
+    /// <summary>Collects the predictions of a model trained for <paramref name="task"/>, which says which class each row predicts.</summary>
+    /// <param name="probabilities">Each sample's class probabilities.</param>
+    /// <param name="targets">Each sample's true class.</param>
+    /// <param name="indices">Each sample's index in its dataset.</param>
+    /// <param name="classNames">The class names.</param>
+    /// <param name="task">The model's task.</param>
+    /// <exception cref="ArgumentException">The lengths disagree or a row has the wrong width.</exception>
+    public PredictionSet(IReadOnlyList<float[]> probabilities, IReadOnlyList<int> targets, IReadOnlyList<int> indices, IReadOnlyList<string> classNames, ClassificationTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        Task = task;
         ArgumentNullException.ThrowIfNull(probabilities);
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(indices);
@@ -39,13 +53,16 @@ public sealed class PredictionSet
         Samples = Enumerable.Range(0, _probabilities.Length).Select(i =>
         {
             var row = _probabilities[i];
-            var predicted = Array.IndexOf(row, row.Max());
+            var predicted = task.Predict(row)[0];
             return new SamplePrediction(Indices[i], Targets[i], predicted, row[predicted], -Math.Log(Math.Max(row[Targets[i]], 1e-12)));
         }).ToList();
     }
 
     /// <summary>The class names.</summary>
     public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The task of the model that made the predictions.</summary>
+    public ClassificationTask Task { get; }
 
     /// <summary>True class per sample.</summary>
     public IReadOnlyList<int> Targets { get; }
@@ -131,6 +148,6 @@ public sealed class PredictionSet
             targets.AddRange(batch.Labels.data<long>().ToArray().Select(l => (int)l));
             indices.AddRange(batch.Indices);
         });
-        return new PredictionSet(probabilities, targets, indices, classNames ?? loader.Dataset.Classes);
+        return new PredictionSet(probabilities, targets, indices, classNames ?? loader.Dataset.Classes, task);
     }
 }

@@ -248,6 +248,10 @@ public sealed class Predictor : IDisposable
         }
     }
 
+    // The task says which class the probabilities predict (they are float32 values widened, so narrowing is exact).
+    private Prediction Predicted(string source, double[] probabilities) =>
+        new(source, ClassNames, probabilities, Task.Predict([.. probabilities.Select(p => (float)p)])[0]);
+
     private List<Prediction> Run(IReadOnlyList<Tensor> images, IReadOnlyList<string> sources)
     {
         using var scope = torch.NewDisposeScope();
@@ -273,7 +277,7 @@ public sealed class Predictor : IDisposable
         var values = probabilities.cpu().to(ScalarType.Float64).data<double>().ToArray();
         var classes = ClassNames.Count;
         return Enumerable.Range(0, images.Count)
-            .Select(i => new Prediction(sources[i], ClassNames, values.AsSpan(i * classes, classes).ToArray()))
+            .Select(i => Predicted(sources[i], values.AsSpan(i * classes, classes).ToArray()))
             .ToList();
     }
 }
