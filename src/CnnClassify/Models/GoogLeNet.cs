@@ -159,7 +159,9 @@ public sealed class GoogLeNet : ClassificationModel, IOnnxExportable
     /// <summary>
     /// The main logits with weight 1 and, with auxiliary heads, theirs with
     /// <see cref="AuxiliaryLossWeight"/> each, so that training minimises
-    /// <c>loss(main) + 0.3 * (loss(aux1) + loss(aux2))</c>.
+    /// <c>loss(main) + 0.3 * (loss(aux1) + loss(aux2))</c>. With auxiliary heads the pass runs
+    /// through <see cref="ForwardWithAuxiliary"/>, so hooks registered on this module itself (not
+    /// on its submodules) do not see it.
     /// </summary>
     /// <param name="inputs">The batch's inputs, in training mode.</param>
     public override IReadOnlyList<WeightedOutput> TrainingOutputs(Tensor inputs)

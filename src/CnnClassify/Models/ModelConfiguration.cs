@@ -108,8 +108,9 @@ public sealed record ModelConfiguration
         {
             configuration = json.Deserialize<ModelConfiguration>(Json);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
+            // A value of the wrong type or a repeated key in hand-edited JSON, as well as malformed JSON.
             throw new InvalidDataException($"'{source}': the model configuration is not valid ({ex.Message}).", ex);
         }
 

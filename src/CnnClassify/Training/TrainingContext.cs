@@ -34,8 +34,11 @@ public sealed class TrainingContext
 
     /// <summary>
     /// The batch's targets on the trainer's device. Replaced in <see cref="TrainerCallback.OnForwardBegin"/>,
-    /// they are what the loss is computed against; replaced in <see cref="TrainerCallback.OnLoss"/>,
-    /// what the accuracy counts hits against.
+    /// they are what the loss is computed against (unless <see cref="ComputeLoss"/> is set) and what
+    /// the metrics count; replaced in <see cref="TrainerCallback.OnLoss"/>, only what the metrics
+    /// count. <see cref="BatchMixing"/> runs first and sets them to the larger share's targets, so
+    /// callbacks after it see those; a callback after it that sets <see cref="ComputeLoss"/> again
+    /// replaces the mixed loss.
     /// </summary>
     public Tensor? Targets { get; set; }
 

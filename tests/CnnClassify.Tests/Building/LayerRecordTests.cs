@@ -90,6 +90,46 @@ public sealed class LayerRecordTests
         Assert.Equal((3 * 64 * 9) + 64 + (64 * 10) + 10, fits.parameters().Sum(p => p.numel()));
     }
 
+    [Fact]
+    public void A_hand_written_record_may_leave_out_what_the_builder_methods_default()
+    {
+        var json = new ModelConfiguration { NumClasses = 3, InputHeight = 12, InputWidth = 12 }.ToJson().AsObject();
+        json["layers"] = JsonNode.Parse("""
+            {"input_shape": [1, 12, 12], "layers": [
+              {"name": "convblock1", "layer": {"kernel": 3, "kind": "ConvBlock", "out_channels": 4}},
+              {"name": "pool1", "layer": {"kind": "MaxPool", "kernel": 2}},
+              {"name": "dropout1", "layer": {"kind": "Dropout"}}]}
+            """);
+
+        using var rebuilt = CnnBuilder.FromArchitecture(ModelConfiguration.FromJson(json, "hand.json").Layers!).Build();
+        using var expected = CnnBuilder.Input(1, 12, 12).ConvBlock(4, 3).MaxPool(2).Dropout().Build();
+
+        Assert.Equal(expected.Layers, rebuilt.Layers);
+    }
+
+    [Theory]
+    [InlineData("""{"name": 5, "layer": {"kind": "Flatten"}}""")]
+    [InlineData("""{"name": "a", "name": "b", "layer": {"kind": "Flatten"}}""")]
+    [InlineData("""{"name": "a", "kind": {"x": 1}, "arguments": {}}""")]
+    [InlineData("""{"name": "a", "layer": {"kind": "Dense", "out_features": "many"}}""")]
+    public void A_damaged_layer_entry_is_refused_with_the_file_name(string entry)
+    {
+        var json = new ModelConfiguration { NumClasses = 3, InputHeight = 12, InputWidth = 12 }.ToJson().AsObject();
+        json["layers"] = JsonNode.Parse($$"""{"input_shape": [1, 4, 4], "layers": [{{entry}}]}""");
+
+        var error = Assert.Throws<InvalidDataException>(() => ModelConfiguration.FromJson(json, "bad.ckpt"));
+
+        Assert.Contains("bad.ckpt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_name_given_twice_is_refused_at_the_second_time()
+    {
+        var builder = CnnBuilder.Input(1, 4, 4).Flatten().Named("x").Dense(2);
+
+        Assert.Throws<ArgumentException>(() => builder.Named("x"));
+    }
+
     // Records hold lists (Inception's channels), which records compare by reference.
     private sealed class RecordComparer : IEqualityComparer<ArchitectureLayer>
     {

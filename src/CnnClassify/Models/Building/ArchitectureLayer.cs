@@ -19,22 +19,30 @@ internal sealed class ArchitectureLayerConverter : JsonConverter<ArchitectureLay
 {
     public override ArchitectureLayer? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (JsonNode.Parse(ref reader) is not JsonObject entry)
-        {
-            throw new JsonException("a layer of the architecture is not a JSON object");
-        }
-
-        var name = entry["name"]?.GetValue<string>() ?? throw new JsonException("a layer of the architecture has no name");
-        var layer = entry["layer"] ?? FromFormat2(entry);
         try
         {
-            var spec = layer.Deserialize<LayerSpec>(options) ?? throw new JsonException($"layer '{name}' has no kind");
-            return new ArchitectureLayer(name, spec);
+            if (JsonNode.Parse(ref reader) is not JsonObject entry)
+            {
+                throw new JsonException("a layer of the architecture is not a JSON object");
+            }
+
+            var name = Text(entry, "name") ?? throw new JsonException("a layer of the architecture has no name");
+            var layer = entry["layer"] ?? FromFormat2(entry);
+            try
+            {
+                var spec = layer.Deserialize<LayerSpec>(options) ?? throw new JsonException($"layer '{name}' has no kind");
+                return new ArchitectureLayer(name, spec);
+            }
+            catch (NotSupportedException ex)
+            {
+                // A missing or unknown "kind": the record is damaged, not the program.
+                throw new JsonException($"layer '{name}' has no known kind ({ex.Message})", ex);
+            }
         }
-        catch (NotSupportedException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
-            // A missing or unknown "kind": the record is damaged, not the program.
-            throw new JsonException($"layer '{name}' has no known kind ({ex.Message})", ex);
+            // A repeated key, or a value of another type than the record's.
+            throw new JsonException($"a layer of the architecture is damaged ({ex.Message})", ex);
         }
     }
 
@@ -50,7 +58,7 @@ internal sealed class ArchitectureLayerConverter : JsonConverter<ArchitectureLay
     // {"kind": "Conv", "arguments": {"outChannels": 32}} -> {"kind": "Conv", "out_channels": 32}
     private static JsonObject FromFormat2(JsonObject entry)
     {
-        var kind = entry["kind"]?.GetValue<string>() ?? throw new JsonException("a layer of the architecture has neither 'layer' nor 'kind'");
+        var kind = Text(entry, "kind") ?? throw new JsonException("a layer of the architecture has neither 'layer' nor a text 'kind'");
         var layer = new JsonObject { ["kind"] = kind };
         if (entry["arguments"] is JsonObject arguments)
         {
@@ -62,4 +70,7 @@ internal sealed class ArchitectureLayerConverter : JsonConverter<ArchitectureLay
 
         return layer;
     }
+
+    private static string? Text(JsonObject entry, string key) =>
+        entry[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }

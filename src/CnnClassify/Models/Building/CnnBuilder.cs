@@ -158,7 +158,7 @@ public sealed class CnnBuilder
         // An activation made by code is recorded by description; the other arguments are checked as usual.
         (spec with { Activation = ActivationFunction.ReLU.Name }).Validate();
         return Append(new CustomLayer(spec.Describe(OutputShape)), spec.NamePrefix, spec.OutputShape,
-            input => new ConvBlock(input.Channels, spec.OutChannels, spec.Kernel, spec.Stride, spec.Padding, batchNorm: batchNorm, activation: act));
+            input => new ConvBlock(input.Channels, spec.OutChannels, spec.Kernel, spec.Stride, spec.Pad, batchNorm: batchNorm, activation: act));
     }
 
     /// <summary>Adds a BatchNorm over the channels of an image (BatchNorm2d) or the features of a vector (BatchNorm1d).</summary>
@@ -340,6 +340,8 @@ public sealed class CnnBuilder
         }
 
         ValidateName(name);
+        _names.Remove(_layers[^1].Name);
+        _names.Add(name);
         _layers[^1] = _layers[^1] with { Name = name };
         return this;
     }

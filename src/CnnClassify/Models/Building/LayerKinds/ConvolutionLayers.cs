@@ -61,20 +61,23 @@ public sealed record ConvLayer(
 /// <param name="OutChannels">Output channels.</param>
 /// <param name="Kernel">Square kernel size.</param>
 /// <param name="Stride">Stride.</param>
-/// <param name="Padding">Zero padding on each side.</param>
+/// <param name="Padding">Zero padding on each side; <see langword="null"/> keeps the size at stride 1 for odd kernels.</param>
 /// <param name="Activation">The built-in activation's name, such as <c>ReLU</c> (<see cref="Layers.Activation.FromName"/>).</param>
 /// <param name="BatchNorm">Whether a BatchNorm follows the convolution.</param>
 public sealed record ConvBlockLayer(
     [property: JsonPropertyName("out_channels")] long OutChannels,
     [property: JsonPropertyName("kernel")] long Kernel,
-    [property: JsonPropertyName("stride")] long Stride,
-    [property: JsonPropertyName("padding")] long Padding,
-    [property: JsonPropertyName("activation")] string Activation,
-    [property: JsonPropertyName("batch_norm")] bool BatchNorm) : LayerSpec
+    [property: JsonPropertyName("stride")] long Stride = 1,
+    [property: JsonPropertyName("padding")] long? Padding = null,
+    [property: JsonPropertyName("activation")] string Activation = "ReLU",
+    [property: JsonPropertyName("batch_norm")] bool BatchNorm = true) : LayerSpec
 {
+    /// <summary>The padding used: <see cref="Padding"/>, or half the kernel.</summary>
+    internal long Pad => Padding ?? ((Kernel - 1) / 2);
+
     /// <inheritdoc />
     public override string Describe(SampleShape input) =>
-        Call(nameof(ConvBlock), [OutChannels, Kernel], ("stride", Stride, 1), ("padding", Padding, (Kernel - 1) / 2), ("batchNorm", BatchNorm ? 1 : 0, 1))[..^1] + $", {Activation})";
+        Call(nameof(ConvBlock), [OutChannels, Kernel], ("stride", Stride, 1), ("padding", Pad, (Kernel - 1) / 2), ("batchNorm", BatchNorm ? 1 : 0, 1))[..^1] + $", {Activation})";
 
     internal override string NamePrefix => "convblock";
 
@@ -83,21 +86,21 @@ public sealed record ConvBlockLayer(
         LayerArguments.Positive(OutChannels, "outChannels");
         LayerArguments.Positive(Kernel, "kernel");
         LayerArguments.Positive(Stride, "stride");
-        LayerArguments.NonNegative(Padding, "padding");
+        LayerArguments.NonNegative(Pad, "padding");
         _ = ActivationFunction;
     }
 
     internal override SampleShape OutputShape(SampleShape input)
     {
         ShapeRules.RequireImage(input, "convolutions must come before Flatten");
-        return ShapeRules.SlidingWindow(input, OutChannels, Kernel, Stride, Padding);
+        return ShapeRules.SlidingWindow(input, OutChannels, Kernel, Stride, Pad);
     }
 
     internal override double ParameterCount(SampleShape input) =>
         ((double)input.Channels * OutChannels * Kernel * Kernel) + (2.0 * OutChannels);
 
     internal override nn.Module<Tensor, Tensor> Create(SampleShape input) =>
-        new ConvBlock(input.Channels, OutChannels, Kernel, Stride, Padding, batchNorm: BatchNorm, activation: ActivationFunction);
+        new ConvBlock(input.Channels, OutChannels, Kernel, Stride, Pad, batchNorm: BatchNorm, activation: ActivationFunction);
 
     private Layers.Activation ActivationFunction => ActivationLayer.Named(Activation);
 }

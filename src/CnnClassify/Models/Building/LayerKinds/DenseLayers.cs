@@ -46,7 +46,7 @@ public sealed record LinearLayer(
 
 /// <summary>Dropout, zeroing each element with probability <paramref name="Probability"/> while training (<see cref="CnnBuilder.Dropout"/>).</summary>
 /// <param name="Probability">Drop probability in [0, 1).</param>
-public sealed record DropoutLayer([property: JsonPropertyName("probability")] double Probability) : LayerSpec
+public sealed record DropoutLayer([property: JsonPropertyName("probability")] double Probability = 0.5) : LayerSpec
 {
     /// <inheritdoc />
     public override string Describe(SampleShape input) => $"Dropout({Probability.ToString(CultureInfo.InvariantCulture)})";

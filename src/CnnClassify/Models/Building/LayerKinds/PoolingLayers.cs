@@ -7,28 +7,31 @@ namespace CnnClassify.Models;
 
 /// <summary>A sliding-window pooling: max (<see cref="MaxPoolLayer"/>) or average (<see cref="AvgPoolLayer"/>).</summary>
 /// <param name="Kernel">Square window size.</param>
-/// <param name="Stride">Stride.</param>
+/// <param name="Stride">Stride; <see langword="null"/> means the kernel size.</param>
 /// <param name="Padding">Implicit padding on each side, at most half the kernel.</param>
 /// <param name="CeilMode">Whether the output size is rounded up, keeping a partial last window.</param>
 public abstract record WindowPoolLayer(
     [property: JsonPropertyName("kernel")] long Kernel,
-    [property: JsonPropertyName("stride")] long Stride,
+    [property: JsonPropertyName("stride")] long? Stride,
     [property: JsonPropertyName("padding")] long Padding,
     [property: JsonPropertyName("ceil_mode")] bool CeilMode) : LayerSpec
 {
     /// <summary>The PyTorch module's name, such as <c>MaxPool2d</c>.</summary>
     private protected abstract string TypeName { get; }
 
+    /// <summary>The stride used: <see cref="Stride"/>, or the kernel size.</summary>
+    internal long Step => Stride ?? Kernel;
+
     /// <inheritdoc />
     public override string Describe(SampleShape input) =>
-        Call(TypeName, [Kernel], ("stride", Stride, Kernel), ("padding", Padding, 0), ("ceil_mode", CeilMode ? 1 : 0, 0));
+        Call(TypeName, [Kernel], ("stride", Step, Kernel), ("padding", Padding, 0), ("ceil_mode", CeilMode ? 1 : 0, 0));
 
     internal override string NamePrefix => "pool";
 
     internal override void Validate()
     {
         LayerArguments.Positive(Kernel, "kernel");
-        LayerArguments.Positive(Stride, "stride");
+        LayerArguments.Positive(Step, "stride");
         LayerArguments.NonNegative(Padding, "padding");
     }
 
@@ -36,32 +39,32 @@ public abstract record WindowPoolLayer(
     {
         ShapeRules.RequireImage(input, "pooling must come before Flatten");
         ShapeRules.RequirePoolPadding(Kernel, Padding);
-        return ShapeRules.SlidingWindow(input, input.Channels, Kernel, Stride, Padding, ceilMode: CeilMode);
+        return ShapeRules.SlidingWindow(input, input.Channels, Kernel, Step, Padding, ceilMode: CeilMode);
     }
 }
 
 /// <summary>A 2-D max pooling (<see cref="CnnBuilder.MaxPool"/>).</summary>
 /// <param name="Kernel">Square window size.</param>
-/// <param name="Stride">Stride.</param>
+/// <param name="Stride">Stride; <see langword="null"/> means the kernel size.</param>
 /// <param name="Padding">Implicit padding on each side.</param>
 /// <param name="CeilMode">Whether the output size is rounded up.</param>
-public sealed record MaxPoolLayer(long Kernel, long Stride, long Padding = 0, bool CeilMode = false) : WindowPoolLayer(Kernel, Stride, Padding, CeilMode)
+public sealed record MaxPoolLayer(long Kernel, long? Stride = null, long Padding = 0, bool CeilMode = false) : WindowPoolLayer(Kernel, Stride, Padding, CeilMode)
 {
     private protected override string TypeName => "MaxPool2d";
 
-    internal override nn.Module<Tensor, Tensor> Create(SampleShape input) => nn.MaxPool2d(Kernel, stride: Stride, padding: Padding, ceil_mode: CeilMode);
+    internal override nn.Module<Tensor, Tensor> Create(SampleShape input) => nn.MaxPool2d(Kernel, stride: Step, padding: Padding, ceil_mode: CeilMode);
 }
 
 /// <summary>A 2-D average pooling, padding counted as zeros (<see cref="CnnBuilder.AvgPool"/>).</summary>
 /// <param name="Kernel">Square window size.</param>
-/// <param name="Stride">Stride.</param>
+/// <param name="Stride">Stride; <see langword="null"/> means the kernel size.</param>
 /// <param name="Padding">Implicit zero padding on each side.</param>
 /// <param name="CeilMode">Whether the output size is rounded up.</param>
-public sealed record AvgPoolLayer(long Kernel, long Stride, long Padding = 0, bool CeilMode = false) : WindowPoolLayer(Kernel, Stride, Padding, CeilMode)
+public sealed record AvgPoolLayer(long Kernel, long? Stride = null, long Padding = 0, bool CeilMode = false) : WindowPoolLayer(Kernel, Stride, Padding, CeilMode)
 {
     private protected override string TypeName => "AvgPool2d";
 
-    internal override nn.Module<Tensor, Tensor> Create(SampleShape input) => nn.AvgPool2d(Kernel, stride: Stride, padding: Padding, ceil_mode: CeilMode);
+    internal override nn.Module<Tensor, Tensor> Create(SampleShape input) => nn.AvgPool2d(Kernel, stride: Step, padding: Padding, ceil_mode: CeilMode);
 }
 
 /// <summary>A pooling over the whole image: CxHxW becomes C.</summary>
