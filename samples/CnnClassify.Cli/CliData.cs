@@ -16,7 +16,10 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
     /// <summary>The interpolation of the resize.</summary>
     public Interpolation Interpolation { get; init; } = Interpolation.Bilinear;
 
-    public static readonly string[] DatasetNames = ["fashion-mnist", "mnist", "cifar10", "imagefolder"];
+    public static readonly string[] DatasetNames = ["fashion-mnist", "mnist", "cifar10", "imagefolder", "csv"];
+
+    /// <summary>Whether the images carry sets of labels.</summary>
+    public bool IsMultiLabel => Train.IsMultiLabel;
 
     public IReadOnlyList<string> Classes => Train.Classes;
 
@@ -25,12 +28,15 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
     /// <param name="preprocessing">The model's preprocessing (resize, interpolation, normalisation) when the images must follow it, as published weights and checkpoints say; <see langword="null"/> for the dataset's own.</param>
     /// <param name="exifOrientation">Whether photos are turned upright by their EXIF orientation.</param>
     /// <param name="followLinks">Whether an image folder's links that lead outside it are followed.</param>
-    public static async Task<CliData> LoadAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger? logger = null, Models.Preprocessing? preprocessing = null, bool exifOrientation = false, bool followLinks = false)
+    /// <param name="table">For <c>--dataset csv</c>: the label tables and how to read them (the training table, the test table or <see langword="null"/> to hold one out, and the options).</param>
+    public static async Task<CliData> LoadAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger? logger = null, Models.Preprocessing? preprocessing = null, bool exifOrientation = false, bool followLinks = false, Func<DecodeSize?, LabelTables>? table = null)
     {
         var resize = preprocessing?.ResizeSize;
         var size = imageSize ?? 224;
-        var decode = dataset == "imagefolder" ? (resize is { } r ? DecodeSize.ShortSide(r) : DecodeSize.Box(size, size)) : null;
-        var loaded = await LoadSplitsAsync(dataset, directory, validationSplit, seed, imageSize, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, decode, exifOrientation, followLinks).ConfigureAwait(false);
+        var decode = dataset is "imagefolder" or "csv" ? (resize is { } r ? DecodeSize.ShortSide(r) : DecodeSize.Box(size, size)) : null;
+        var loaded = dataset == "csv"
+            ? LoadTables((table ?? throw new UsageException("--dataset csv needs --labels FILE, a table of image paths and labels."))(decode), validationSplit, seed, imageSize)
+            : await LoadSplitsAsync(dataset, directory, validationSplit, seed, imageSize, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, decode, exifOrientation, followLinks).ConfigureAwait(false);
         loaded = loaded with { ApplyExifOrientation = exifOrientation };
         if (preprocessing is not null)
         {
@@ -48,6 +54,36 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
         }
 
         return loaded;
+    }
+
+    /// <summary>
+    /// Images and labels from tables: the training table split into training and validation (and
+    /// test, when no test table is given), stratified by label (iteratively for multi-label data).
+    /// A test table reads with the training table's classes, so its unknown labels are named.
+    /// </summary>
+    private static CliData LoadTables(LabelTables tables, double validationSplit, int seed, int? imageSize)
+    {
+        if (!(validationSplit > 0 && validationSplit < 1))
+        {
+            throw new UsageException($"--val-split must be between 0 and 1; got {validationSplit}.");
+        }
+
+        var full = LabeledImageDataset.FromCsv(tables.Train, tables.Options);
+        IImageDataset test;
+        IImageDataset rest = full;
+        if (tables.Test is { } testTable)
+        {
+            test = LabeledImageDataset.FromCsv(testTable, tables.Options with { Classes = full.Classes, MultiLabel = full.IsMultiLabel });
+        }
+        else
+        {
+            (var kept, test) = Split(full, validationSplit, seed + 1, "test");
+            rest = kept;
+        }
+
+        var (train, validation) = Split(rest, validationSplit, seed, "validation");
+        var channels = tables.Options.ColorMode == ColorMode.Grayscale ? 1 : 3;
+        return new CliData(train, validation, test, channels, imageSize ?? 224, channels == 1 ? new Normalize([0.5], [0.5]) : Normalize.ImageNet);
     }
 
     private static async Task<CliData> LoadSplitsAsync(string dataset, string? directory, double validationSplit, int seed, int? imageSize, Microsoft.Extensions.Logging.ILogger logger, DecodeSize? decode, bool exifOrientation, bool followLinks)
@@ -113,10 +149,10 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
         var (train, held) = DatasetSplit.Split(full, fraction, seed, stratified: true);
         foreach (var (side, name) in new[] { ((IImageDataset)held, part), (train, "training") })
         {
-            var present = new HashSet<long>(Enumerable.Range(0, side.Count).Select(side.LabelAt));
+            var present = new HashSet<int>(Enumerable.Range(0, side.Count).SelectMany(side.LabelsAt));
             if (Enumerable.Range(0, full.Classes.Count).FirstOrDefault(c => !present.Contains(c), -1) is var missing and >= 0)
             {
-                var count = Enumerable.Range(0, full.Count).Count(i => full.LabelAt(i) == missing);
+                var count = Enumerable.Range(0, full.Count).Count(i => full.LabelsAt(i).Contains(missing));
                 throw new UsageException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"--val-split {fraction} leaves class '{full.Classes[missing]}' ({count} images) without a {name} image; give a split that keeps every class on both sides, or more images."));
             }
@@ -124,6 +160,12 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
 
         return (train, held);
     }
+
+    /// <summary>Where <c>--dataset csv</c> reads its images and labels.</summary>
+    /// <param name="Train">The training table (for evaluate, the test table).</param>
+    /// <param name="Test">The test table, or <see langword="null"/> to hold out a share of <paramref name="Train"/>.</param>
+    /// <param name="Options">How the tables are read.</param>
+    internal sealed record LabelTables(string Train, string? Test, LabelTableOptions Options);
 
     /// <summary>The evaluation pipeline's description, which the model carries into its checkpoint.</summary>
     public Models.Preprocessing Preprocessing => new()

@@ -15,7 +15,8 @@ internal static class EvaluateCommand
     public static Command Create(TextWriter output)
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "A checkpoint written by train.", Required = true };
-        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, mnist, cifar10 or imagefolder.", Required = true };
+        var dataset = new Option<string?>("--dataset") { Description = "fashion-mnist, mnist, cifar10, imagefolder or csv (implied by --labels)." };
+        var table = new LabelTableArguments();
         var data = new Option<string?>("--data") { Description = "Dataset folder." };
         var valSplit = new Option<double>("--val-split") { Description = "As given to train, to reproduce an imagefolder's held-out test split.", DefaultValueFactory = _ => 0.1 };
         var seed = new Option<int>("--seed") { Description = "As given to train.", DefaultValueFactory = _ => 0 };
@@ -25,6 +26,11 @@ internal static class EvaluateCommand
         {
             checkpoint, dataset, data, valSplit, seed, outDir, followLinks,
         };
+        foreach (var option in table.All.Where(o => o != table.TestLabels && o != table.MultiLabel))
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(checkpoint)!;
@@ -32,7 +38,23 @@ internal static class EvaluateCommand
             using var model = Checkpoint.LoadModel(path);
             var configuration = model.Configuration;
             var warnings = new WarningLogger(output);
-            var loaded = await CliData.LoadAsync(parse.GetValue(dataset)!, parse.GetValue(data), parse.GetValue(valSplit), parse.GetValue(seed), configuration.InputHeight, warnings, configuration.Preprocessing, configuration.Preprocessing.ApplyExifOrientation, parse.GetValue(followLinks)).ConfigureAwait(false);
+            if (parse.GetValue(table.Labels) is { } labels)
+            {
+                EvaluateTable(parse, table, labels, path, model, directory, warnings, output);
+                return 0;
+            }
+
+            if (parse.GetValue(dataset) is not { } datasetName)
+            {
+                throw new UsageException("Give --dataset (fashion-mnist, mnist, cifar10, imagefolder) or --labels FILE, a table of image paths and labels.");
+            }
+
+            if (configuration.Task != Inference.TaskNames.SingleLabel)
+            {
+                throw new UsageException($"The checkpoint is {configuration.Task}; evaluate it on a label table (--labels FILE).");
+            }
+
+            var loaded = await CliData.LoadAsync(datasetName, parse.GetValue(data), parse.GetValue(valSplit), parse.GetValue(seed), configuration.InputHeight, warnings, configuration.Preprocessing, configuration.Preprocessing.ApplyExifOrientation, parse.GetValue(followLinks)).ConfigureAwait(false);
             if (warnings.Count > 0)
             {
                 output.WriteLine($"{warnings.Count} data warning(s) above; skipped files are left out of the evaluation.");
@@ -59,5 +81,48 @@ internal static class EvaluateCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Evaluates on every row of a label table, read with the checkpoint's classes and task.</summary>
+    private static void EvaluateTable(System.CommandLine.ParseResult parse, LabelTableArguments table, string labels, string path, ClassificationModel model, string directory, WarningLogger warnings, TextWriter output)
+    {
+        var configuration = model.Configuration;
+        var multiLabel = configuration.Task == Inference.TaskNames.MultiLabel;
+        var decode = configuration.Preprocessing.ResizeSize is { } side ? DecodeSize.ShortSide(side) : DecodeSize.Box(configuration.InputHeight, configuration.InputWidth);
+        var options = table.Options(parse, warnings, decode, configuration.Preprocessing.ApplyExifOrientation) with
+        {
+            Classes = configuration.ClassNames,
+            MultiLabel = multiLabel,
+            ColorMode = configuration.ColorMode,
+        };
+        var data = LabeledImageDataset.FromCsv(labels, options);
+        if (warnings.Count > 0)
+        {
+            output.WriteLine($"{warnings.Count} data warning(s) above; the rows named are left out of the evaluation.");
+        }
+
+        var test = new DataLoader(data, configuration.EvalTransform(), new DataLoaderOptions { BatchSize = 256, Logger = warnings });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = new RunReport($"cnnclassify evaluate: {Path.GetFileName(path)} on {Path.GetFileName(labels)}") { Model = configuration, History = Checkpoint.ReadHistory(path) }
+            .Add("Data", "Checkpoint", Path.GetFullPath(path))
+            .Add("Data", "Label table", Path.GetFullPath(labels))
+            .Add("Data", "Test images", data.Count.ToString("N0", CultureInfo.InvariantCulture));
+        var extra = new JsonObject { ["checkpoint"] = Path.GetFullPath(path) };
+        if (multiLabel)
+        {
+            var predictions = MultiLabelPredictionSet.Collect(model, test);
+            run.AddTiming("Test evaluation", clock.Elapsed);
+            var report = Reports.WriteMultiLabel(directory, predictions, data, extra, run, model, output);
+            output.WriteLine($"test mAP {report.MeanAveragePrecision.ToString("F4", CultureInfo.InvariantCulture)} on {predictions.Count} images; outputs in {directory}");
+        }
+        else
+        {
+            var predictions = PredictionSet.Collect(model, test);
+            run.AddTiming("Test evaluation", clock.Elapsed);
+            Reports.Write(directory, predictions, data, predictions.Samples.Average(s => s.Loss), extra, run, model, output);
+            Reports.WritePredictions(Path.Combine(directory, "predictions.csv"), predictions);
+            output.WriteLine(CliApp.Printable(predictions.Report().ToString()));
+            output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {predictions.Samples.Count} images; outputs in {directory}");
+        }
     }
 }

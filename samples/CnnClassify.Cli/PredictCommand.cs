@@ -61,12 +61,26 @@ internal static class PredictCommand
                     ["class"] = p.ClassName,
                     ["index"] = p.ClassIndex,
                     ["confidence"] = p.Confidence,
+                    // The predicted classes: the top one, or every one at or above its threshold for a multi-label model.
+                    ["labels"] = new JsonArray(p.Labels.Select(l => (JsonNode)new JsonObject { ["class"] = l.Name, ["index"] = l.Index, ["probability"] = l.Probability }).ToArray()),
                     // Two arrays in class order: class names need not be unique (ImageNet's list
                     // has "crane" and "maillot" twice), so they cannot be an object's keys.
                     ["classes"] = new JsonArray(p.ClassNames.Select(name => (JsonNode?)name).ToArray()),
                     ["probabilities"] = new JsonArray(p.Probabilities.Select(value => (JsonNode?)value).ToArray()),
                 }).ToArray());
                 output.WriteLine(array.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return Task.FromResult(0);
+            }
+
+            if (predictor.Task.Name == TaskNames.MultiLabel)
+            {
+                foreach (var prediction in predictions)
+                {
+                    var found = prediction.Labels.Count == 0 ? "no label at or above its threshold"
+                        : string.Join(", ", prediction.Labels.Select(l => string.Create(CultureInfo.InvariantCulture, $"{TerminalText.Escape(l.Name)} ({l.Probability:P1})")));
+                    output.WriteLine($"{TerminalText.Escape(prediction.Source)}: {found}");
+                }
+
                 return Task.FromResult(0);
             }
 

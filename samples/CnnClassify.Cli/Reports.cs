@@ -62,6 +62,70 @@ internal static class Reports
         WriteText(Path.Combine(directory, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     }
 
+    /// <summary>
+    /// Writes a multi-label evaluation: report.txt (the per-label table), metrics.json (every metric
+    /// of <see cref="MultiLabelReport"/>, with the thresholds), predictions.csv (each image's true
+    /// and predicted labels and probabilities) and <paramref name="run"/> as report.html.
+    /// </summary>
+    /// <returns>The report.</returns>
+    public static MultiLabelReport WriteMultiLabel(string directory, MultiLabelPredictionSet predictions, IImageDataset test, JsonObject extra, RunReport run, ClassificationModel model, TextWriter output)
+    {
+        Directory.CreateDirectory(directory);
+        var report = predictions.Report();
+        var testLoss = predictions.Count == 0 ? double.NaN : Enumerable.Range(0, predictions.Count).Average(predictions.Loss);
+        run.AddEvaluation(predictions, test, testLoss);
+        run.Save(Path.Combine(directory, "report.html"));
+        WriteText(Path.Combine(directory, "report.txt"), report.ToString());
+        var metrics = new JsonObject
+        {
+            ["task"] = model.Configuration.Task,
+            ["test_loss"] = testLoss,
+            ["test_samples"] = predictions.Count,
+        };
+        foreach (var (key, value) in report.ToJson(predictions.Thresholds))
+        {
+            metrics[key] = value?.DeepClone();
+        }
+
+        foreach (var (key, value) in extra)
+        {
+            metrics[key] = value?.DeepClone();
+        }
+
+        WriteText(Path.Combine(directory, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+        WriteMultiLabelPredictions(Path.Combine(directory, "predictions.csv"), predictions, test);
+        output.WriteLine(CliApp.Printable(report.ToString()));
+        return report;
+    }
+
+    /// <summary>One row per image: its dataset index, file, true and predicted labels (separated by <c>;</c>) and every label's probability.</summary>
+    public static void WriteMultiLabelPredictions(string path, MultiLabelPredictionSet predictions, IImageDataset test)
+    {
+        var text = new StringBuilder("index,image,true,predicted");
+        foreach (var name in predictions.ClassNames)
+        {
+            text.Append(',').Append(Csv($"p_{name}"));
+        }
+
+        text.Append('\n');
+        for (var i = 0; i < predictions.Count; i++)
+        {
+            var index = predictions.Indices[i];
+            text.Append(index.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(Csv(FileOf(test, index) ?? string.Empty)).Append(',')
+                .Append(Csv(string.Join(';', predictions.TrueLabels(i).Select(c => predictions.ClassNames[c])))).Append(',')
+                .Append(Csv(string.Join(';', predictions.PredictedLabels(i).Select(c => predictions.ClassNames[c]))));
+            foreach (var p in predictions.Probabilities(i))
+            {
+                text.Append(',').Append(p.ToString("R", CultureInfo.InvariantCulture));
+            }
+
+            text.Append('\n');
+        }
+
+        WriteText(path, text.ToString());
+    }
+
     public static void WritePredictions(string path, PredictionSet predictions)
     {
         var text = new StringBuilder("index,true,predicted,confidence\n");
@@ -80,7 +144,15 @@ internal static class Reports
             writer.Write(text);
         });
 
-    private static string Csv(string value) => value.Contains(',', StringComparison.Ordinal) || value.Contains('"', StringComparison.Ordinal)
+    private static string? FileOf(IImageDataset data, int index) => data switch
+    {
+        LabeledImageDataset table => table.Files[index],
+        ImageFolderDataset folder => folder.Files[index],
+        Subset subset => FileOf(subset.Source, subset.Indices[index]),
+        _ => null,
+    };
+
+    private static string Csv(string value) => value.AsSpan().IndexOfAny(",\"\r\n") >= 0
         ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\""
         : value;
 }

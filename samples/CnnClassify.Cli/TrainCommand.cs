@@ -21,8 +21,13 @@ internal static class TrainCommand
 {
     public static Command Create(TextWriter output)
     {
-        var model = new Option<string>("--model") { Description = "Zoo model name.", Required = true };
-        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist, mnist, cifar10 or imagefolder.", Required = true };
+        var model = new Option<string>("--model") { Description = "Zoo model name, or a model description file (.json, as ModelConfiguration.ToJson writes it: a CnnBuilder model's layers).", Required = true };
+        var dataset = new Option<string?>("--dataset") { Description = "fashion-mnist, mnist, cifar10, imagefolder or csv (implied by --labels)." };
+        var table = new LabelTableArguments();
+        var loss = new Option<string>("--loss") { Description = "auto (cross-entropy, or binary cross-entropy for multi-label data), focal (single-label) or asymmetric (multi-label).", DefaultValueFactory = _ => "auto" };
+        loss.AcceptOnlyFromAmong("auto", "focal", "asymmetric");
+        var thresholds = new Option<string>("--thresholds") { Description = "Multi-label decision thresholds chosen on validation after each epoch: per-class (each label's best F1), global (one for all, best micro F1) or none (0.5).", DefaultValueFactory = _ => "per-class" };
+        thresholds.AcceptOnlyFromAmong("per-class", "global", "none");
         var data = new Option<string?>("--data") { Description = "Dataset folder." };
         var valSplit = new Option<double>("--val-split") { Description = "Share of the training data held out for validation.", DefaultValueFactory = _ => 0.1 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 }.AtLeast(1);
@@ -38,7 +43,7 @@ internal static class TrainCommand
         var pretrained = new Option<string?>("--pretrained") { Description = "Weights to start from: DEFAULT (when no value is given), IMAGENET1K_V1 or IMAGENET1K_V2 (see 'cnnclassify weights'), or a .pth or .safetensors file; a different head is replaced.", Arity = ArgumentArity.ZeroOrOne };
         var freeze = new Option<bool>("--freeze-backbone") { Description = "Train only the head (with --pretrained)." };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint to resume from." };
-        var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without validation-accuracy gain." }.AtLeast(1);
+        var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without validation-accuracy gain (validation mAP for multi-label data)." }.AtLeast(1);
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (at most four per logical core)." }.Between(1, OptionRules.MaxThreads);
         var imageSize = new Option<int?>("--image-size") { Description = "Input height and width (default: the dataset's); from the model's smallest to 2,048." }.Between(1, Inference.ModelLimits.MaxInputSide);
         var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 }.Between(0, OptionRules.MaxThreads);
@@ -47,17 +52,36 @@ internal static class TrainCommand
         var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };
         var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png, top_losses.png, top_losses_heatmaps.png, report.txt, metrics.json and report.html.")
         {
-            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers, noCache, exif, followLinks,
+            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers, noCache, exif, followLinks, loss, thresholds,
         };
+        foreach (var option in table.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
             var name = parse.GetValue(model)!;
-            if (!ModelZoo.Names.Contains(name, StringComparer.OrdinalIgnoreCase))
+            var description = ModelDescriptionFile.IsFile(name) ? ModelDescriptionFile.Read(name) : null;
+            if (description is not null && parse.GetResult(pretrained) is not null)
+            {
+                throw new UsageException("--pretrained loads a zoo model's weights; it cannot be combined with a model description file.");
+            }
+
+            if (description is null && !ModelZoo.Names.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 throw new UsageException($"--model: unknown model '{name}'. Known models: {string.Join(", ", ModelZoo.Names)}.");
             }
 
-            CliApp.CheckImageSize(name, parse.GetValue(imageSize), "--image-size");
+            if (description is null)
+            {
+                CliApp.CheckImageSize(name, parse.GetValue(imageSize), "--image-size");
+            }
+            else if (parse.GetValue(imageSize) is { } given && (given != description.InputHeight || given != description.InputWidth))
+            {
+                throw new UsageException($"--image-size {given} differs from the input of '{name}' ({description.InputHeight}x{description.InputWidth}); leave it out, or change the description.");
+            }
+
             var epochCount = parse.GetValue(epochs);
             var batch = parse.GetValue(batchSize);
             var seedValue = parse.GetValue(seed);
@@ -69,17 +93,21 @@ internal static class TrainCommand
             var phases = Stopwatch.StartNew();
             var warnings = new WarningLogger(output);
             var published = PublishedWeights(parse, name, pretrained);
-            var datasetName = parse.GetValue(dataset)!;
-            var photos = datasetName == "imagefolder";
-            var loaded = await CliData.LoadAsync(datasetName, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize) ?? (photos ? published?.CropSize : null), warnings,
-                Scaled(published, parse.GetValue(imageSize), photos), parse.GetValue(exif), parse.GetValue(followLinks)).ConfigureAwait(false);
+            var datasetName = DatasetName(parse, dataset, table);
+            var photos = datasetName is "imagefolder" or "csv";
+            var loaded = await CliData.LoadAsync(datasetName, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize) ?? description?.InputHeight ?? (photos ? published?.CropSize : null), warnings,
+                Scaled(published, parse.GetValue(imageSize), photos), parse.GetValue(exif), parse.GetValue(followLinks),
+                decode => new CliData.LabelTables(parse.GetValue(table.Labels)!, parse.GetValue(table.TestLabels), table.Options(parse, warnings, decode, parse.GetValue(exif)))).ConfigureAwait(false);
+            var multiLabel = loaded.IsMultiLabel;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"data: {loaded.Train.Count:N0} train, {loaded.Validation.Count:N0} validation, {loaded.Test.Count:N0} test images, {loaded.Classes.Count:N0} classes{(multiLabel ? ", multi-label" : string.Empty)}"));
+            var monitor = multiLabel ? Metric.ValidationMeanAveragePrecision : Metric.ValidationAccuracy;
             if (warnings.Count > 0)
             {
                 output.WriteLine($"{warnings.Count} data warning(s) above; skipped files are left out of training and evaluation.");
             }
 
             Seeding.Seed(seedValue);
-            using var network = Network(parse, name, pretrained, loaded, output, cancellationToken);
+            using var network = description is null ? Network(parse, name, pretrained, loaded, output, cancellationToken) : Described(description, name, loaded);
             if (parse.GetValue(freeze))
             {
                 network.FreezeBackbone();
@@ -89,6 +117,7 @@ internal static class TrainCommand
             network.Configuration = network.Configuration with
             {
                 InChannels = loaded.Channels, InputHeight = loaded.ImageSize, InputWidth = loaded.ImageSize, Preprocessing = loaded.Preprocessing,
+                Task = multiLabel ? Inference.TaskNames.MultiLabel : Inference.TaskNames.SingleLabel,
             };
 
             var augmentation = parse.GetValue(augment)!;
@@ -121,12 +150,19 @@ internal static class TrainCommand
             var builder = Trainer.For(network)
                 .UseCachedFeatures(cached is not null)
                 .UseOptimizer(Optimizer(parse.GetValue(optimizer)!, parse.GetValue(lr)))
-                .UseLoss(LossFunction.CrossEntropy(labelSmoothing: parse.GetValue(smoothing)))
+                .UseLoss(Loss(parse.GetValue(loss)!, parse.GetValue(smoothing), multiLabel))
                 .UsePrecision(precision)
                 .UseSeed(seedValue)
-                .UseLogger(warnings)
-                .AddCallback(new CheckpointCallback(directory, Metric.ValidationAccuracy))
+                .UseLogger(warnings);
+            if (multiLabel && parse.GetValue(thresholds) != "none")
+            {
+                // Before the checkpoints' callback, so that each checkpoint holds the thresholds chosen for its weights.
+                builder.AddCallback(new ThresholdTuning(parse.GetValue(thresholds) == "global" ? ThresholdChoice.GlobalMicroF1 : ThresholdChoice.PerClassF1));
+            }
+
+            builder.AddCallback(new CheckpointCallback(directory, monitor))
                 .AddCallback(new CsvLogger(Path.Combine(directory, "history.csv")));
+
             if (Schedule(parse.GetValue(scheduler)!, epochCount) is { } schedule)
             {
                 builder.UseSchedule(schedule);
@@ -134,7 +170,7 @@ internal static class TrainCommand
 
             if (parse.GetValue(earlyStopping) is { } patience)
             {
-                builder.AddCallback(new EarlyStopping(patience, Metric.ValidationAccuracy));
+                builder.AddCallback(new EarlyStopping(patience, monitor));
             }
 
             if (parse.GetValue(threads) is { } threadCount)
@@ -182,23 +218,22 @@ internal static class TrainCommand
             HistoryPlot.Save(history, Path.Combine(directory, "history.png"));
 
             var bestPath = Path.Combine(directory, "best.ckpt");
-            Checkpoint.LoadModel(File.Exists(bestPath) ? bestPath : Path.Combine(directory, "last.ckpt"), network);
+            var chosen = File.Exists(bestPath) ? bestPath : Path.Combine(directory, "last.ckpt");
+            // The weights and the description (with what was chosen for them, such as multi-label thresholds).
+            Checkpoint.LoadModel(chosen, network);
             var evaluationClock = Stopwatch.StartNew();
-            var predictions = PredictionSet.Collect(network, test);
-            var testSeconds = evaluationClock.Elapsed.TotalSeconds;
-            var run = RunReport.For(trainer, $"cnnclassify train: {name} on {parse.GetValue(dataset)}")
-                .Add("Data", "Dataset", parse.GetValue(dataset)!)
-                .Add("Data", "Folder", parse.GetValue(data) is { } folder ? Path.GetFullPath(folder) : "default location")
+            var run = RunReport.For(trainer, $"cnnclassify train: {name} on {datasetName}")
+                .Add("Data", "Dataset", datasetName)
+                .Add("Data", "Folder", parse.GetValue(data) is { } folder ? Path.GetFullPath(folder) : parse.GetValue(table.Labels) is { } labels ? Path.GetFullPath(labels) : "default location")
                 .Add("Data", "Images", string.Create(CultureInfo.InvariantCulture, $"{loaded.Train.Count:N0} train, {loaded.Validation.Count:N0} validation, {loaded.Test.Count:N0} test"))
                 .Add("Data", "Augmentation", augmentation)
                 .Add("Data", "Batch size", batch.ToString(CultureInfo.InvariantCulture))
                 .Add("Data", "Loader threads", parse.GetValue(workers).ToString(CultureInfo.InvariantCulture))
                 .AddTiming("Fit, wall clock (validation and checkpoints included)", TimeSpan.FromSeconds(trainSeconds))
                 .AddTiming("Data set-up (indexing, splits, model)", TimeSpan.FromSeconds(setupSeconds))
-                .AddTiming("Backbone features cached", TimeSpan.FromSeconds(featureSeconds))
-                .AddTiming("Test evaluation", TimeSpan.FromSeconds(testSeconds));
-            var best = history.Best(Metric.ValidationAccuracy)!;
-            Reports.Write(directory, predictions, loaded.Test, predictions.Samples.Average(s => s.Loss), new JsonObject
+                .AddTiming("Backbone features cached", TimeSpan.FromSeconds(featureSeconds));
+            var best = history.Best(monitor)!;
+            var extra = new JsonObject
             {
                 ["best_epoch"] = best.Epoch + 1,
                 ["epochs_run"] = history.Epochs.Count,
@@ -209,13 +244,59 @@ internal static class TrainCommand
                 ["precision_reason"] = trainer.PrecisionChoice.Reason,
                 ["cpu"] = Native.CpuCapabilities.ProcessorName(),
                 ["cpu_capability"] = Native.CpuCapabilities.Current.Describe(),
-            }, run, network, output);
-            output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} (best epoch {best.Epoch + 1} of {history.Epochs.Count}), {trainSeconds:F1} s; outputs in {directory}");
+            };
+            double testSeconds;
+            if (multiLabel)
+            {
+                var labelled = MultiLabelPredictionSet.Collect(network, test);
+                testSeconds = evaluationClock.Elapsed.TotalSeconds;
+                run.AddTiming("Test evaluation", TimeSpan.FromSeconds(testSeconds));
+                var report = Reports.WriteMultiLabel(directory, labelled, loaded.Test, extra, run, network, output);
+                output.WriteLine($"test mAP {report.MeanAveragePrecision.ToString("F4", CultureInfo.InvariantCulture)}, samples F1 {report.SamplesAverage.F1.ToString("F4", CultureInfo.InvariantCulture)} (best epoch {best.Epoch + 1} of {history.Epochs.Count}), {trainSeconds:F1} s; outputs in {directory}");
+            }
+            else
+            {
+                var predictions = PredictionSet.Collect(network, test);
+                testSeconds = evaluationClock.Elapsed.TotalSeconds;
+                run.AddTiming("Test evaluation", TimeSpan.FromSeconds(testSeconds));
+                Reports.Write(directory, predictions, loaded.Test, predictions.Samples.Average(s => s.Loss), extra, run, network, output);
+                output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} (best epoch {best.Epoch + 1} of {history.Epochs.Count}), {trainSeconds:F1} s; outputs in {directory}");
+            }
+
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"time: set-up {setupSeconds:F1} s, features {featureSeconds:F1} s, fit {trainSeconds:F1} s, test {testSeconds:F1} s, reports {phases.Elapsed.TotalSeconds - setupSeconds - featureSeconds - trainSeconds - testSeconds:F1} s, total {phases.Elapsed.TotalSeconds:F1} s"));
             return 0;
         });
         return command;
     }
+
+    /// <summary>The dataset <c>--dataset</c> names, or <c>csv</c> when <c>--labels</c> gives a table.</summary>
+    private static string DatasetName(ParseResult parse, Option<string?> dataset, LabelTableArguments table)
+    {
+        var named = parse.GetValue(dataset);
+        var labels = parse.GetValue(table.Labels);
+        if (labels is not null && named is not (null or "csv"))
+        {
+            throw new UsageException($"--labels reads images and labels from a table; it cannot be combined with --dataset {named}.");
+        }
+
+        if (labels is null && table.All.Skip(1).Any(o => parse.GetResult(o) is { Implicit: false }))
+        {
+            throw new UsageException("--test-labels, --images and the column and separator options go with --labels FILE.");
+        }
+
+        return labels is not null ? "csv" : named ?? throw new UsageException("Give --dataset (fashion-mnist, mnist, cifar10, imagefolder) or --labels FILE, a table of image paths and labels.");
+    }
+
+    /// <summary>The loss <c>--loss</c> names, for the data's task.</summary>
+    private static LossFunction Loss(string name, double smoothing, bool multiLabel) => (name, multiLabel) switch
+    {
+        ("auto", false) => LossFunction.CrossEntropy(labelSmoothing: smoothing),
+        ("auto", true) => LossFunction.BinaryCrossEntropy(labelSmoothing: smoothing),
+        ("focal", false) when smoothing == 0 => LossFunction.Focal(),
+        ("asymmetric", true) when smoothing == 0 => LossFunction.Asymmetric(),
+        ("focal" or "asymmetric", _) when smoothing != 0 => throw new UsageException($"--loss {name} does not take --label-smoothing."),
+        _ => throw new UsageException($"--loss {name} is for {(multiLabel ? "single-label" : "multi-label")} data, but this data is {(multiLabel ? "multi-label" : "single-label")}."),
+    };
 
     /// <summary>The published weights <c>--pretrained</c> names, or <see langword="null"/> for none or a weights file.</summary>
     private static PretrainedWeights? PublishedWeights(ParseResult parse, string name, Option<string?> pretrained)
@@ -261,6 +342,7 @@ internal static class TrainCommand
 
         var why = optedOut ? "--no-feature-cache was given"
             : world is not null ? "data-parallel runs do not cache features"
+            : train.Dataset.IsMultiLabel ? "features of multi-label data are not cached yet"
             : BackboneFeatures.WhyNotCacheable(network, train.Transform) ?? BackboneFeatures.WhyNotCacheable(network, validation.Transform);
         if (why is not null)
         {
@@ -288,6 +370,25 @@ internal static class TrainCommand
             Train.Dispose();
             Validation.Dispose();
         }
+    }
+
+    /// <summary>A model built from a description file, checked against the data.</summary>
+    private static ClassificationModel Described(ModelConfiguration description, string path, CliData loaded)
+    {
+        if (description.InChannels != loaded.Channels)
+        {
+            throw new InvalidDataException($"--model '{path}' takes {description.InChannels} input channel(s), but the images have {loaded.Channels}.");
+        }
+
+        var network = ModelZoo.Create(description with { NumClasses = loaded.Classes.Count });
+        if (network.Configuration.NumClasses != loaded.Classes.Count)
+        {
+            var classes = network.Configuration.NumClasses;
+            network.Dispose();
+            throw new InvalidDataException($"--model '{path}' predicts {classes} classes, but the data has {loaded.Classes.Count}; make its last layer that wide.");
+        }
+
+        return network;
     }
 
     private static ClassificationModel Network(ParseResult parse, string name, Option<string?> pretrained, CliData loaded, TextWriter output, CancellationToken cancellationToken)

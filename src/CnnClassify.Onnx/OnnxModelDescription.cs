@@ -54,6 +54,9 @@ public sealed record OnnxModelDescription
     /// <summary>The task the model was trained for (<see cref="Inference.TaskNames"/>), which says how its logits become probabilities.</summary>
     public string Task { get; init; } = Inference.TaskNames.SingleLabel;
 
+    /// <summary>A multi-label model's decision threshold per class, in label order; <see langword="null"/> for <see cref="Inference.TaskNames.DefaultThreshold"/> everywhere.</summary>
+    public IReadOnlyList<double>? Thresholds { get; init; }
+
     /// <summary>Reads the description from a model's metadata.</summary>
     /// <param name="metadata">ONNX Runtime's custom metadata map.</param>
     /// <param name="source">The file, for messages.</param>
@@ -88,7 +91,7 @@ public sealed record OnnxModelDescription
             : stored.ClassNames.Count is not 0 && stored.ClassNames.Count != stored.NumClasses ? $"it lists {stored.ClassNames.Count} class names for {stored.NumClasses} classes"
             : preprocessing.Mean.Count != preprocessing.Std.Count || (preprocessing.Mean.Count is not (0 or 1) && preprocessing.Mean.Count != stored.InChannels) ? "its means and standard deviations do not fit the channels"
             : preprocessing.Interpolation is not ("bilinear" or "bicubic" or "nearest") ? $"the interpolation '{preprocessing.Interpolation}' is not bilinear, bicubic or nearest"
-            : null;
+            : Inference.TaskNames.CheckThresholds(stored.Thresholds, stored.NumClasses);
         if (problem is not null)
         {
             throw new InvalidDataException($"'{source}': the model description in its metadata is inconsistent: {problem}.");
@@ -99,6 +102,7 @@ public sealed record OnnxModelDescription
         {
             Architecture = stored.Architecture,
             Task = task,
+            Thresholds = stored.Thresholds,
             InChannels = stored.InChannels,
             InputHeight = stored.InputHeight,
             InputWidth = stored.InputWidth,
@@ -127,6 +131,8 @@ public sealed record OnnxModelDescription
         public List<string> ClassNames { get; init; } = [];
 
         public string? Task { get; init; }
+
+        public List<double>? Thresholds { get; init; }
 
         public StoredPreprocessing? Preprocessing { get; init; }
     }

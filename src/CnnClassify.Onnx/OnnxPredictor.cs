@@ -276,10 +276,32 @@ public sealed class OnnxPredictor : IDisposable
         var predictions = new List<Prediction>(images.Count);
         for (var i = 0; i < images.Count; i++)
         {
-            predictions.Add(new Prediction(sources[i], ClassNames, Softmax(logits, i, classes)));
+            predictions.Add(Predicted(sources[i], logits, i, classes));
         }
 
         return predictions;
+    }
+
+    // The task's activation and decision, as the LibTorch predictor's: the most probable class of a
+    // softmax, or every class whose sigmoid reaches its threshold, most probable first.
+    private Prediction Predicted(string source, Tensor<float> logits, int row, int classes)
+    {
+        if (Description.Task != Inference.TaskNames.MultiLabel)
+        {
+            return new Prediction(source, ClassNames, Softmax(logits, row, classes));
+        }
+
+        var probabilities = new double[classes];
+        for (var k = 0; k < classes; k++)
+        {
+            probabilities[k] = 1f / (1f + MathF.Exp(-logits[row, k]));
+        }
+
+        var thresholds = Description.Thresholds;
+        var predicted = Enumerable.Range(0, classes)
+            .Where(k => probabilities[k] >= (thresholds?[k] ?? Inference.TaskNames.DefaultThreshold))
+            .OrderByDescending(k => probabilities[k]).ThenBy(k => k).ToList();
+        return new Prediction(source, ClassNames, probabilities, predicted);
     }
 
     // Softmax in float32 as LibTorch computes it (subtract the maximum, exponentiate, divide by the sum).

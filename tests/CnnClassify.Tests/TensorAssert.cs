@@ -18,6 +18,15 @@ internal static class TensorAssert
         }
     }
 
+    public static void Close(IReadOnlyList<double> expected, IReadOnlyList<double> actual, double tolerance)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"element {i}: expected {expected[i]}, got {actual[i]}");
+        }
+    }
+
     public static void Equal(Tensor expected, Tensor actual, double tolerance = 1e-6)
     {
         Assert.Equal(expected.shape, actual.shape);

@@ -3,7 +3,7 @@ namespace CnnClassify.Data;
 /// <summary>Class counts and weights for imbalanced datasets.</summary>
 public static class ClassStatistics
 {
-    /// <summary>The number of samples of each class, indexed by label.</summary>
+    /// <summary>The number of samples of each class (holding it, for a multi-label dataset), indexed by label.</summary>
     /// <param name="dataset">The dataset; only labels are read.</param>
     public static long[] Counts(IImageDataset dataset)
     {
@@ -11,10 +11,26 @@ public static class ClassStatistics
         var counts = new long[dataset.Classes.Count];
         for (var i = 0; i < dataset.Count; i++)
         {
-            counts[dataset.LabelAt(i)]++;
+            foreach (var label in dataset.LabelsAt(i))
+            {
+                counts[label]++;
+            }
         }
 
         return counts;
+    }
+
+    /// <summary>
+    /// The positive weight of each class of a multi-label dataset for
+    /// <c>LossFunction.BinaryCrossEntropy</c>: its negatives over its positives, so that a rare
+    /// label's few positives weigh as much as its many negatives. A class without positives gets 1.
+    /// </summary>
+    /// <param name="counts">Samples holding each class (<see cref="Counts"/>).</param>
+    /// <param name="samples">All samples.</param>
+    public static double[] PositiveWeights(IReadOnlyList<long> counts, long samples)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        return counts.Select(count => count == 0 ? 1 : (samples - count) / (double)count).ToArray();
     }
 
     /// <summary>

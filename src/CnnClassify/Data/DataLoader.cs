@@ -244,14 +244,12 @@ public sealed partial class DataLoader
                 batch = transform.ApplyBatch(batch, randoms);
             }
 
-            var batchLabels = torch.tensor(indices.Select(i => _dataset.LabelAt(i)).ToArray()).DetachFromDisposeScope();
-            return new Batch(batch.contiguous().DetachFromDisposeScope(), batchLabels, indices);
+            return new Batch(batch.contiguous().DetachFromDisposeScope(), Targets(indices).DetachFromDisposeScope(), indices);
         }
 
         using var scope = torch.NewDisposeScope();
         var images = new List<Tensor>(indices.Length);
         var kept = new List<int>(indices.Length);
-        var labels = new List<long>(indices.Length);
         string? firstSource = null;
         foreach (var index in indices)
         {
@@ -282,7 +280,6 @@ public sealed partial class DataLoader
             firstSource ??= sample.Source;
             images.Add(image);
             kept.Add(index);
-            labels.Add(sample.Label);
         }
 
         if (images.Count == 0)
@@ -291,8 +288,28 @@ public sealed partial class DataLoader
         }
 
         var stacked = torch.stack(images).DetachFromDisposeScope();
-        var labelTensor = torch.tensor(labels.ToArray()).DetachFromDisposeScope();
-        return new Batch(stacked, labelTensor, kept);
+        return new Batch(stacked, Targets(kept).DetachFromDisposeScope(), kept);
+    }
+
+    /// <summary>The samples' targets: class indices [N] of <c>int64</c>, or multi-hot [N, classes] of <c>float32</c> for a multi-label dataset.</summary>
+    private Tensor Targets(IReadOnlyList<int> indices)
+    {
+        if (!_dataset.IsMultiLabel)
+        {
+            return torch.tensor(indices.Select(i => _dataset.LabelAt(i)).ToArray());
+        }
+
+        var classes = _dataset.Classes.Count;
+        var hot = new float[indices.Count * classes];
+        for (var r = 0; r < indices.Count; r++)
+        {
+            foreach (var label in _dataset.LabelsAt(indices[r]))
+            {
+                hot[(r * classes) + label] = 1;
+            }
+        }
+
+        return torch.tensor(hot, [indices.Count, classes]);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipping sample {Path}: {Reason}")]

@@ -5,7 +5,9 @@ public static class DatasetSplit
 {
     /// <summary>
     /// Splits <paramref name="dataset"/> at random, reproducibly for a given seed. Stratified, each
-    /// class is split in the same proportion, so both parts keep the class balance.
+    /// class is split in the same proportion, so both parts keep the class balance; a multi-label
+    /// dataset is split by iterative stratification (Sechidis et al., 2011), which keeps each
+    /// label's share as close as the overlapping label sets allow.
     /// </summary>
     /// <param name="dataset">The dataset.</param>
     /// <param name="validationFraction">Share of samples for validation, in (0, 1); rounded per class when stratified.</param>
@@ -19,6 +21,12 @@ public static class DatasetSplit
         if (!(validationFraction > 0 && validationFraction < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "The validation fraction must be between 0 and 1, exclusive.");
+        }
+
+        if (stratified && dataset.IsMultiLabel)
+        {
+            var held = IterativeStratification.Held(dataset, validationFraction, seed);
+            return (new Subset(dataset, Enumerable.Range(0, dataset.Count).Where(i => !held[i])), new Subset(dataset, Enumerable.Range(0, dataset.Count).Where(i => held[i])));
         }
 
         var random = new Random(seed);

@@ -42,6 +42,16 @@ public sealed class Subset : IImageDataset
     }
 
     /// <inheritdoc />
+    public bool IsMultiLabel => _source.IsMultiLabel;
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> LabelsAt(int index)
+    {
+        DatasetArguments.Index(index, Count);
+        return _source.LabelsAt(_indices[index]);
+    }
+
+    /// <inheritdoc />
     public ImageSample Read(int index)
     {
         DatasetArguments.Index(index, Count);

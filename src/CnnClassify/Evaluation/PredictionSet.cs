@@ -135,6 +135,11 @@ public sealed class PredictionSet
         var targets = new List<int>();
         var indices = new List<int>();
         var task = (model as ClassificationModel)?.Configuration is { } configuration ? ClassificationTask.For(configuration) : ClassificationTask.SingleLabel;
+        if (task.Name != Inference.TaskNames.SingleLabel)
+        {
+            throw new ArgumentException($"The model is {task.Name}; collect its predictions with MultiLabelPredictionSet.Collect.", nameof(model));
+        }
+
         ModelRunner.Evaluate(model, task, loader, ModelRunner.DeviceOf(model), options ?? new InferenceOptions(), (batch, labels, _, probs) =>
         {
             var rows = probs.cpu();

@@ -248,9 +248,9 @@ public sealed class Predictor : IDisposable
         }
     }
 
-    // The task says which class the probabilities predict (they are float32 values widened, so narrowing is exact).
+    // The task says which classes the probabilities predict (they are float32 values widened, so narrowing is exact).
     private Prediction Predicted(string source, double[] probabilities) =>
-        new(source, ClassNames, probabilities, Task.Predict([.. probabilities.Select(p => (float)p)])[0]);
+        new(source, ClassNames, probabilities, Task.Predict([.. probabilities.Select(p => (float)p)]));
 
     private List<Prediction> Run(IReadOnlyList<Tensor> images, IReadOnlyList<string> sources)
     {

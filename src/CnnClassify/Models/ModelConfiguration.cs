@@ -57,6 +57,14 @@ public sealed record ModelConfiguration
     /// </summary>
     public string Task { get; init; } = Inference.TaskNames.SingleLabel;
 
+    /// <summary>
+    /// A multi-label model's decision thresholds, one probability per class in label order (chosen
+    /// on validation data, for example by <c>ThresholdTuning</c>); <see langword="null"/> applies
+    /// <see cref="Inference.TaskNames.DefaultThreshold"/> to every class. Single-label models ignore them.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? Thresholds { get; init; }
+
     /// <summary>How images are prepared at evaluation and prediction time.</summary>
     public Preprocessing Preprocessing { get; init; } = new();
 
@@ -138,7 +146,7 @@ public sealed record ModelConfiguration
             : Preprocessing.Mean.Count != Preprocessing.Std.Count ? "its normalisation has a different number of means and standard deviations"
             : Preprocessing.Mean.Count is not 0 && Preprocessing.Mean.Count != InChannels ? $"its normalisation has {Preprocessing.Mean.Count} means for {InChannels} input channels"
             : Inference.ModelLimits.CheckNormalization(Preprocessing.Mean, Preprocessing.Std) is { } normalization ? $"its normalisation is invalid: {normalization}"
-            : null);
+            : Inference.TaskNames.CheckThresholds(Thresholds, NumClasses));
         if (problem is not null)
         {
             throw new InvalidDataException($"'{source}': the model configuration is inconsistent: {problem}.");

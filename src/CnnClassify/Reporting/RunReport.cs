@@ -139,6 +139,9 @@ public sealed class RunReport
         return this;
     }
 
+    /// <summary>A multi-label model's test-set predictions, or <see langword="null"/>.</summary>
+    public MultiLabelPredictionSet? MultiLabelPredictions { get; set; }
+
     /// <summary>Adds test-set results: predictions, the dataset they came from (for images) and the loss.</summary>
     /// <param name="predictions">The predictions.</param>
     /// <param name="dataset">The evaluated dataset, or <see langword="null"/> to leave out the top-loss images.</param>
@@ -150,9 +153,20 @@ public sealed class RunReport
         return this;
     }
 
+    /// <summary>Adds a multi-label model's test-set results: its predictions, the dataset they came from and the loss.</summary>
+    /// <param name="predictions">The predictions.</param>
+    /// <param name="dataset">The evaluated dataset.</param>
+    /// <param name="testLoss">The test loss, if known.</param>
+    public RunReport AddEvaluation(MultiLabelPredictionSet predictions, IImageDataset? dataset = null, double? testLoss = null)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        (MultiLabelPredictions, Dataset, TestLoss) = (predictions, dataset, testLoss);
+        return this;
+    }
+
     /// <summary>
     /// Adds the top losses with Grad-CAM (or another method's) heatmaps of the class the model
-    /// predicted: where it looked when it went wrong. Call after <see cref="AddEvaluation"/> with a dataset.
+    /// predicted: where it looked when it went wrong. Call after <see cref="AddEvaluation(PredictionSet, IImageDataset?, double?)"/> with a dataset.
     /// </summary>
     /// <param name="model">The model that made <see cref="Predictions"/>.</param>
     /// <param name="configuration">Its configuration: the evaluation transform prepares the images.</param>
@@ -228,6 +242,13 @@ public sealed class RunReport
             }
         }
 
+        if (MultiLabelPredictions is { } labelled)
+        {
+            html.Append("<section id=\"labels\">\n<h2>Per-label metrics</h2>\n<p>Precision, recall and F1 at each label's threshold; average precision and ROC AUC over all thresholds; the confusion counts as scikit-learn's <code>multilabel_confusion_matrix</code> gives them.</p>\n");
+            AppendLabelTable(html, labelled);
+            html.Append("</section>\n");
+        }
+
         if (_timings.Count > 0)
         {
             html.Append("<section id=\"timings\">\n<h2>Timings</h2>\n<table>\n<tbody>\n");
@@ -276,6 +297,16 @@ public sealed class RunReport
             cards.Add((predictions.Samples.Count.ToString("N0", CultureInfo.InvariantCulture), "test images"));
         }
 
+        if (MultiLabelPredictions is { } labelled)
+        {
+            var report = labelled.Report();
+            cards.Add((report.MeanAveragePrecision.ToString("F4", CultureInfo.InvariantCulture), "test mAP"));
+            cards.Add((report.SamplesAverage.F1.ToString("F4", CultureInfo.InvariantCulture), "test samples F1"));
+            cards.Add((Percent(report.SubsetAccuracy), "test subset accuracy"));
+            cards.Add((report.HammingLoss.ToString("F4", CultureInfo.InvariantCulture), "test Hamming loss"));
+            cards.Add((labelled.Count.ToString("N0", CultureInfo.InvariantCulture), "test images"));
+        }
+
         if (TestLoss is { } loss)
         {
             cards.Add((loss.ToString("F4", CultureInfo.InvariantCulture), "test loss"));
@@ -304,6 +335,26 @@ public sealed class RunReport
         }
 
         html.Append("</div>\n");
+    }
+
+    private static void AppendLabelTable(StringBuilder html, MultiLabelPredictionSet predictions)
+    {
+        var report = predictions.Report();
+        static string N(double value) => double.IsFinite(value) ? value.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
+        html.Append("<table>\n<thead><tr><th>Label</th><th class=\"num\">Threshold</th><th class=\"num\">Precision</th><th class=\"num\">Recall</th><th class=\"num\">F1</th><th class=\"num\">Support</th><th class=\"num\">AP</th><th class=\"num\">ROC AUC</th><th class=\"num\">TN</th><th class=\"num\">FP</th><th class=\"num\">FN</th><th class=\"num\">TP</th></tr></thead>\n<tbody>\n");
+        for (var i = 0; i < report.Labels.Count; i++)
+        {
+            var l = report.Labels[i];
+            html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(l.Name)}</th><td class=\"num\">{N(predictions.Thresholds[i])}</td><td class=\"num\">{N(l.Precision)}</td><td class=\"num\">{N(l.Recall)}</td><td class=\"num\">{N(l.F1)}</td><td class=\"num\">{l.Support}</td><td class=\"num\">{N(l.AveragePrecision)}</td><td class=\"num\">{N(l.RocAuc)}</td>");
+            html.Append(CultureInfo.InvariantCulture, $"<td class=\"num\">{l.Matrix.TrueNegatives}</td><td class=\"num\">{l.Matrix.FalsePositives}</td><td class=\"num\">{l.Matrix.FalseNegatives}</td><td class=\"num\">{l.Matrix.TruePositives}</td></tr>\n");
+        }
+
+        foreach (var (name, m) in new[] { ("micro avg", report.Micro), ("macro avg", report.Macro), ("weighted avg", report.Weighted), ("samples avg", report.SamplesAverage) })
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr class=\"total\"><th>{E(name)}</th><td></td><td class=\"num\">{N(m.Precision)}</td><td class=\"num\">{N(m.Recall)}</td><td class=\"num\">{N(m.F1)}</td><td colspan=\"7\"></td></tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n");
     }
 
     private void AppendConfiguration(StringBuilder html)

@@ -26,6 +26,9 @@ public sealed record EpochMetrics
     /// <summary>Validation top-5 accuracy.</summary>
     public double? ValidationTop5Accuracy { get; init; }
 
+    /// <summary>Validation mean average precision (mAP) of a multi-label model; <see langword="null"/> for other tasks.</summary>
+    public double? ValidationMeanAveragePrecision { get; init; }
+
     /// <summary>Learning rate of the first parameter group at the epoch's last step.</summary>
     public double LearningRate { get; init; }
 
@@ -44,6 +47,9 @@ public sealed record EpochMetrics
         Metric.TrainAccuracy => TrainAccuracy,
         Metric.ValidationLoss => ValidationLoss ?? throw NoValidation(metric),
         Metric.ValidationAccuracy => ValidationAccuracy ?? throw NoValidation(metric),
+        Metric.ValidationMeanAveragePrecision => ValidationMeanAveragePrecision ?? throw new InvalidOperationException(ValidationLoss is null
+            ? NoValidation(metric).Message
+            : $"{metric} is monitored but the model's task has no mean average precision; it is a multi-label metric."),
         _ => ValidationTop5Accuracy ?? throw NoValidation(metric),
     };
 

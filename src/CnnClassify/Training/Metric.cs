@@ -17,4 +17,7 @@ public enum Metric
 
     /// <summary>Validation top-5 accuracy (maximised).</summary>
     ValidationTop5Accuracy,
+
+    /// <summary>Validation mean average precision of a multi-label model (maximised).</summary>
+    ValidationMeanAveragePrecision,
 }

@@ -5,9 +5,9 @@ public static class MetricExtensions
 {
     /// <summary>Whether larger is better: accuracies are maximised, losses minimised.</summary>
     /// <param name="metric">The metric.</param>
-    public static bool IsMaximised(this Metric metric) => metric is Metric.TrainAccuracy or Metric.ValidationAccuracy or Metric.ValidationTop5Accuracy;
+    public static bool IsMaximised(this Metric metric) => metric is Metric.TrainAccuracy or Metric.ValidationAccuracy or Metric.ValidationTop5Accuracy or Metric.ValidationMeanAveragePrecision;
 
     /// <summary>Whether the metric needs validation data.</summary>
     /// <param name="metric">The metric.</param>
-    public static bool NeedsValidation(this Metric metric) => metric is Metric.ValidationLoss or Metric.ValidationAccuracy or Metric.ValidationTop5Accuracy;
+    public static bool NeedsValidation(this Metric metric) => metric is Metric.ValidationLoss or Metric.ValidationAccuracy or Metric.ValidationTop5Accuracy or Metric.ValidationMeanAveragePrecision;
 }

@@ -61,6 +61,7 @@ public sealed partial class Trainer
         _trainingOutputs = settings.Forward is ClassificationModel classifier ? classifier.TrainingOutputs : inputs => [new(settings.Forward.call(inputs), 1.0)];
         _precision = LossScalingPolicy.For(settings.Precision, Device, _strategy);
         Configuration = settings.Configuration ?? (Model as ClassificationModel)?.Configuration ?? new ModelConfiguration { NumClasses = 1 };
+        Task = settings.Task;
     }
 
     /// <summary>Starts configuring a trainer for <paramref name="model"/>.</summary>
@@ -89,7 +90,7 @@ public sealed partial class Trainer
     public LossFunction Loss => _settings.Loss;
 
     /// <summary>What the model is trained for (from its <see cref="ModelConfiguration.Task"/>): the default loss, the metrics and how mixed targets count.</summary>
-    public ClassificationTask Task => _settings.Task;
+    public ClassificationTask Task { get; private set; }
 
     /// <summary>The callbacks, in the order they run.</summary>
     public IReadOnlyList<TrainerCallback> Callbacks => _settings.Callbacks;
@@ -175,17 +176,14 @@ public sealed partial class Trainer
         var metrics = Task.CreateMetrics();
         ModelRunner.Evaluate(model, Task, loader, Device, InferenceOptions, (batch, labels, outputs, probs) =>
         {
-            using var tiny = 1e-12.ToScalar();
-            var loss = probabilities
-                ? nn.functional.nll_loss(probs.clamp_min(tiny).log(), labels)
-                : Loss.Compute(outputs, labels);
+            var loss = probabilities ? Task.ProbabilityLoss(probs, labels) : Loss.Compute(outputs, labels);
             lossSum += loss.item<float>() * batch.Count;
             metrics.Add(probs, labels);
         });
         var samples = metrics.Samples;
         return samples == 0
-            ? new EvaluationResult(double.NaN, double.NaN, double.NaN, 0)
-            : new EvaluationResult(lossSum / samples, metrics.Accuracy, metrics.Top5Accuracy ?? double.NaN, samples);
+            ? new EvaluationResult(double.NaN, double.NaN, double.NaN, 0) { Metrics = metrics }
+            : new EvaluationResult(lossSum / samples, metrics.Accuracy, metrics.Top5Accuracy ?? double.NaN, samples) { Metrics = metrics };
     }
 
     /// <summary>
@@ -332,7 +330,7 @@ public sealed partial class Trainer
                 using var divisor = Math.Max(1, windowSize).ToScalar();
                 var scaled = loss.div(divisor);
                 _precision.Backward(scaled);
-                metrics.Add(logits, labels);
+                metrics.Add(Task.Activate(logits), labels);
                 lossSum += lossValue * batch.Count;
                 if (++window >= windowSize)
                 {
@@ -359,6 +357,7 @@ public sealed partial class Trainer
         {
             Each(c => c.OnValidationBegin(context));
             validated = Evaluate(validation);
+            context.ValidationMetrics = validated.Metrics;
             Each(c => c.OnValidationEnd(context));
         }
 
@@ -371,6 +370,7 @@ public sealed partial class Trainer
             ValidationLoss = validated?.Loss,
             ValidationAccuracy = validated?.Accuracy,
             ValidationTop5Accuracy = validated?.Top5Accuracy,
+            ValidationMeanAveragePrecision = validated?.Metrics?.MeanAveragePrecision,
             LearningRate = Optimizer.ParamGroups.First().LearningRate,
             Seconds = clock.Elapsed.TotalSeconds,
             SamplesPerSecond = samples / Math.Max(trainSeconds, 1e-9),
@@ -504,6 +504,23 @@ public sealed partial class Trainer
         {
             LogDescriptionMismatch(Logger, channels, height, width, configuration.InChannels, configuration.InputHeight, configuration.InputWidth);
         }
+    }
+
+    /// <summary>
+    /// Gives a multi-label model new decision thresholds: they go into its description (and so into
+    /// the checkpoints written from now on) and into the task the metrics count with.
+    /// </summary>
+    /// <param name="thresholds">One probability per class.</param>
+    /// <exception cref="ArgumentException">The count differs from the classes, or a threshold is not in [0, 1].</exception>
+    internal void SetThresholds(IReadOnlyList<double> thresholds)
+    {
+        if (Inference.TaskNames.CheckThresholds(thresholds, Configuration.NumClasses) is { } problem)
+        {
+            throw new ArgumentException($"The thresholds do not fit the model: {problem}.", nameof(thresholds));
+        }
+
+        SetConfiguration(Configuration with { Thresholds = [.. thresholds] });
+        Task = ClassificationTask.For(Configuration);
     }
 
     private void SetConfiguration(ModelConfiguration configuration)

@@ -67,6 +67,12 @@ public sealed class TrainingContext
     /// <summary>The last training batch's loss.</summary>
     public double BatchLoss { get; internal set; }
 
+    /// <summary>
+    /// The task's metrics of this epoch's validation, from <see cref="TrainerCallback.OnValidationEnd"/>
+    /// on (with the scores and targets a multi-label task keeps); <see langword="null"/> before, or without validation data.
+    /// </summary>
+    public Runtime.TaskMetrics? ValidationMetrics { get; internal set; }
+
     /// <summary>The finished epoch's metrics, in <see cref="TrainerCallback.OnEpochEnd"/>.</summary>
     public EpochMetrics? EpochMetrics { get; internal set; }
 

@@ -171,22 +171,4 @@ public sealed class ImageFolderTests : IDisposable
         Assert.Equal(["cat", "dog"], dataset.Classes);
         Assert.Equal([$"Class folder {Path.Combine(_root, "cat")} holds subfolders (kittens, lions); their images are read as class 'cat'"], logger.Messages);
     }
-
-    private sealed class ListLogger : ILogger
-    {
-        public List<string> Messages { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Messages)
-            {
-                Messages.Add(formatter(state, exception));
-            }
-        }
-    }
 }

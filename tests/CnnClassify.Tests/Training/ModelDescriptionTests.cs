@@ -179,19 +179,6 @@ public sealed class ModelDescriptionTests : IDisposable
         Assert.Single(warned.Messages, m => m.Contains("the training batches are 1x12x12 but the model's description says 3x224x224", StringComparison.Ordinal));
     }
 
-    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
-    {
-        public List<string> Messages { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Messages.Add(formatter(state, exception));
-    }
-
     private IReadOnlyList<string> Train(ClassificationModel model, int size, IImageTransform evaluation)
     {
         var root = WriteFolder(size);

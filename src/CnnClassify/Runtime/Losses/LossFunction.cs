@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace CnnClassify.Runtime;
 
 /// <summary>
-/// A classification loss over logits [N, classes] and integer targets [N], averaged over the
-/// batch. It is always computed in float32, also under mixed precision.
+/// A classification loss over logits [N, classes] and targets as the task encodes them (class
+/// indices [N] for single-label, multi-hot [N, classes] for multi-label), averaged over the batch.
+/// It is always computed in float32, also under mixed precision.
 /// </summary>
 public abstract class LossFunction
 {
@@ -29,9 +30,30 @@ public abstract class LossFunction
     public static LossFunction Focal(double alpha = 1.0, double gamma = 2.0, IReadOnlyList<double>? classWeights = null) =>
         new FocalLoss(alpha, gamma, classWeights);
 
+    /// <summary>
+    /// Binary cross-entropy on logits for multi-label targets, as PyTorch's
+    /// <c>F.binary_cross_entropy_with_logits</c> (the mean over samples and classes), optionally
+    /// with a weight on each class's positives and with label smoothing of the multi-hot targets.
+    /// </summary>
+    /// <param name="positiveWeights">A weight per class on its positive term (<c>pos_weight</c>), such as negatives over positives for rare labels; <see langword="null"/> for 1.</param>
+    /// <param name="labelSmoothing">Moves each target toward one half: <c>y (1 - s) + s / 2</c>, with <c>s</c> in [0, 1).</param>
+    public static LossFunction BinaryCrossEntropy(IReadOnlyList<double>? positiveWeights = null, double labelSmoothing = 0) =>
+        new BinaryCrossEntropyLoss(positiveWeights, labelSmoothing);
+
+    /// <summary>
+    /// The asymmetric loss for multi-label data (Ridnik et al., 2021): a focal term on positives
+    /// and a stronger one on negatives, whose probability is first shifted down by <paramref name="clip"/>
+    /// so that easy negatives stop counting. Summed over classes, averaged over samples.
+    /// </summary>
+    /// <param name="gammaNegative">Focusing exponent of the negatives, at least 0.</param>
+    /// <param name="gammaPositive">Focusing exponent of the positives, at least 0.</param>
+    /// <param name="clip">Probability margin taken off the negatives, in [0, 1).</param>
+    public static LossFunction Asymmetric(double gammaNegative = 4, double gammaPositive = 1, double clip = 0.05) =>
+        new AsymmetricLoss(gammaNegative, gammaPositive, clip);
+
     /// <summary>The mean loss of <paramref name="logits"/> against <paramref name="targets"/>, in float32.</summary>
     /// <param name="logits">[N, classes], any floating type.</param>
-    /// <param name="targets">[N] class indices.</param>
+    /// <param name="targets">[N] class indices, or [N, classes] multi-hot targets for the multi-label losses.</param>
     public Tensor Compute(Tensor logits, Tensor targets)
     {
         ArgumentNullException.ThrowIfNull(logits);
@@ -136,6 +158,82 @@ public abstract class LossFunction
 
             return focal.mean();
         }
+    }
+
+    private sealed class BinaryCrossEntropyLoss : LossFunction
+    {
+        private readonly IReadOnlyList<double>? _positiveWeights;
+        private readonly double _smoothing;
+
+        public BinaryCrossEntropyLoss(IReadOnlyList<double>? positiveWeights, double smoothing)
+        {
+            if (!(smoothing >= 0 && smoothing < 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "Label smoothing must be in [0, 1).");
+            }
+
+            ValidateWeights(positiveWeights);
+            (_positiveWeights, _smoothing) = (positiveWeights?.ToArray(), smoothing);
+        }
+
+        public override string Name => $"BinaryCrossEntropy({(_positiveWeights is null ? string.Empty : "pos_weight, ")}label_smoothing={Format(_smoothing)})";
+
+        private protected override Tensor PerSample(Tensor logits, Tensor targets)
+        {
+            var soft = MultiHot(logits, targets);
+            if (_smoothing > 0)
+            {
+                using var keep = (1 - _smoothing).ToScalar();
+                using var half = (_smoothing / 2).ToScalar();
+                soft = soft.mul(keep).add_(half);
+            }
+
+            return nn.functional.binary_cross_entropy_with_logits(logits, soft, pos_weights: WeightTensor(_positiveWeights, logits));
+        }
+    }
+
+    private sealed class AsymmetricLoss : LossFunction
+    {
+        private readonly double _gammaNegative;
+        private readonly double _gammaPositive;
+        private readonly double _clip;
+
+        public AsymmetricLoss(double gammaNegative, double gammaPositive, double clip)
+        {
+            if (!(gammaNegative >= 0) || !(gammaPositive >= 0) || !(clip >= 0 && clip < 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(gammaNegative), $"The asymmetric loss needs gammas >= 0 and a clip in [0, 1); got gamma_neg={gammaNegative}, gamma_pos={gammaPositive}, clip={clip}.");
+            }
+
+            (_gammaNegative, _gammaPositive, _clip) = (gammaNegative, gammaPositive, clip);
+        }
+
+        public override string Name => $"Asymmetric(gamma_neg={Format(_gammaNegative)}, gamma_pos={Format(_gammaPositive)}, clip={Format(_clip)})";
+
+        private protected override Tensor PerSample(Tensor logits, Tensor targets)
+        {
+            var y = MultiHot(logits, targets);
+            using var eps = 1e-8.ToScalar();
+            using var clip = _clip.ToScalar();
+            using var gammaPositive = _gammaPositive.ToScalar();
+            using var gammaNegative = _gammaNegative.ToScalar();
+            var p = logits.sigmoid();
+            var shifted = p.sub(clip).clamp_min(HeldScalars.Zero);
+            var positive = p.neg().add_(HeldScalars.One).pow(gammaPositive).mul(p.clamp_min(eps).log()).mul(y);
+            var negative = shifted.pow(gammaNegative).mul(shifted.neg().add_(HeldScalars.One).clamp_min(eps).log()).mul(y.neg().add_(HeldScalars.One));
+            return positive.add_(negative).sum(1).mean().neg();
+        }
+    }
+
+    // Multi-hot float32 targets of the logits' shape, or a message naming the mismatch.
+    private static Tensor MultiHot(Tensor logits, Tensor targets)
+    {
+        if (!targets.shape.SequenceEqual(logits.shape))
+        {
+            throw new ArgumentException($"A multi-label loss needs multi-hot targets of the logits' shape [{string.Join(", ", logits.shape)}]; got [{string.Join(", ", targets.shape)}].", nameof(targets));
+        }
+
+        return targets.to(ScalarType.Float32);
     }
 
     private static void ValidateWeights(IReadOnlyList<double>? weights)

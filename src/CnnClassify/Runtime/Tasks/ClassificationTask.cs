@@ -17,6 +17,14 @@ public abstract class ClassificationTask
     /// <summary>One class per image (softmax over the classes, cross-entropy, top-k accuracy).</summary>
     public static ClassificationTask SingleLabel => SingleLabelTask.Instance;
 
+    /// <summary>
+    /// Any number of classes per image: a sigmoid per class, binary cross-entropy, and every class
+    /// whose probability reaches its threshold predicted. Targets are multi-hot [N, classes].
+    /// </summary>
+    /// <param name="thresholds">One decision threshold per class; <see langword="null"/> for <see cref="TaskNames.DefaultThreshold"/> everywhere.</param>
+    /// <exception cref="ArgumentException">A threshold is not a probability in [0, 1].</exception>
+    public static ClassificationTask MultiLabel(IReadOnlyList<double>? thresholds = null) => new MultiLabelTask(thresholds);
+
     /// <summary>The name the model's description records, such as <c>single-label</c>.</summary>
     public abstract string Name { get; }
 
@@ -31,6 +39,7 @@ public abstract class ClassificationTask
         ArgumentNullException.ThrowIfNull(configuration);
         return TaskNames.Check(configuration.Task, "the model's description") switch
         {
+            TaskNames.MultiLabel => MultiLabel(configuration.Thresholds),
             _ => SingleLabel,
         };
     }
@@ -62,6 +71,11 @@ public abstract class ClassificationTask
 
     /// <summary>A fresh accumulator of this task's metrics, for one epoch or one evaluation.</summary>
     public abstract TaskMetrics CreateMetrics();
+
+    /// <summary>The mean loss of scores that are already probabilities (an ensemble averaging them), in float32.</summary>
+    /// <param name="probabilities">[N, classes], as <see cref="Activate"/> gives them.</param>
+    /// <param name="targets">The batch's targets.</param>
+    public abstract Tensor ProbabilityLoss(Tensor probabilities, Tensor targets);
 
     /// <inheritdoc />
     public override string ToString() => Name;
@@ -104,6 +118,14 @@ public abstract class ClassificationTask
         public override Tensor MetricTargets(Tensor targets, Tensor otherTargets, double share) => share >= 0.5 ? targets : otherTargets;
 
         public override TaskMetrics CreateMetrics() => new TopKMetrics();
+
+        public override Tensor ProbabilityLoss(Tensor probabilities, Tensor targets)
+        {
+            ArgumentNullException.ThrowIfNull(probabilities);
+            using var scope = torch.NewDisposeScope();
+            using var tiny = 1e-12.ToScalar();
+            return nn.functional.nll_loss(probabilities.to(ScalarType.Float32).clamp_min(tiny).log(), targets).MoveToOuterDisposeScope();
+        }
     }
 
     // Top-1 and top-5 hits over class-index targets: a sample is a hit at k when fewer than k

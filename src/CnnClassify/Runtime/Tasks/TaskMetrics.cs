@@ -20,8 +20,21 @@ public abstract class TaskMetrics
     /// <summary>Top-5 accuracy, for tasks that rank classes; <see langword="null"/> for others.</summary>
     public abstract double? Top5Accuracy { get; }
 
+    /// <summary>
+    /// The mean over classes of each class's average precision (mAP), for multi-label tasks;
+    /// <see langword="null"/> for others. It ranks the samples this process counted, which under
+    /// data-parallel training is its own shard (validation runs whole on every process).
+    /// </summary>
+    public virtual double? MeanAveragePrecision => null;
+
+    /// <summary>
+    /// Every counted sample's scores and multi-hot targets, for tasks that keep them (multi-label,
+    /// whose ranking metrics and thresholds need them); <see langword="null"/> for others.
+    /// </summary>
+    public virtual MultiLabelRows? Rows => null;
+
     /// <summary>Counts one batch.</summary>
-    /// <param name="scores">[N, classes]: logits or their activation (any order-preserving map of them).</param>
+    /// <param name="scores">[N, classes]: the task's activation of the logits (<see cref="ClassificationTask.Activate"/>).</param>
     /// <param name="targets">The batch's targets, as the task encodes them.</param>
     public void Add(Tensor scores, Tensor targets)
     {
