@@ -150,7 +150,13 @@ public static class Checkpoint
             using var rng = torch.get_rng_state();
             if (memory.Length == rng.numel())
             {
-                rng.bytes = memory.ToArray();
+                var generator = memory.ToArray();
+                if (!IsValidGeneratorState(generator))
+                {
+                    throw new InvalidDataException($"Checkpoint '{path}': its random number state (rng.bin) is damaged.");
+                }
+
+                rng.bytes = generator;
                 torch.set_rng_state(rng);
             }
         }
@@ -166,6 +172,27 @@ public static class Checkpoint
         }
 
         trainer.Restore(CheckpointArchive.Value<int>(state, "epoch", path), CheckpointArchive.Value<long>(state, "global_step", path), History(state));
+    }
+
+    /// <summary>
+    /// Whether <paramref name="state"/> is a CPU generator state LibTorch accepts. LibTorch checks
+    /// it too, but its error escapes TorchSharp's native call and ends the process, so a damaged
+    /// file is caught here: the Mersenne Twister must be seeded (<c>seeded</c> at byte 12), with
+    /// <c>left</c> (byte 8) in 1 to 624 and <c>next</c> (byte 16, read as 32 bits) at most 624,
+    /// as in LibTorch's <c>CPUGeneratorImplStateLegacy</c> layout.
+    /// </summary>
+    internal static bool IsValidGeneratorState(ReadOnlySpan<byte> state)
+    {
+        const int MersenneStateSize = 624;
+        if (state.Length < 24)
+        {
+            return false;
+        }
+
+        var left = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(state[8..]);
+        var seeded = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(state[12..]);
+        var next = (uint)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(state[16..]);
+        return seeded != 0 && left is >= 1 and <= MersenneStateSize && next <= MersenneStateSize;
     }
 
     /// <summary>

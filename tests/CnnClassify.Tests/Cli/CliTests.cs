@@ -137,11 +137,14 @@ public sealed class CliTests : IDisposable
     {
         var (unknown, _, unknownError) = await Run("summary", "resnet19");
         var (missing, _, missingError) = await Run("train", "--model", "simplecnn");
+        var (noData, _, noDataError) = await Run("train", "--model", "simplecnn", "--out", Path.Combine(_dir, "unused"));
 
         Assert.Equal(2, unknown);
         Assert.StartsWith("error: Unknown model 'resnet19'.", unknownError);
         Assert.Equal(2, missing);
-        Assert.Contains("Option '--dataset' is required.", missingError);
+        Assert.Contains("Option '--out' is required.", missingError);
+        Assert.Equal(2, noData);
+        Assert.Equal("error: Give --dataset (fashion-mnist, mnist, cifar10, imagefolder) or --labels FILE, a table of image paths and labels.", noDataError.Trim());
     }
 
     [Fact]

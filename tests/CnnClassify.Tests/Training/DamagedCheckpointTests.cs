@@ -98,6 +98,38 @@ public sealed class DamagedCheckpointTests : IDisposable
         Assert.Contains("missing", architecture.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(8, 0)]      // left: no draws left
+    [InlineData(12, 0)]     // seeded: not seeded
+    [InlineData(16, 200)]   // next: beyond the 624 words of state
+    public void A_random_number_state_libtorch_would_reject_is_refused_by_name_instead_of_ending_the_process(int offset, int value)
+    {
+        var path = Path.Combine(_dir, $"rng-{offset}.ckpt");
+        File.Copy(_good, path);
+        using (var archive = ZipFile.Open(path, ZipArchiveMode.Update))
+        {
+            var entry = archive.GetEntry("rng.bin")!;
+            byte[] state;
+            using (var read = entry.Open())
+            using (var memory = new MemoryStream())
+            {
+                read.CopyTo(memory);
+                state = memory.ToArray();
+            }
+
+            Assert.True(Checkpoint.IsValidGeneratorState(state));
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(state.AsSpan(offset), offset == 16 ? 625 + value : value);
+            entry.Delete();
+            using var write = archive.CreateEntry("rng.bin").Open();
+            write.Write(state);
+        }
+
+        using var model = TrainingData.Conv(seed: 2);
+        var error = Assert.Throws<InvalidDataException>(() => Trainer.For(model).Build().LoadCheckpoint(path));
+
+        Assert.Equal($"Checkpoint '{path}': its random number state (rng.bin) is damaged.", error.Message);
+    }
+
     [Fact]
     public void Mutated_checkpoints_never_crash_and_always_name_the_file()
     {

@@ -185,7 +185,7 @@ public abstract class LossFunction
             {
                 using var keep = (1 - _smoothing).ToScalar();
                 using var half = (_smoothing / 2).ToScalar();
-                soft = soft.mul(keep).add_(half);
+                soft = soft.mul(keep).add_(half, HeldScalars.One);
             }
 
             return nn.functional.binary_cross_entropy_with_logits(logits, soft, pos_weights: WeightTensor(_positiveWeights, logits));
@@ -219,9 +219,9 @@ public abstract class LossFunction
             using var gammaNegative = _gammaNegative.ToScalar();
             var p = logits.sigmoid();
             var shifted = p.sub(clip).clamp_min(HeldScalars.Zero);
-            var positive = p.neg().add_(HeldScalars.One).pow(gammaPositive).mul(p.clamp_min(eps).log()).mul(y);
-            var negative = shifted.pow(gammaNegative).mul(shifted.neg().add_(HeldScalars.One).clamp_min(eps).log()).mul(y.neg().add_(HeldScalars.One));
-            return positive.add_(negative).sum(1).mean().neg();
+            var positive = p.neg().add_(HeldScalars.One, HeldScalars.One).pow(gammaPositive).mul(p.clamp_min(eps).log()).mul(y);
+            var negative = shifted.pow(gammaNegative).mul(shifted.neg().add_(HeldScalars.One, HeldScalars.One).clamp_min(eps).log()).mul(y.neg().add_(HeldScalars.One, HeldScalars.One));
+            return positive.add_(negative, HeldScalars.One).sum(1).mean().neg();
         }
     }
 

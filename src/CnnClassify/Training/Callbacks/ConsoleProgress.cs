@@ -48,7 +48,7 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
     /// <summary>Whether a live bar is drawn (otherwise only the per-epoch lines).</summary>
     public bool DrawsBar { get; }
 
-    /// <summary>The summary line printed when an epoch ends.</summary>
+    /// <summary>The summary line printed when an epoch ends (accuracy is subset accuracy for a multi-label model, which also shows its validation mAP).</summary>
     /// <param name="metrics">The epoch's metrics.</param>
     /// <param name="epochs">The total epochs.</param>
     public static string EpochLine(EpochMetrics metrics, int epochs)
@@ -59,6 +59,10 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
         if (metrics.ValidationLoss is { } loss)
         {
             text.Append(CultureInfo.InvariantCulture, $" | val loss {loss:F4} acc {metrics.ValidationAccuracy * 100:F2} %");
+            if (metrics.ValidationMeanAveragePrecision is { } map)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" mAP {map:F4}");
+            }
         }
 
         text.Append(CultureInfo.InvariantCulture, $" | lr {metrics.LearningRate:G3} | {metrics.SamplesPerSecond:N0} images/s | {Duration(TimeSpan.FromSeconds(metrics.Seconds))}");
