@@ -7,6 +7,7 @@ using CnnClassify.Inference;
 using CnnClassify.Models;
 using CnnClassify.Onnx;
 using CnnClassify.Training;
+using MultiLabel;
 using Xunit.Abstractions;
 
 namespace CnnClassify.Tests.MultiLabel;

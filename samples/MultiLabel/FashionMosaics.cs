@@ -2,16 +2,21 @@ using CnnClassify.Data;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace CnnClassify.Tests.MultiLabel;
+namespace MultiLabel;
 
 /// <summary>
 /// A generated multi-label dataset: each image a 2x2 grid of 28x28 cells holding 0 to 4
 /// Fashion-MNIST items in random cells, labelled with the set of the items' classes, written as
 /// PNG files and a CSV table (<c>image,labels</c>, labels joined by <c>;</c>).
 /// </summary>
-internal static class FashionMosaics
+public static class FashionMosaics
 {
     /// <summary>Writes <paramref name="count"/> mosaics of <paramref name="source"/>'s items and their table.</summary>
+    /// <param name="source">Fashion-MNIST (or any dataset of 28x28 grayscale images).</param>
+    /// <param name="folder">Where the table goes; the images go to its <c>images</c> subfolder.</param>
+    /// <param name="name">The table's name without <c>.csv</c>, which also prefixes the image files.</param>
+    /// <param name="count">Mosaics to write.</param>
+    /// <param name="seed">Chooses the items and cells.</param>
     /// <returns>The table's path.</returns>
     public static string Write(IImageDataset source, string folder, string name, int count, int seed)
     {
