@@ -22,7 +22,7 @@ internal static class ExplainCommand
         var method = new Option<string>("--method") { Description = "gradcam, gradcampp or scorecam (one forward pass per channel: slow).", DefaultValueFactory = _ => "gradcam" };
         method.AcceptOnlyFromAmong([.. Methods.Keys]);
         var layer = new Option<string?>("--layer") { Description = "The layer's state-dict path, such as layer4 or features.28 (default: the last convolutional stage)." };
-        var className = new Option<string?>("--class") { Description = "The class to explain (default: each image's predicted class)." };
+        var className = new Option<string?>("--class") { Description = "The class to explain (default: each image's predicted class; for a multi-label model, each predicted label)." };
         var outFile = new Option<string>("--out") { Description = "The PNG to write: each image beside its heatmap.", Required = true };
         var command = new Command("explain", "Show where the model looks: Grad-CAM, Grad-CAM++ or Score-CAM heatmaps over the images.")
         {

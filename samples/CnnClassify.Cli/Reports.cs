@@ -65,7 +65,9 @@ internal static class Reports
     /// <summary>
     /// Writes a multi-label evaluation: report.txt (the per-label table), metrics.json (every metric
     /// of <see cref="MultiLabelReport"/>, with the thresholds), predictions.csv (each image's true
-    /// and predicted labels and probabilities) and <paramref name="run"/> as report.html.
+    /// and predicted labels and probabilities), precision_recall.png, label_confusion.png,
+    /// top_losses.png, top_losses_heatmaps.png (when the model has a layer to map) and
+    /// <paramref name="run"/> as report.html.
     /// </summary>
     /// <returns>The report.</returns>
     public static MultiLabelReport WriteMultiLabel(string directory, MultiLabelPredictionSet predictions, IImageDataset test, JsonObject extra, RunReport run, ClassificationModel model, TextWriter output)
@@ -74,6 +76,16 @@ internal static class Reports
         var report = predictions.Report();
         var testLoss = predictions.Count == 0 ? double.NaN : Enumerable.Range(0, predictions.Count).Average(predictions.Loss);
         run.AddEvaluation(predictions, test, testLoss);
+        try
+        {
+            HeatmapPlot.SaveTopLosses(predictions, test, new ClassActivationMapper(model), model.Configuration, Path.Combine(directory, "top_losses_heatmaps.png"));
+            run.AddHeatmaps(model, model.Configuration);
+        }
+        catch (ArgumentException ex)
+        {
+            output.WriteLine($"note: no heatmaps: {ex.Message}");
+        }
+
         run.Save(Path.Combine(directory, "report.html"));
         WriteText(Path.Combine(directory, "report.txt"), report.ToString());
         var metrics = new JsonObject
@@ -94,6 +106,9 @@ internal static class Reports
 
         WriteText(Path.Combine(directory, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         WriteMultiLabelPredictions(Path.Combine(directory, "predictions.csv"), predictions, test);
+        MultiLabelPlots.SavePrecisionRecall(predictions, Path.Combine(directory, "precision_recall.png"));
+        MultiLabelPlots.SaveConfusionMatrices(predictions, Path.Combine(directory, "label_confusion.png"));
+        MultiLabelPlots.SaveTopLosses(predictions, test, Path.Combine(directory, "top_losses.png"));
         output.WriteLine(CliApp.Printable(report.ToString()));
         return report;
     }

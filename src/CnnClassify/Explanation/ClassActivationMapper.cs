@@ -39,6 +39,7 @@ public sealed class ClassActivationMapper
         ArgumentNullException.ThrowIfNull(model);
         LibTorchSetup.Ensure();
         _model = model;
+        _task = model is ClassificationModel classifier ? Runtime.ClassificationTask.For(classifier.Configuration) : Runtime.ClassificationTask.SingleLabel;
         Method = method;
         Layer = layer ?? DefaultLayer(model);
         nn.Module found;
@@ -54,6 +55,9 @@ public sealed class ClassActivationMapper
         _layer = found as nn.Module<Tensor, Tensor>
             ?? throw new ArgumentException($"Layer '{Layer}' is a {found.GetType().Name}, which does not map one tensor to one tensor; name a layer or block inside it.", nameof(layer));
     }
+
+    // The model's task turns a logit into the probability each map reports (softmax, or a label's sigmoid).
+    private readonly Runtime.ClassificationTask _task;
 
     /// <summary>The method.</summary>
     public CamMethod Method { get; }
@@ -197,7 +201,7 @@ public sealed class ClassActivationMapper
             }
 
             var index = torch.tensor(targets.Select(c => (long)c).ToArray(), device: logits.device).unsqueeze(1);
-            var probabilities = logits.detach().softmax(1).gather(1, index).squeeze(1).cpu().data<float>().ToArray();
+            var probabilities = _task.Activate(logits.detach()).gather(1, index).squeeze(1).cpu().data<float>().ToArray();
             var map = Method switch
             {
                 CamMethod.GradCam => GradCam(activation, Gradient(logits, index, activation)),

@@ -97,7 +97,65 @@ public static class HeatmapPlot
         return RenderGrid(maps, inputs, predictions.ClassNames, configuration.Preprocessing, samples.Select(s => s.Target).ToList(), columns, "Top losses with heatmaps of the predicted class");
     }
 
-    internal static byte[] RenderGrid(ClassActivationMaps? maps, Tensor? inputs, IReadOnlyList<string> classNames, Preprocessing? preprocessing, IReadOnlyList<int>? trueClasses, int columns, string? title)
+    /// <summary>
+    /// Writes the multi-label samples with the most wrong label sets, each beside the heatmap of
+    /// every label it was predicted to have (or of its most probable label when none).
+    /// </summary>
+    /// <param name="predictions">The predictions.</param>
+    /// <param name="dataset">The dataset they were made on.</param>
+    /// <param name="mapper">Computes the maps.</param>
+    /// <param name="configuration">The model's description: its evaluation transform prepares the images.</param>
+    /// <param name="path">The PNG file to write (atomically).</param>
+    /// <param name="count">Samples to show, at most 16 maps in all.</param>
+    public static void SaveTopLosses(MultiLabelPredictionSet predictions, IImageDataset dataset, ClassActivationMapper mapper, ModelConfiguration configuration, string path, int count = 4)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        PngFile.Write(path, RenderTopLosses(predictions, dataset, mapper, configuration, count));
+    }
+
+    /// <summary>
+    /// Draws the multi-label samples with the most wrong label sets, each once per predicted label
+    /// (or for its most probable label when none is predicted) beside that label's heatmap.
+    /// </summary>
+    internal static byte[] RenderTopLosses(MultiLabelPredictionSet predictions, IImageDataset dataset, ClassActivationMapper mapper, ModelConfiguration configuration, int count = 4, int columns = 4)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(mapper);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var rows = predictions.TopLosses(count).SelectMany(i => ExplainedLabels(predictions, i).Select(label => (Sample: i, Label: label))).Take(4 * columns).ToList();
+        using var scope = torch.NewDisposeScope();
+        const string Title = "Top losses with heatmaps of each predicted label";
+        if (rows.Count == 0)
+        {
+            return RenderGrid(null, null, predictions.ClassNames, configuration.Preprocessing, null, columns, $"{Title}: none");
+        }
+
+        var transform = configuration.EvalTransform();
+        var inputs = torch.stack(rows.Select(r =>
+        {
+            using var sample = dataset.Read(predictions.Indices[r.Sample]);
+            return transform.Apply(sample.Image, new Random(0));
+        }).ToList());
+        using var maps = mapper.Compute(inputs.to(mapper.Device), rows.Select(r => r.Label).ToList());
+        string Names(IReadOnlyList<int> labels) => labels.Count == 0 ? "none" : string.Join(", ", labels.Select(c => predictions.ClassNames[c]));
+        var captions = rows.Select(r =>
+        {
+            var text = $"true: {Names(predictions.TrueLabels(r.Sample))}; predicted: {Names(predictions.PredictedLabels(r.Sample))}";
+            return (text.Length <= 44 ? text : text[..43] + "…", predictions.TrueLabels(r.Sample).Contains(r.Label));
+        }).ToList();
+        return RenderGrid(maps, inputs, predictions.ClassNames, configuration.Preprocessing, null, columns, Title, captions);
+    }
+
+    // The labels a sample's maps explain: those predicted, or the most probable one.
+    private static IReadOnlyList<int> ExplainedLabels(MultiLabelPredictionSet predictions, int i)
+    {
+        var predicted = predictions.PredictedLabels(i);
+        var probabilities = predictions.Probabilities(i);
+        return predicted.Count > 0 ? predicted : [Enumerable.Range(0, probabilities.Count).MaxBy(c => probabilities[c])];
+    }
+
+    internal static byte[] RenderGrid(ClassActivationMaps? maps, Tensor? inputs, IReadOnlyList<string> classNames, Preprocessing? preprocessing, IReadOnlyList<int>? trueClasses, int columns, string? title, IReadOnlyList<(string Text, bool Right)>? captions = null)
     {
         ArgumentNullException.ThrowIfNull(classNames);
         ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
@@ -140,7 +198,8 @@ public static class HeatmapPlot
             var predicted = maps.Predicted[i];
             var explained = maps.Classes[i];
             var right = trueClasses is null || trueClasses[i] == predicted;
-            var first = trueClasses is null ? $"predicted: {classNames[predicted]}" : $"true: {classNames[trueClasses[i]]}, predicted: {classNames[predicted]}";
+            var first = captions is not null ? captions[i].Text : trueClasses is null ? $"predicted: {classNames[predicted]}" : $"true: {classNames[trueClasses[i]]}, predicted: {classNames[predicted]}";
+            right = captions?[i].Right ?? right;
             var second = string.Create(CultureInfo.InvariantCulture, $"map of {classNames[explained]} (p = {maps.Probabilities[i]:0.00})");
             PngFile.DrawText(canvas, first, x + Tile, y + Tile + 18, 12, right ? new SKColor(0, 128, 0) : new SKColor(200, 0, 0), SKTextAlign.Center);
             PngFile.DrawText(canvas, second, x + Tile, y + Tile + 36, 12, SKColors.Black, SKTextAlign.Center);

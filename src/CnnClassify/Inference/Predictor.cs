@@ -189,12 +189,14 @@ public sealed class Predictor : IDisposable
 
     /// <summary>
     /// Explains the predictions for image files with class activation maps: where the model looks
-    /// for the predicted class, or for <paramref name="className"/>.
+    /// for each predicted class, or for <paramref name="className"/>. A multi-label model's image
+    /// gets one map per predicted label (its most probable label when none is predicted), so the
+    /// result may hold an image more than once.
     /// </summary>
     /// <param name="paths">The image files.</param>
     /// <param name="method">Grad-CAM, Grad-CAM++ or Score-CAM.</param>
     /// <param name="layer">The layer's state-dict path; by default the last convolutional stage.</param>
-    /// <param name="className">The class to explain for every image; <see langword="null"/> for each one's predicted class.</param>
+    /// <param name="className">The class to explain for every image; <see langword="null"/> for each one's predicted classes.</param>
     /// <returns>The inputs and maps; the caller disposes them.</returns>
     /// <exception cref="InvalidImageException">A file cannot be used; the message names it.</exception>
     /// <exception cref="ArgumentException">No such class or layer; the message lists the known ones.</exception>
@@ -229,8 +231,27 @@ public sealed class Predictor : IDisposable
                     _mappers[(method, layer)] = mapper;
                 }
 
-                var maps = mapper.Compute(batch.to(_device), target is { } c ? Enumerable.Repeat(c, files.Count).ToList() : null);
-                return new Explanation.ExplainedImages(files, batch.DetachFromDisposeScope(), maps, ClassNames, Configuration.Preprocessing);
+                if (target is { } c)
+                {
+                    var chosen = mapper.Compute(batch.to(_device), Enumerable.Repeat(c, files.Count).ToList());
+                    return new Explanation.ExplainedImages(files, batch.DetachFromDisposeScope(), chosen, ClassNames, Configuration.Preprocessing);
+                }
+
+                // One map per class the task predicts (one for single-label; any number for
+                // multi-label, or its most probable class when it predicts none).
+                var scores = ModelRunner.Probabilities(_model, Task, ModelRunner.Outputs(_model, batch.to(_device), _device, Options.Inference with { Precision = PrecisionChoice.Precision })).cpu();
+                var rows = new List<(int Image, int Class)>();
+                for (var i = 0; i < files.Count; i++)
+                {
+                    var row = scores[i].data<float>().ToArray();
+                    var predicted = Task.Predict(row);
+                    rows.AddRange((predicted.Count > 0 ? predicted : [Array.IndexOf(row, row.Max())]).Select(k => (i, k)));
+                }
+
+                using var picked = torch.tensor(rows.Select(r => (long)r.Image).ToArray());
+                var inputs = batch.index_select(0, picked);
+                var maps = mapper.Compute(inputs.to(_device), rows.Select(r => r.Class).ToList());
+                return new Explanation.ExplainedImages([.. rows.Select(r => files[r.Image])], inputs.DetachFromDisposeScope(), maps, ClassNames, Configuration.Preprocessing);
             }
         }
         finally

@@ -178,13 +178,19 @@ public sealed class RunReport
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(configuration);
-        if (Predictions is null || Dataset is null)
+        if ((Predictions is null && MultiLabelPredictions is null) || Dataset is null)
         {
             throw new InvalidOperationException("Add the evaluation (predictions and their dataset) before the heatmaps.");
         }
 
         var mapper = new Explanation.ClassActivationMapper(model, method);
-        _heatmaps = (Explanation.HeatmapPlot.RenderTopLosses(Predictions, Dataset, mapper, configuration, count), $"Each of the top losses beside a heatmap of the class the model predicted, at '{mapper.Layer}': where it looked when it went wrong.");
+        if (MultiLabelPredictions is { } labelled)
+        {
+            _heatmaps = (Explanation.HeatmapPlot.RenderTopLosses(labelled, Dataset, mapper, configuration), $"Each of the images whose label sets were most wrong beside a heatmap of each label the model predicted (or of its most probable label), at '{mapper.Layer}'.");
+            return this;
+        }
+
+        _heatmaps = (Explanation.HeatmapPlot.RenderTopLosses(Predictions!, Dataset, mapper, configuration, count), $"Each of the top losses beside a heatmap of the class the model predicted, at '{mapper.Layer}': where it looked when it went wrong.");
         return this;
     }
 
@@ -246,7 +252,24 @@ public sealed class RunReport
         {
             html.Append("<section id=\"labels\">\n<h2>Per-label metrics</h2>\n<p>Precision, recall and F1 at each label's threshold; average precision and ROC AUC over all thresholds; the confusion counts as scikit-learn's <code>multilabel_confusion_matrix</code> gives them.</p>\n");
             AppendLabelTable(html, labelled);
+            html.Append("</section>\n<section id=\"precision-recall\">\n<h2>Precision and recall</h2>\n<p>Each label's precision-recall curve over all thresholds; the dot is the model's threshold.</p>\n");
+            AppendImage(html, MultiLabelPlots.RenderPrecisionRecall(labelled), "Precision-recall curve of each label");
+            html.Append("</section>\n<section id=\"confusion\">\n<h2>Confusion matrices</h2>\n");
+            AppendImage(html, MultiLabelPlots.RenderConfusionMatrices(labelled), "Each label's confusion matrix");
             html.Append("</section>\n");
+            if (Dataset is { } labelledData)
+            {
+                html.Append("<section id=\"top-losses\">\n<h2>Top losses</h2>\n<p>The test images whose label sets the model got most wrong, with their true and predicted labels.</p>\n");
+                AppendImage(html, MultiLabelPlots.RenderTopLosses(labelled, labelledData), "The test images with the most wrong label sets");
+                html.Append("</section>\n");
+            }
+
+            if (_heatmaps is { } labelHeatmaps)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<section id=\"heatmaps\">\n<h2>Where the model looked</h2>\n<p>{E(labelHeatmaps.Caption)}</p>\n");
+                AppendImage(html, labelHeatmaps.Png, "Top losses with class activation maps of each predicted label");
+                html.Append("</section>\n");
+            }
         }
 
         if (_timings.Count > 0)
@@ -312,7 +335,12 @@ public sealed class RunReport
             cards.Add((loss.ToString("F4", CultureInfo.InvariantCulture), "test loss"));
         }
 
-        if (History?.Best(Metric.ValidationAccuracy) is { ValidationAccuracy: { } best } epoch)
+        if (History is { Epochs.Count: > 0 } mapHistory && mapHistory.Epochs.All(e => e.ValidationMeanAveragePrecision is not null)
+            && mapHistory.Best(Metric.ValidationMeanAveragePrecision) is { ValidationMeanAveragePrecision: { } bestMap } mapEpoch)
+        {
+            cards.Add((bestMap.ToString("F4", CultureInfo.InvariantCulture), string.Create(CultureInfo.InvariantCulture, $"best validation mAP (epoch {mapEpoch.Epoch + 1})")));
+        }
+        else if (History?.Best(Metric.ValidationAccuracy) is { ValidationAccuracy: { } best } epoch)
         {
             cards.Add((Percent(best), string.Create(CultureInfo.InvariantCulture, $"best validation accuracy (epoch {epoch.Epoch + 1})")));
         }
@@ -405,11 +433,18 @@ public sealed class RunReport
 
     private static void AppendEpochTable(StringBuilder html, History history)
     {
-        html.Append("<table>\n<thead><tr><th class=\"num\">epoch</th><th class=\"num\">train loss</th><th class=\"num\">train accuracy</th><th class=\"num\">val loss</th><th class=\"num\">val accuracy</th><th class=\"num\">learning rate</th><th class=\"num\">seconds</th><th class=\"num\">images/s</th></tr></thead>\n<tbody>\n");
+        // A multi-label model's accuracies are subset accuracies, and its validation mAP gets a column.
+        var map = history.Epochs.Any(e => e.ValidationMeanAveragePrecision is not null);
+        html.Append(CultureInfo.InvariantCulture, $"<table>\n<thead><tr><th class=\"num\">epoch</th><th class=\"num\">train loss</th><th class=\"num\">train accuracy</th><th class=\"num\">val loss</th><th class=\"num\">val accuracy</th>{(map ? "<th class=\"num\">val mAP</th>" : string.Empty)}<th class=\"num\">learning rate</th><th class=\"num\">seconds</th><th class=\"num\">images/s</th></tr></thead>\n<tbody>\n");
         foreach (var e in history.Epochs)
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"num\">{e.Epoch + 1}</td><td class=\"num\">{e.TrainLoss:F4}</td><td class=\"num\">{Percent(e.TrainAccuracy)}</td>");
             html.Append(CultureInfo.InvariantCulture, $"<td class=\"num\">{(e.ValidationLoss is { } vl ? vl.ToString("F4", CultureInfo.InvariantCulture) : "n/a")}</td><td class=\"num\">{(e.ValidationAccuracy is { } va ? Percent(va) : "n/a")}</td>");
+            if (map)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<td class=\"num\">{(e.ValidationMeanAveragePrecision is { } vm ? vm.ToString("F4", CultureInfo.InvariantCulture) : "n/a")}</td>");
+            }
+
             html.Append(CultureInfo.InvariantCulture, $"<td class=\"num\">{e.LearningRate:G3}</td><td class=\"num\">{e.Seconds:F1}</td><td class=\"num\">{e.SamplesPerSecond:N0}</td></tr>\n");
         }
 

@@ -25,6 +25,20 @@ public sealed class MultiLabelMetricsTests : IDisposable
     }
 
     [Fact]
+    public void The_precision_recall_curve_has_one_point_per_distinct_score_from_the_highest()
+    {
+        double[] scores = [0.9, 0.8, 0.8, 0.3, 0.1];
+        bool[] positives = [true, false, true, false, true];
+
+        var curve = RankingMetrics.PrecisionRecallCurve(scores, positives);
+
+        Assert.Equal([0.9, 0.8, 0.3, 0.1], curve.Select(p => p.Threshold));
+        Assert.Equal([1, 2.0 / 3, 2.0 / 4, 3.0 / 5], curve.Select(p => p.Precision));
+        Assert.Equal([1.0 / 3, 2.0 / 3, 2.0 / 3, 1], curve.Select(p => p.Recall));
+        Assert.Empty(RankingMetrics.PrecisionRecallCurve(scores, [false, false, false, false, false]));
+    }
+
+    [Fact]
     public void Roc_auc_counts_each_positive_above_a_negative_as_one_and_a_tie_as_a_half()
     {
         double[] scores = [0.9, 0.8, 0.8, 0.3, 0.1];

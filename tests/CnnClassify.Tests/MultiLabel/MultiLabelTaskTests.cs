@@ -63,6 +63,24 @@ public sealed class MultiLabelTaskTests
     }
 
     [Fact]
+    public void A_mixed_batch_loses_as_much_as_binary_cross_entropy_against_the_mixed_multi_hot_targets()
+    {
+        using var scope = torch.NewDisposeScope();
+        var logits = torch.tensor(Logits, [2, 3]);
+        var first = torch.tensor(Targets, [2, 3]);
+        var second = torch.tensor(new float[] { 0, 1, 0, 1, 1, 0 }, [2, 3]);
+        var task = ClassificationTask.MultiLabel();
+        using var share = 0.3.ToScalar();
+        using var rest = 0.7.ToScalar();
+
+        var mixed = task.MixedLoss(task.DefaultLoss, logits, first, second, 0.3).item<float>();
+        var soft = task.DefaultLoss.Compute(logits, first.mul(share).add(second.mul(rest))).item<float>();
+
+        Assert.Equal(soft, mixed, 5);
+        Assert.Same(first, task.MetricTargets(first, second, 0.7));
+    }
+
+    [Fact]
     public void A_multi_label_loss_names_targets_that_are_class_indices()
     {
         using var scope = torch.NewDisposeScope();

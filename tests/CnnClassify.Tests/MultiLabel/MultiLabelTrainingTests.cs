@@ -102,6 +102,18 @@ public sealed class MultiLabelTrainingTests(ITestOutputHelper output) : IDisposa
         Assert.Contains(fromCheckpoint, p => p.Labels.Count >= 2);
         Assert.Contains(fromCheckpoint, p => p.Labels.Count == 0);
 
+        // The reports a user opens, and one heatmap per predicted label.
+        foreach (var file in new[] { "report.html", "report.txt", "predictions.csv", "precision_recall.png", "label_confusion.png", "top_losses.png", "top_losses_heatmaps.png", "history.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(run, file)), file);
+        }
+
+        Assert.Contains("Per-label metrics", File.ReadAllText(Path.Combine(run, "report.html")), StringComparison.Ordinal);
+        var several = images.First(i => fromCheckpoint[images.IndexOf(i)].Labels.Count >= 2);
+        (code, text, error) = await Cli("explain", "--checkpoint", best, "--out", Path.Combine(_dir, "explained.png"), several);
+        Assert.True(code == 0, error);
+        Assert.Equal(fromCheckpoint[images.IndexOf(several)].Labels.Select(l => $"map of {l.Name}").Order(), text.Split('\n').Where(l => l.Contains("map of", StringComparison.Ordinal)).Select(l => l[l.IndexOf("map of", StringComparison.Ordinal)..l.IndexOf(" (p =", StringComparison.Ordinal)]).Order());
+
         // predict --json lists the same labels.
         (code, text, error) = await Cli("predict", "--checkpoint", best, "--json", images[0], images[1]);
         Assert.True(code == 0, error);

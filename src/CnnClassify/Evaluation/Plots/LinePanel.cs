@@ -2,8 +2,8 @@ using SkiaSharp;
 
 namespace CnnClassify.Evaluation.Plots;
 
-/// <summary>A line to draw: its legend name, colour and points.</summary>
-internal sealed record LineData(string Name, SKColor Color, IReadOnlyList<double> X, IReadOnlyList<double> Y);
+/// <summary>A line to draw: its legend name, colour and points, with a marker on each point unless it is a dense curve.</summary>
+internal sealed record LineData(string Name, SKColor Color, IReadOnlyList<double> X, IReadOnlyList<double> Y, bool Markers = true);
 
 /// <summary>
 /// Draws one line-chart panel: title, axes with labelled ticks and grid lines, the lines with
@@ -82,7 +82,7 @@ internal static class LinePanel
             }
 
             canvas.DrawPath(path, stroke);
-            foreach (var (px, py) in points)
+            foreach (var (px, py) in line.Markers ? points : [])
             {
                 canvas.DrawCircle(px, py, 3, marker);
             }

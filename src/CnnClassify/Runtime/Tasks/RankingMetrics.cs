@@ -16,32 +16,48 @@ public static class RankingMetrics
     /// <exception cref="ArgumentException">The lists differ in length.</exception>
     public static double AveragePrecision(IReadOnlyList<double> scores, IReadOnlyList<bool> positives)
     {
-        var order = Ordered(scores, positives);
-        var total = positives.Count(p => p);
-        if (total == 0)
+        double sum = 0;
+        var lastRecall = 0.0;
+        foreach (var point in PrecisionRecallCurve(scores, positives))
         {
-            return 0;
+            sum += (point.Recall - lastRecall) * point.Precision;
+            lastRecall = point.Recall;
         }
 
-        double sum = 0;
+        return sum;
+    }
+
+    /// <summary>
+    /// The precision and recall of predicting the label at or above each distinct score, from the
+    /// highest score down (scikit-learn's <c>precision_recall_curve</c>, in the other order and
+    /// without its final point of recall 0). Empty when the label has no positives.
+    /// </summary>
+    /// <param name="scores">Each sample's score for the label.</param>
+    /// <param name="positives">Whether each sample has the label.</param>
+    /// <exception cref="ArgumentException">The lists differ in length, or a score is NaN.</exception>
+    public static IReadOnlyList<PrecisionRecallPoint> PrecisionRecallCurve(IReadOnlyList<double> scores, IReadOnlyList<bool> positives)
+    {
+        var order = Ordered(scores, positives);
+        var total = positives.Count(p => p);
+        var curve = new List<PrecisionRecallPoint>();
+        if (total == 0)
+        {
+            return curve;
+        }
+
         long truePositives = 0;
-        long seen = 0;
-        var lastRecall = 0.0;
         for (var i = 0; i < order.Length; i++)
         {
-            seen++;
             truePositives += positives[order[i]] ? 1 : 0;
             if (i + 1 < order.Length && scores[order[i + 1]] == scores[order[i]])
             {
                 continue;
             }
 
-            var recall = truePositives / (double)total;
-            sum += (recall - lastRecall) * (truePositives / (double)seen);
-            lastRecall = recall;
+            curve.Add(new PrecisionRecallPoint(scores[order[i]], truePositives / (double)(i + 1), truePositives / (double)total));
         }
 
-        return sum;
+        return curve;
     }
 
     /// <summary>
