@@ -28,6 +28,7 @@ internal static class TrainCommand
         loss.AcceptOnlyFromAmong("auto", "focal", "asymmetric");
         var thresholds = new Option<string>("--thresholds") { Description = "Multi-label decision thresholds chosen on validation after each epoch: per-class (each label's best F1), global (one for all, best micro F1) or none (0.5).", DefaultValueFactory = _ => "per-class" };
         thresholds.AcceptOnlyFromAmong("per-class", "global", "none");
+        var positiveWeight = new Option<bool>("--pos-weight") { Description = "Multi-label: weigh each label's positives by its negatives over its positives in the training data (BCE's pos_weight), for rare labels." };
         var data = new Option<string?>("--data") { Description = "Dataset folder." };
         var valSplit = new Option<double>("--val-split") { Description = "Share of the training data held out for validation.", DefaultValueFactory = _ => 0.1 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 }.AtLeast(1);
@@ -52,7 +53,7 @@ internal static class TrainCommand
         var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };
         var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png, top_losses.png, top_losses_heatmaps.png, report.txt, metrics.json and report.html.")
         {
-            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers, noCache, exif, followLinks, loss, thresholds,
+            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers, noCache, exif, followLinks, loss, thresholds, positiveWeight,
         };
         foreach (var option in table.All)
         {
@@ -150,7 +151,7 @@ internal static class TrainCommand
             var builder = Trainer.For(network)
                 .UseCachedFeatures(cached is not null)
                 .UseOptimizer(Optimizer(parse.GetValue(optimizer)!, parse.GetValue(lr)))
-                .UseLoss(Loss(parse.GetValue(loss)!, parse.GetValue(smoothing), multiLabel))
+                .UseLoss(Loss(parse.GetValue(loss)!, parse.GetValue(smoothing), multiLabel, parse.GetValue(positiveWeight) ? loaded.Train : null))
                 .UsePrecision(precision)
                 .UseSeed(seedValue)
                 .UseLogger(warnings);
@@ -287,14 +288,17 @@ internal static class TrainCommand
         return labels is not null ? "csv" : named ?? throw new UsageException("Give --dataset (fashion-mnist, mnist, cifar10, imagefolder) or --labels FILE, a table of image paths and labels.");
     }
 
-    /// <summary>The loss <c>--loss</c> names, for the data's task.</summary>
-    private static LossFunction Loss(string name, double smoothing, bool multiLabel) => (name, multiLabel) switch
+    /// <summary>The loss <c>--loss</c> names, for the data's task; <paramref name="weighedBy"/> gives multi-label positives their weight.</summary>
+    private static LossFunction Loss(string name, double smoothing, bool multiLabel, Data.IImageDataset? weighedBy) => (name, multiLabel, weighedBy) switch
     {
-        ("auto", false) => LossFunction.CrossEntropy(labelSmoothing: smoothing),
-        ("auto", true) => LossFunction.BinaryCrossEntropy(labelSmoothing: smoothing),
-        ("focal", false) when smoothing == 0 => LossFunction.Focal(),
-        ("asymmetric", true) when smoothing == 0 => LossFunction.Asymmetric(),
-        ("focal" or "asymmetric", _) when smoothing != 0 => throw new UsageException($"--loss {name} does not take --label-smoothing."),
+        (_, false, not null) => throw new UsageException("--pos-weight weighs the labels of multi-label data; this data is single-label."),
+        ("auto", false, _) => LossFunction.CrossEntropy(labelSmoothing: smoothing),
+        ("auto", true, { } data) => LossFunction.BinaryCrossEntropy(ClassStatistics.PositiveWeights(ClassStatistics.Counts(data), data.Count), smoothing),
+        ("auto", true, null) => LossFunction.BinaryCrossEntropy(labelSmoothing: smoothing),
+        (not "auto", _, not null) => throw new UsageException($"--pos-weight goes with the binary cross-entropy (--loss auto), not --loss {name}."),
+        ("focal", false, _) when smoothing == 0 => LossFunction.Focal(),
+        ("asymmetric", true, _) when smoothing == 0 => LossFunction.Asymmetric(),
+        ("focal" or "asymmetric", _, _) when smoothing != 0 => throw new UsageException($"--loss {name} does not take --label-smoothing."),
         _ => throw new UsageException($"--loss {name} is for {(multiLabel ? "single-label" : "multi-label")} data, but this data is {(multiLabel ? "multi-label" : "single-label")}."),
     };
 

@@ -47,7 +47,7 @@ public sealed class LabelTableCliTests : IDisposable
         var rows = Enumerable.Range(0, 12).Select(i => $"photos/{i}.png,{(i % 3) switch { 0 => "cat", 1 => "dog", _ => "cat;dog" }}");
         var table = Table("train.csv", ["image,labels", .. rows.Take(2), "photos/missing.png,cat", "photos/2.png,cat;;dog", .. rows.Skip(2)]);
 
-        var (code, output, error) = await Train(table);
+        var (code, output, error) = await Train(table, "--pos-weight");
 
         Assert.True(code == 0, $"exit {code}: {error}\n{output}");
         Assert.Contains($"warning: Skipping {table} line 4: the image '{Path.Combine(_dir, "photos/missing.png")}' does not exist", output, StringComparison.Ordinal);

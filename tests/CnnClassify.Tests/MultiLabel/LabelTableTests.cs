@@ -97,6 +97,22 @@ public sealed class LabelTableTests : IDisposable
     }
 
     [Fact]
+    public void A_cell_longer_than_the_limit_is_refused_by_line_before_it_is_kept()
+    {
+        var table = Table("labels.csv", "image,labels", "photos/0.png,cat", $"photos/1.png,{new string('x', LabeledImageDataset.MaxCellLength + 1)}");
+
+        var error = Assert.Throws<InvalidDataException>(() => LabeledImageDataset.FromCsv(table));
+
+        Assert.Equal($"Label table '{table}' line 3: a cell holds 65,537 characters, more than the 65,536 allowed.", error.Message);
+    }
+
+    [Fact]
+    public void Positive_weights_are_each_labels_negatives_over_its_positives()
+    {
+        Assert.Equal([4.0, 1.0, 1.0], ClassStatistics.PositiveWeights([2, 0, 5], samples: 10));
+    }
+
+    [Fact]
     public void Labels_can_come_from_a_function_of_the_path()
     {
         var paths = Enumerable.Range(0, 4).Select(i => Path.Combine(_dir, "photos", $"{i}.png")).ToList();
