@@ -235,16 +235,7 @@ public sealed class RunReport
             html.Append("</section>\n");
             if (Dataset is { } dataset)
             {
-                html.Append("<section id=\"top-losses\">\n<h2>Top losses</h2>\n<p>The test images the model got wrong most confidently, with their true and predicted classes.</p>\n");
-                AppendImage(html, PredictionGridPlot.RenderTopLosses(predictions, dataset), "The most confidently wrong test images");
-                html.Append("</section>\n");
-            }
-
-            if (_heatmaps is { } heatmaps)
-            {
-                html.Append(CultureInfo.InvariantCulture, $"<section id=\"heatmaps\">\n<h2>Where the model looked</h2>\n<p>{E(heatmaps.Caption)}</p>\n");
-                AppendImage(html, heatmaps.Png, "Top losses with class activation maps");
-                html.Append("</section>\n");
+                AppendTopLosses(html, "The test images the model got wrong most confidently, with their true and predicted classes.", PredictionGridPlot.RenderTopLosses(predictions, dataset));
             }
         }
 
@@ -259,17 +250,15 @@ public sealed class RunReport
             html.Append("</section>\n");
             if (Dataset is { } labelledData)
             {
-                html.Append("<section id=\"top-losses\">\n<h2>Top losses</h2>\n<p>The test images whose label sets the model got most wrong, with their true and predicted labels.</p>\n");
-                AppendImage(html, MultiLabelPlots.RenderTopLosses(labelled, labelledData), "The test images with the most wrong label sets");
-                html.Append("</section>\n");
+                AppendTopLosses(html, "The test images whose label sets the model got most wrong, with their true and predicted labels.", MultiLabelPlots.RenderTopLosses(labelled, labelledData));
             }
+        }
 
-            if (_heatmaps is { } labelHeatmaps)
-            {
-                html.Append(CultureInfo.InvariantCulture, $"<section id=\"heatmaps\">\n<h2>Where the model looked</h2>\n<p>{E(labelHeatmaps.Caption)}</p>\n");
-                AppendImage(html, labelHeatmaps.Png, "Top losses with class activation maps of each predicted label");
-                html.Append("</section>\n");
-            }
+        if (_heatmaps is { } heatmaps)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<section id=\"heatmaps\">\n<h2>Where the model looked</h2>\n<p>{E(heatmaps.Caption)}</p>\n");
+            AppendImage(html, heatmaps.Png, "Top losses with class activation maps");
+            html.Append("</section>\n");
         }
 
         if (_timings.Count > 0)
@@ -363,6 +352,13 @@ public sealed class RunReport
         }
 
         html.Append("</div>\n");
+    }
+
+    private static void AppendTopLosses(StringBuilder html, string caption, byte[] png)
+    {
+        html.Append(CultureInfo.InvariantCulture, $"<section id=\"top-losses\">\n<h2>Top losses</h2>\n<p>{E(caption)}</p>\n");
+        AppendImage(html, png, "Top losses");
+        html.Append("</section>\n");
     }
 
     private static void AppendLabelTable(StringBuilder html, MultiLabelPredictionSet predictions)

@@ -29,6 +29,12 @@ public sealed record EpochMetrics
     /// <summary>Validation mean average precision (mAP) of a multi-label model; <see langword="null"/> for other tasks.</summary>
     public double? ValidationMeanAveragePrecision { get; init; }
 
+    /// <summary>
+    /// The task's further validation metrics by name (<see cref="Runtime.TaskMetrics.Values"/>: a
+    /// multi-label model's F1 averages and Hamming loss); <see langword="null"/> without validation or for tasks without.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? ValidationValues { get; init; }
+
     /// <summary>Learning rate of the first parameter group at the epoch's last step.</summary>
     public double LearningRate { get; init; }
 
@@ -50,8 +56,16 @@ public sealed record EpochMetrics
         Metric.ValidationMeanAveragePrecision => ValidationMeanAveragePrecision ?? throw new InvalidOperationException(ValidationLoss is null
             ? NoValidation(metric).Message
             : $"{metric} is monitored but the model's task has no mean average precision; it is a multi-label metric."),
+        Metric.ValidationMicroF1 => Named(metric, Runtime.TaskMetrics.MicroF1),
+        Metric.ValidationMacroF1 => Named(metric, Runtime.TaskMetrics.MacroF1),
+        Metric.ValidationSamplesF1 => Named(metric, Runtime.TaskMetrics.SamplesF1),
+        Metric.ValidationHammingLoss => Named(metric, Runtime.TaskMetrics.HammingLoss),
         _ => ValidationTop5Accuracy ?? throw NoValidation(metric),
     };
+
+    private double Named(Metric metric, string name) =>
+        ValidationValues is { } values && values.TryGetValue(name, out var value) ? value
+        : throw new InvalidOperationException(ValidationLoss is null ? NoValidation(metric).Message : $"{metric} is monitored but the model's task does not report it; it is a multi-label metric.");
 
     private static InvalidOperationException NoValidation(Metric metric) =>
         new($"{metric} is monitored but Fit was given no validation data.");

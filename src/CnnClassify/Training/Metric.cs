@@ -20,4 +20,16 @@ public enum Metric
 
     /// <summary>Validation mean average precision of a multi-label model (maximised).</summary>
     ValidationMeanAveragePrecision,
+
+    /// <summary>Validation micro-averaged F1 of a multi-label model at its thresholds (maximised).</summary>
+    ValidationMicroF1,
+
+    /// <summary>Validation macro-averaged F1 of a multi-label model at its thresholds (maximised).</summary>
+    ValidationMacroF1,
+
+    /// <summary>Validation samples-averaged F1 of a multi-label model at its thresholds (maximised).</summary>
+    ValidationSamplesF1,
+
+    /// <summary>Validation Hamming loss of a multi-label model at its thresholds (minimised).</summary>
+    ValidationHammingLoss,
 }

@@ -262,7 +262,7 @@ public sealed partial class Trainer
         Each(c => c.OnEpochBegin(context));
         Model.train();
         double lossSum = 0;
-        var metrics = Task.CreateMetrics();
+        var metrics = Task.CreateTrainingMetrics();
         var accumulation = _settings.AccumulationSteps;
         var batches = train.BatchesPerEpoch;
         var window = 0;
@@ -371,6 +371,7 @@ public sealed partial class Trainer
             ValidationAccuracy = validated?.Accuracy,
             ValidationTop5Accuracy = validated?.Top5Accuracy,
             ValidationMeanAveragePrecision = validated?.Metrics?.MeanAveragePrecision,
+            ValidationValues = validated?.Metrics?.Values is { Count: > 0 } values ? values : null,
             LearningRate = Optimizer.ParamGroups.First().LearningRate,
             Seconds = clock.Elapsed.TotalSeconds,
             SamplesPerSecond = samples / Math.Max(trainSeconds, 1e-9),

@@ -63,6 +63,31 @@ public sealed class MultiLabelTaskTests
     }
 
     [Fact]
+    public void Its_metrics_count_f1_averages_hamming_loss_and_subset_accuracy_at_the_thresholds_and_add_across_processes()
+    {
+        using var scope = torch.NewDisposeScope();
+        var task = ClassificationTask.MultiLabel();
+        var metrics = task.CreateMetrics();
+        var other = task.CreateTrainingMetrics();
+
+        // Decided [1,0,1], [0,1,0], [0,0,0], [1,0,0] against [1,0,0], [0,1,1], [0,0,0], [1,0,0]:
+        // per label TP/FP/FN 2/0/0, 1/0/0, 0/1/1; per row F1 2/3, 2/3, 0 (nothing either way), 1.
+        metrics.Add(torch.tensor(new float[] { 0.9f, 0.2f, 0.6f, 0.1f, 0.7f, 0.4f }, [2, 3]), torch.tensor(new float[] { 1, 0, 0, 0, 1, 1 }, [2, 3]));
+        other.Add(torch.tensor(new float[] { 0.3f, 0.2f, 0.1f, 0.8f, 0.1f, 0.1f }, [2, 3]), torch.tensor(new float[] { 0, 0, 0, 1, 0, 0 }, [2, 3]));
+        var sums = metrics.ToSums().Zip(other.ToSums(), (a, b) => a + b).ToArray();
+        metrics.FromSums(sums);
+
+        Assert.Equal(4, metrics.Samples);
+        Assert.Equal(0.5, metrics.Accuracy, 12);
+        Assert.Equal(6.0 / 8, metrics.Values[TaskMetrics.MicroF1], 12);
+        Assert.Equal(2.0 / 3, metrics.Values[TaskMetrics.MacroF1], 12);
+        Assert.Equal(7.0 / 12, metrics.Values[TaskMetrics.SamplesF1], 12);
+        Assert.Equal(2.0 / 12, metrics.Values[TaskMetrics.HammingLoss], 12);
+        Assert.Null(other.MeanAveragePrecision);
+        Assert.Null(other.Rows);
+    }
+
+    [Fact]
     public void A_mixed_batch_loses_as_much_as_binary_cross_entropy_against_the_mixed_multi_hot_targets()
     {
         using var scope = torch.NewDisposeScope();

@@ -67,12 +67,7 @@ public sealed class MultiLabelTrainingTests(ITestOutputHelper output) : IDisposa
         Assert.True(map >= 0.90, $"test mAP {map:F4}");
 
         // Every metric against scikit-learn on the same probabilities and decisions.
-        var (exit, reference) = PythonProcess.Run(RepositoryPaths.Combine("tests", "CnnClassify.Tests", "Evaluation", "multilabel_reference.py"), run);
-        Skip.If(exit != 0 && !PythonProcess.InRoot, $"scikit-learn is not available: {reference.Trim().Split('\n').LastOrDefault()}");
-        Assert.True(exit == 0, reference);
-        var comparison = JsonNode.Parse(reference.Trim().Split('\n').Last())!;
-        Assert.True(comparison["compared"]!.GetValue<int>() >= 80, reference);
-        Assert.True(comparison["different"]!.AsObject().Count == 0, reference);
+        ScikitLearnReference.AssertAgrees(run, atLeast: 80);
 
         // The thresholds chosen on validation are the checkpoint's, the ONNX file's and the report's.
         var best = Path.Combine(run, "best.ckpt");

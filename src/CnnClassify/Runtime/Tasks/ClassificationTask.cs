@@ -69,8 +69,15 @@ public abstract class ClassificationTask
     /// <param name="share">The first samples' share, in [0, 1].</param>
     public abstract Tensor MetricTargets(Tensor targets, Tensor otherTargets, double share);
 
-    /// <summary>A fresh accumulator of this task's metrics, for one epoch or one evaluation.</summary>
+    /// <summary>A fresh accumulator of this task's metrics, for one evaluation (or validation).</summary>
     public abstract TaskMetrics CreateMetrics();
+
+    /// <summary>
+    /// A fresh accumulator of the metrics of one training epoch: those whose sums add across
+    /// processes, without what only evaluation reports (a multi-label model's scores, kept for mAP
+    /// and thresholds, would grow with the training set).
+    /// </summary>
+    public virtual TaskMetrics CreateTrainingMetrics() => CreateMetrics();
 
     /// <summary>The mean loss of scores that are already probabilities (an ensemble averaging them), in float32.</summary>
     /// <param name="probabilities">[N, classes], as <see cref="Activate"/> gives them.</param>

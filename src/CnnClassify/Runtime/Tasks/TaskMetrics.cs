@@ -33,6 +33,29 @@ public abstract class TaskMetrics
     /// </summary>
     public virtual MultiLabelRows? Rows => null;
 
+    /// <summary>
+    /// The task's further metrics by name (<see cref="MicroF1"/>, <see cref="MacroF1"/>,
+    /// <see cref="SamplesF1"/>, <see cref="HammingLoss"/>, <see cref="MeanAveragePrecisionName"/>
+    /// for multi-label, at the model's thresholds, with scikit-learn's definitions); empty for
+    /// tasks without. mAP is there only when the scores are kept (evaluation and validation).
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, double> Values { get; } = new Dictionary<string, double>();
+
+    /// <summary>The name of the micro-averaged F1 in <see cref="Values"/>.</summary>
+    public const string MicroF1 = "micro_f1";
+
+    /// <summary>The name of the macro-averaged F1 in <see cref="Values"/>.</summary>
+    public const string MacroF1 = "macro_f1";
+
+    /// <summary>The name of the samples-averaged F1 in <see cref="Values"/>.</summary>
+    public const string SamplesF1 = "samples_f1";
+
+    /// <summary>The name of the Hamming loss (the share of wrong decisions) in <see cref="Values"/>.</summary>
+    public const string HammingLoss = "hamming_loss";
+
+    /// <summary>The name of the mean average precision in <see cref="Values"/>.</summary>
+    public const string MeanAveragePrecisionName = "mean_average_precision";
+
     /// <summary>Counts one batch.</summary>
     /// <param name="scores">[N, classes]: the task's activation of the logits (<see cref="ClassificationTask.Activate"/>).</param>
     /// <param name="targets">The batch's targets, as the task encodes them.</param>
