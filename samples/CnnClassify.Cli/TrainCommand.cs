@@ -346,7 +346,6 @@ internal static class TrainCommand
 
         var why = optedOut ? "--no-feature-cache was given"
             : world is not null ? "data-parallel runs do not cache features"
-            : train.Dataset.IsMultiLabel ? "features of multi-label data are not cached yet"
             : BackboneFeatures.WhyNotCacheable(network, train.Transform) ?? BackboneFeatures.WhyNotCacheable(network, validation.Transform);
         if (why is not null)
         {

@@ -51,6 +51,46 @@ public class FeatureCacheTests
     }
 
     [Fact]
+    public void Multi_label_features_keep_each_samples_label_set_and_train_the_head_as_images_do()
+    {
+        using var images = TrainingData.Separable(60, seed: 1);
+        var train = new MultiLabelView(images);
+        using var uncachedModel = FrozenBackbone(3);
+        using var cachedModel = FrozenBackbone(3);
+        uncachedModel.Configuration = uncachedModel.Configuration with { Task = "multi-label" };
+        cachedModel.Configuration = cachedModel.Configuration with { Task = "multi-label" };
+        var options = new DataLoaderOptions { BatchSize = 8, Shuffle = true, Seed = 5 };
+
+        Trainer(uncachedModel, cached: false).Fit(new DataLoader(train, new ToTensor(), options), null, 2);
+        using var features = BackboneFeatures.Compute(cachedModel, new DataLoader(train, new ToTensor(), options));
+        Trainer(cachedModel, cached: true).Fit(new DataLoader(features, null, options), null, 2);
+
+        Assert.True(features.IsMultiLabel);
+        Assert.Equal(Enumerable.Range(0, train.Count).Select(train.LabelsAt), Enumerable.Range(0, train.Count).Select(features.LabelsAt));
+        Assert.Throws<InvalidOperationException>(() => features.LabelAt(0));
+        TensorAssert.Equal(uncachedModel.Head.weight!, cachedModel.Head.weight!, 1e-5);
+        TensorAssert.Equal(uncachedModel.Head.bias!, cachedModel.Head.bias!, 1e-5);
+    }
+
+    // Each image holds its class and, for every other image, the next class too.
+    private sealed class MultiLabelView(IImageDataset images) : IImageDataset
+    {
+        public int Count => images.Count;
+
+        public IReadOnlyList<string> Classes => images.Classes;
+
+        public bool IsMultiLabel => true;
+
+        public long LabelAt(int index) => throw new InvalidOperationException("multi-label");
+
+        public IReadOnlyList<int> LabelsAt(int index) => index % 2 == 0
+            ? [.. new[] { (int)images.LabelAt(index), ((int)images.LabelAt(index) + 1) % 3 }.Order()]
+            : [(int)images.LabelAt(index)];
+
+        public ImageSample Read(int index) => images.Read(index) with { Label = -1 };
+    }
+
+    [Fact]
     public void Features_are_not_cached_past_a_random_layer_a_training_backbone_or_a_random_transform()
     {
         using var dropout = TrainingData.Conv(1);

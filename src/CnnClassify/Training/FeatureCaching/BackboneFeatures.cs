@@ -107,8 +107,10 @@ public static class BackboneFeatures
             using var positions = torch.tensor(order.Select(i => (long)i).ToArray());
             var sorted = all.index_select(0, positions.argsort());
             var indices = order.Order().ToArray();
-            var labels = indices.Select(i => loader.Dataset.LabelAt(i)).ToList();
-            return new FeatureDataset(sorted.MoveToOuterDisposeScope(), labels, loader.Dataset.Classes, "backbone features");
+            var data = loader.Dataset;
+            return data.IsMultiLabel
+                ? new FeatureDataset(sorted.MoveToOuterDisposeScope(), [.. indices.Select(data.LabelsAt)], data.Classes, "backbone features")
+                : new FeatureDataset(sorted.MoveToOuterDisposeScope(), [.. indices.Select(i => data.LabelAt(i))], data.Classes, "backbone features");
         }
         finally
         {
