@@ -22,7 +22,7 @@ internal static class EvaluateCommand
         var seed = new Option<int>("--seed") { Description = "As given to train.", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
         var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };
-        var command = new Command("evaluate", "Evaluate a checkpoint; writes report.txt, metrics.json, confusion_matrix.png, top_losses.png, top_losses_heatmaps.png, predictions.csv and report.html.")
+        var command = new Command("evaluate", "Evaluate a checkpoint; writes report.txt, metrics.json, confusion_matrix.png (for a multi-label model precision_recall.png and label_confusion.png), top_losses.png, top_losses_heatmaps.png, predictions.csv and report.html.")
         {
             checkpoint, dataset, data, valSplit, seed, outDir, followLinks,
         };

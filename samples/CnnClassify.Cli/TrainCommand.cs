@@ -51,7 +51,7 @@ internal static class TrainCommand
         var noCache = new Option<bool>("--no-feature-cache") { Description = "With --freeze-backbone and --augment none, run the backbone every epoch instead of caching its output once." };
         var exif = new Option<bool>("--exif-orientation") { Description = "Turn photos upright by their EXIF orientation (PIL's exif_transpose); by default the stored pixels are used as they are, as in torchvision." };
         var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };
-        var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png, top_losses.png, top_losses_heatmaps.png, report.txt, metrics.json and report.html.")
+        var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png (for multi-label data precision_recall.png, label_confusion.png and predictions.csv), top_losses.png, top_losses_heatmaps.png, report.txt, metrics.json and report.html.")
         {
             model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers, noCache, exif, followLinks, loss, thresholds, positiveWeight,
         };
