@@ -104,6 +104,11 @@ public sealed class MultiLabelTrainingTests(ITestOutputHelper output) : IDisposa
         }
 
         Assert.Contains("Per-label metrics", File.ReadAllText(Path.Combine(run, "report.html")), StringComparison.Ordinal);
+        var history = File.ReadAllLines(Path.Combine(run, "history.csv"));
+        Assert.Equal($"{History.CsvHeader},{History.MultiLabelCsvColumns}", history[0]);
+        Assert.Equal(9, history.Length);
+        var lastMap = double.Parse(history[^1].Split(',')[^5], CultureInfo.InvariantCulture);
+        Assert.Equal(Checkpoint.ReadHistory(Path.Combine(run, "last.ckpt")).Epochs[^1].ValidationMeanAveragePrecision!.Value, lastMap, 12);
         var several = images.First(i => fromCheckpoint[images.IndexOf(i)].Labels.Count >= 2);
         (code, text, error) = await Cli("explain", "--checkpoint", best, "--out", Path.Combine(_dir, "explained.png"), several);
         Assert.True(code == 0, error);
