@@ -2,6 +2,11 @@ using CnnClassify.Training;
 
 namespace CnnClassify.Tests.Training;
 
+/// <summary>
+/// Callbacks acting on the loop. The models start from torch's global generator and one test
+/// expects what training reaches from that start, so the class runs with the serial tests.
+/// </summary>
+[Collection(SerialTests.Name)]
 public sealed class CallbackTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("cnnclassify-callbacks-").FullName;
