@@ -109,11 +109,7 @@ public abstract class LossFunction
 
         public CrossEntropyLoss(IReadOnlyList<double>? weights, double smoothing)
         {
-            if (!(smoothing >= 0 && smoothing < 1))
-            {
-                throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "Label smoothing must be in [0, 1).");
-            }
-
+            ValidateSmoothing(smoothing);
             ValidateWeights(weights);
             (_weights, _smoothing) = (weights?.ToArray(), smoothing);
         }
@@ -167,11 +163,7 @@ public abstract class LossFunction
 
         public BinaryCrossEntropyLoss(IReadOnlyList<double>? positiveWeights, double smoothing)
         {
-            if (!(smoothing >= 0 && smoothing < 1))
-            {
-                throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "Label smoothing must be in [0, 1).");
-            }
-
+            ValidateSmoothing(smoothing);
             ValidateWeights(positiveWeights);
             (_positiveWeights, _smoothing) = (positiveWeights?.ToArray(), smoothing);
         }
@@ -234,6 +226,14 @@ public abstract class LossFunction
         }
 
         return targets.to(ScalarType.Float32);
+    }
+
+    private static void ValidateSmoothing(double smoothing)
+    {
+        if (!(smoothing >= 0 && smoothing < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(smoothing), smoothing, "Label smoothing must be in [0, 1).");
+        }
     }
 
     private static void ValidateWeights(IReadOnlyList<double>? weights)
