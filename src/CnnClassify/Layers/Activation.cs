@@ -45,6 +45,12 @@ public sealed class Activation
     /// <summary>SiLU (swish), x * sigmoid(x), as in EfficientNet.</summary>
     public static Activation SiLU { get; } = new("SiLU", () => nn.SiLU());
 
+    /// <summary>Hard swish, x * ReLU6(x + 3) / 6, as in MobileNetV3.</summary>
+    public static Activation Hardswish { get; } = new("Hardswish", () => nn.Hardswish());
+
+    /// <summary>Hard sigmoid, ReLU6(x + 3) / 6, MobileNetV3's gate in squeeze-and-excitation.</summary>
+    public static Activation Hardsigmoid { get; } = new("Hardsigmoid", () => nn.Hardsigmoid());
+
     /// <summary>Leaky ReLU: x for x &gt; 0, else <paramref name="negativeSlope"/> * x.</summary>
     /// <param name="negativeSlope">The slope for negative inputs; PyTorch's default is 0.01.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="negativeSlope"/> is negative or not finite.</exception>
@@ -87,7 +93,7 @@ public sealed class Activation
     public static Activation? FromName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        foreach (var fixedActivation in new[] { None, ReLU, ReLU6, Tanh, Sigmoid, GELU, SiLU })
+        foreach (var fixedActivation in new[] { None, ReLU, ReLU6, Tanh, Sigmoid, GELU, SiLU, Hardswish, Hardsigmoid })
         {
             if (fixedActivation.Name == name)
             {

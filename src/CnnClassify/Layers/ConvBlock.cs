@@ -70,6 +70,34 @@ public sealed class ConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
         RegisterComponents();
     }
 
+    /// <summary>
+    /// Creates a convolution block with a rectangular kernel, such as Inception v3's 1x7 and 7x1
+    /// factorised convolutions, with BatchNorm and ReLU.
+    /// </summary>
+    /// <param name="inChannels">Input channels, at least 1.</param>
+    /// <param name="outChannels">Output channels, at least 1.</param>
+    /// <param name="kernelHeight">Kernel height, at least 1.</param>
+    /// <param name="kernelWidth">Kernel width, at least 1.</param>
+    /// <param name="paddingHeight">Zero padding above and below.</param>
+    /// <param name="paddingWidth">Zero padding left and right.</param>
+    /// <param name="batchNormEps">BatchNorm's epsilon; Inception v3 uses 0.001.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is out of range.</exception>
+    public ConvBlock(long inChannels, long outChannels, long kernelHeight, long kernelWidth, long paddingHeight, long paddingWidth, double batchNormEps = 1e-5)
+        : base(nameof(ConvBlock))
+    {
+        LayerArguments.Positive(inChannels, nameof(inChannels));
+        LayerArguments.Positive(outChannels, nameof(outChannels));
+        LayerArguments.Positive(kernelHeight, nameof(kernelHeight));
+        LayerArguments.Positive(kernelWidth, nameof(kernelWidth));
+        LayerArguments.NonNegative(paddingHeight, nameof(paddingHeight));
+        LayerArguments.NonNegative(paddingWidth, nameof(paddingWidth));
+        Activation = Activation.ReLU;
+        _conv = nn.Conv2d(inChannels, outChannels, (kernelHeight, kernelWidth), padding: (paddingHeight, paddingWidth), bias: false);
+        _bn = new BatchNorm2d(outChannels, eps: batchNormEps);
+        _act = Activation.CreateModule();
+        RegisterComponents();
+    }
+
     /// <summary>The activation applied last.</summary>
     public Activation Activation { get; }
 

@@ -27,9 +27,10 @@ public sealed class MBConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
     /// <param name="stride">Depthwise stride: 1 or 2.</param>
     /// <param name="expandRatio">Hidden channels per input channel, at least 1.</param>
     /// <param name="stochasticDepth">Probability of dropping the branch per sample while training.</param>
-    /// <param name="batchNormEps">BatchNorm's epsilon.</param>
+    /// <param name="batchNormEps">BatchNorm's epsilon: 1e-5 for EfficientNet-B0 to B4, 1e-3 for B5 to B7 and V2.</param>
+    /// <param name="batchNormMomentum">BatchNorm's momentum: 0.1, or 0.01 for EfficientNet-B5 to B7.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
-    public MBConvBlock(long inChannels, long outChannels, long kernelSize, long stride, long expandRatio, double stochasticDepth, double batchNormEps = 1e-5)
+    public MBConvBlock(long inChannels, long outChannels, long kernelSize, long stride, long expandRatio, double stochasticDepth, double batchNormEps = 1e-5, double batchNormMomentum = 0.1)
         : base(nameof(MBConvBlock))
     {
         LayerArguments.Positive(inChannels, nameof(inChannels));
@@ -40,16 +41,16 @@ public sealed class MBConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
             throw new ArgumentOutOfRangeException(nameof(stride), stride, "The stride must be 1 or 2.");
         }
 
-        var expanded = inChannels * expandRatio;
+        var expanded = ChannelRounding.MakeDivisible(inChannels * expandRatio, 8);
         var layers = new List<nn.Module<Tensor, Tensor>>();
         if (expanded != inChannels)
         {
-            layers.Add(ConvNormActivation.Create(inChannels, expanded, kernelSize: 1, activation: Activation.SiLU, batchNormEps: batchNormEps));
+            layers.Add(ConvNormActivation.Create(inChannels, expanded, kernelSize: 1, activation: Activation.SiLU, batchNormEps: batchNormEps, batchNormMomentum: batchNormMomentum));
         }
 
-        layers.Add(ConvNormActivation.Create(expanded, expanded, kernelSize, stride, groups: expanded, activation: Activation.SiLU, batchNormEps: batchNormEps));
+        layers.Add(ConvNormActivation.Create(expanded, expanded, kernelSize, stride, groups: expanded, activation: Activation.SiLU, batchNormEps: batchNormEps, batchNormMomentum: batchNormMomentum));
         layers.Add(new SqueezeExcitation(expanded, Math.Max(1, inChannels / 4), Activation.SiLU));
-        layers.Add(ConvNormActivation.Create(expanded, outChannels, kernelSize: 1, activation: Activation.None, batchNormEps: batchNormEps));
+        layers.Add(ConvNormActivation.Create(expanded, outChannels, kernelSize: 1, activation: Activation.None, batchNormEps: batchNormEps, batchNormMomentum: batchNormMomentum));
         _block = nn.Sequential(layers);
         _stochasticDepth = new StochasticDepth(stochasticDepth);
         UsesShortcut = stride == 1 && inChannels == outChannels;

@@ -22,14 +22,16 @@ public sealed class SqueezeExcitation : nn.Module<Tensor, Tensor>, IOnnxExportab
     [ComponentName(Name = "activation")]
     private readonly nn.Module<Tensor, Tensor> _activation;
     [ComponentName(Name = "scale_activation")]
-    private readonly Sigmoid _scaleActivation;
+    private readonly nn.Module<Tensor, Tensor> _scaleActivation;
 
     /// <summary>Creates the block.</summary>
     /// <param name="channels">Channels of the input and output.</param>
     /// <param name="squeezeChannels">Channels of the bottleneck.</param>
     /// <param name="activation">Activation inside the bottleneck; <see langword="null"/> means ReLU. EfficientNet uses SiLU.</param>
+    /// <param name="scaleActivation">The gate; <see langword="null"/> means the sigmoid. MobileNetV3 uses <see cref="Activation.Hardsigmoid"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">A channel count is below 1.</exception>
-    public SqueezeExcitation(long channels, long squeezeChannels, Activation? activation = null)
+    /// <exception cref="ArgumentException">An activation is <see cref="Activation.None"/>.</exception>
+    public SqueezeExcitation(long channels, long squeezeChannels, Activation? activation = null, Activation? scaleActivation = null)
         : base(nameof(SqueezeExcitation))
     {
         LayerArguments.Positive(channels, nameof(channels));
@@ -39,7 +41,7 @@ public sealed class SqueezeExcitation : nn.Module<Tensor, Tensor>, IOnnxExportab
         _fc1 = nn.Conv2d(channels, squeezeChannels, 1);
         _fc2 = nn.Conv2d(squeezeChannels, channels, 1);
         _activation = act.CreateModule() ?? throw new ArgumentException("The bottleneck needs an activation.", nameof(activation));
-        _scaleActivation = nn.Sigmoid();
+        _scaleActivation = (scaleActivation ?? Activation.Sigmoid).CreateModule() ?? throw new ArgumentException("The gate needs an activation.", nameof(scaleActivation));
         RegisterComponents();
     }
 

@@ -72,6 +72,13 @@ public abstract class ClassificationModel : nn.Module<Tensor, Tensor>
     public abstract string HeadName { get; }
 
     /// <summary>
+    /// Dotted paths of every final linear layer that predicts the classes: <see cref="HeadName"/>
+    /// and, for models with auxiliary classifiers (GoogLeNet, Inception v3), theirs. Fine-tuning
+    /// treats them all as the head.
+    /// </summary>
+    public virtual IReadOnlyList<string> HeadNames => [HeadName];
+
+    /// <summary>
     /// The backbone's stages from input to output, such as <c>stem</c>, <c>layer1</c>, ...
     /// <c>layer4</c> for ResNet. The head is not part of any stage. Unfreezing works stage by stage
     /// from the last.
@@ -79,7 +86,9 @@ public abstract class ClassificationModel : nn.Module<Tensor, Tensor>
     public abstract IReadOnlyList<ModelStage> Stages { get; }
 
     /// <summary>The final linear layer.</summary>
-    public Linear Head => (Linear)ModuleSurgery.Find(this, HeadName);
+    /// <exception cref="InvalidOperationException">The head is not a linear layer (SqueezeNet's is a 1x1 convolution).</exception>
+    public Linear Head => ModuleSurgery.Find(this, HeadName) as Linear
+        ?? throw new InvalidOperationException($"{GetType().Name}'s head '{HeadName}' is a {ModuleSurgery.Find(this, HeadName).GetType().Name}, not a linear layer.");
 
     /// <summary>The number of classes the head predicts.</summary>
     public virtual long NumClasses => Head.out_features;

@@ -47,6 +47,16 @@ public sealed class DenseNet : FeatureClassifierModel
     /// <param name="inChannels">Input channels.</param>
     public static DenseNet DenseNet169(int numClasses = 1000, int inChannels = 3) => WithArchitecture(Create([6, 12, 32, 32], 32, 64, numClasses, inChannels), "densenet169");
 
+    /// <summary>DenseNet-161: blocks of 6, 12, 36 and 24 layers, growth 48, a 96-channel stem; 28,681,000 parameters with 1,000 classes.</summary>
+    /// <param name="numClasses">Classes the head predicts.</param>
+    /// <param name="inChannels">Input channels.</param>
+    public static DenseNet DenseNet161(int numClasses = 1000, int inChannels = 3) => WithArchitecture(Create([6, 12, 36, 24], 48, 96, numClasses, inChannels), "densenet161");
+
+    /// <summary>DenseNet-201: blocks of 6, 12, 48 and 32 layers, growth 32; 20,013,928 parameters with 1,000 classes.</summary>
+    /// <param name="numClasses">Classes the head predicts.</param>
+    /// <param name="inChannels">Input channels.</param>
+    public static DenseNet DenseNet201(int numClasses = 1000, int inChannels = 3) => WithArchitecture(Create([6, 12, 48, 32], 32, 64, numClasses, inChannels), "densenet201");
+
     /// <summary>Creates a DenseNet-BC with the given block sizes.</summary>
     /// <param name="blockLayers">Dense layers in each block.</param>
     /// <param name="growthRate">Channels each dense layer adds.</param>

@@ -19,18 +19,21 @@ public abstract class FeatureClassifierModel : ClassificationModel, IOnnxExporta
     private readonly nn.Module<Tensor, Tensor> _pool;
     [ComponentName(Name = "classifier")]
     private nn.Module<Tensor, Tensor> _classifier;
+    private readonly bool _flatten;
 
     /// <summary>Creates the model from its parts.</summary>
     /// <param name="name">The module name.</param>
     /// <param name="features">The convolutional backbone, registered as <c>features</c>.</param>
     /// <param name="pool">The pooling step between backbone and classifier; it must hold no parameters or buffers.</param>
     /// <param name="classifier">The classifier: a linear layer, or a sequence ending in one.</param>
-    protected FeatureClassifierModel(string name, Sequential features, nn.Module<Tensor, Tensor> pool, nn.Module<Tensor, Tensor> classifier)
+    /// <param name="flatten">Whether the pooled map is flattened before the classifier; ConvNeXt's classifier takes the [N, C, 1, 1] map and flattens it itself.</param>
+    protected FeatureClassifierModel(string name, Sequential features, nn.Module<Tensor, Tensor> pool, nn.Module<Tensor, Tensor> classifier, bool flatten = true)
         : base(name)
     {
         _features = features;
         _pool = pool;
         _classifier = classifier;
+        _flatten = flatten;
         RegisterComponents();
     }
 
@@ -38,8 +41,8 @@ public abstract class FeatureClassifierModel : ClassificationModel, IOnnxExporta
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        var pooled = _pool.call(_features.call(input)).flatten(1);
-        return _classifier.call(pooled).MoveToOuterDisposeScope();
+        var pooled = _pool.call(_features.call(input));
+        return _classifier.call(_flatten ? pooled.flatten(1) : pooled).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -60,7 +63,7 @@ public abstract class FeatureClassifierModel : ClassificationModel, IOnnxExporta
     string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
     {
         var pooled = graph.Apply(_pool, OnnxGraph.Child(path, "avgpool"), graph.Apply(_features, OnnxGraph.Child(path, "features"), input));
-        var flat = new OnnxValue(OnnxOperators.Flatten(graph, pooled.Name, OnnxGraph.Child(path, "flatten")), pooled.Sample.flatten(1));
+        var flat = _flatten ? new OnnxValue(OnnxOperators.Flatten(graph, pooled.Name, OnnxGraph.Child(path, "flatten")), pooled.Sample.flatten(1)) : pooled;
         return graph.Apply(_classifier, OnnxGraph.Child(path, "classifier"), flat).Name;
     }
 }

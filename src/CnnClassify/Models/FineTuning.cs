@@ -148,7 +148,7 @@ public static class FineTuning
 
     private static bool IsHead(ClassificationModel model, string name, string headPrefix) =>
         name.StartsWith(headPrefix, StringComparison.Ordinal)
-        || (model is GoogLeNet && (name.StartsWith("aux1.fc2.", StringComparison.Ordinal) || name.StartsWith("aux2.fc2.", StringComparison.Ordinal)));
+        || model.HeadNames.Any(head => name.StartsWith(head + ".", StringComparison.Ordinal));
 
     private static void Refresh(ClassificationModel model)
     {

@@ -176,6 +176,9 @@ public sealed class GoogLeNet : ClassificationModel, IOnnxExportable
     }
 
     /// <inheritdoc />
+    public override IReadOnlyList<string> HeadNames => HasAuxiliaryHeads ? [HeadName, "aux1.fc2", "aux2.fc2"] : [HeadName];
+
+    /// <inheritdoc />
     public override void ReplaceHead(int numClasses)
     {
         base.ReplaceHead(numClasses);
@@ -195,10 +198,7 @@ public sealed class GoogLeNet : ClassificationModel, IOnnxExportable
         using var scope = torch.NewDisposeScope();
         if (TransformInput)
         {
-            // (x * std + mean - 0.5) / 0.5 per channel, for input normalised with ImageNet's mean and std.
-            var scale = torch.tensor(new[] { 0.229f / 0.5f, 0.224f / 0.5f, 0.225f / 0.5f }).view(1, 3, 1, 1).to(input.dtype, input.device);
-            var shift = torch.tensor(new[] { (0.485f - 0.5f) / 0.5f, (0.456f - 0.5f) / 0.5f, (0.406f - 0.5f) / 0.5f }).view(1, 3, 1, 1).to(input.dtype, input.device);
-            input = input.mul(scale).add_(shift, HeldScalars.One);
+            input = InputTransform.ToUnitRange(input);
         }
 
         var x = _maxpool1.call(_conv1.call(input));
@@ -219,19 +219,7 @@ public sealed class GoogLeNet : ClassificationModel, IOnnxExportable
     string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
     {
         // Evaluation mode: the auxiliary heads and dropout do not take part.
-        var x = input;
-        if (TransformInput)
-        {
-            var scale = graph.Constant("transform_input.scale", [0.229f / 0.5f, 0.224f / 0.5f, 0.225f / 0.5f], 1, 3, 1, 1);
-            var shift = graph.Constant("transform_input.shift", [(0.485f - 0.5f) / 0.5f, (0.456f - 0.5f) / 0.5f, (0.406f - 0.5f) / 0.5f], 1, 3, 1, 1);
-            using var noGrad = torch.no_grad();
-            using var scaleSample = torch.tensor(new[] { 0.229f / 0.5f, 0.224f / 0.5f, 0.225f / 0.5f }).view(1, 3, 1, 1).to(input.Sample.dtype, input.Sample.device);
-            using var shiftSample = torch.tensor(new[] { (0.485f - 0.5f) / 0.5f, (0.456f - 0.5f) / 0.5f, (0.406f - 0.5f) / 0.5f }).view(1, 3, 1, 1).to(input.Sample.dtype, input.Sample.device);
-            x = new OnnxValue(
-                graph.Node("Add", [graph.Node("Mul", [input.Name, scale], OnnxGraph.Child(path, "transform_input")), shift], OnnxGraph.Child(path, "transform_input")),
-                input.Sample.mul(scaleSample).add_(shiftSample, HeldScalars.One));
-        }
-
+        var x = TransformInput ? InputTransform.Export(graph, path, input) : input;
         (nn.Module<Tensor, Tensor> Module, string Name)[] chain =
         [
             (_conv1, "conv1"), (_maxpool1, "maxpool1"), (_conv2, "conv2"), (_conv3, "conv3"), (_maxpool2, "maxpool2"),

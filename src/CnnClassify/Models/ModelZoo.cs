@@ -37,6 +37,53 @@ public static class ModelZoo
         Register("densenet121", o => DenseNet.DenseNet121(o.NumClasses, o.InChannels ?? 3), minimumImageSize: 29);
         Register("densenet169", o => DenseNet.DenseNet169(o.NumClasses, o.InChannels ?? 3), minimumImageSize: 29);
         Register("efficientnet_b0", o => EfficientNet.B0(o.NumClasses, o.InChannels ?? 3));
+        RegisterCatalogue();
+    }
+
+    // The rest of torchvision's convolutional classifiers.
+    private static void RegisterCatalogue()
+    {
+        Register("resnext50_32x4d", o => ResNet.ResNeXt50(o.NumClasses, o.InChannels ?? 3));
+        Register("resnext101_32x8d", o => ResNet.ResNeXt101With32x8d(o.NumClasses, o.InChannels ?? 3));
+        Register("resnext101_64x4d", o => ResNet.ResNeXt101With64x4d(o.NumClasses, o.InChannels ?? 3));
+        Register("wide_resnet50_2", o => ResNet.WideResNet50(o.NumClasses, o.InChannels ?? 3));
+        Register("wide_resnet101_2", o => ResNet.WideResNet101(o.NumClasses, o.InChannels ?? 3));
+        Register("densenet161", o => DenseNet.DenseNet161(o.NumClasses, o.InChannels ?? 3), minimumImageSize: 29);
+        Register("densenet201", o => DenseNet.DenseNet201(o.NumClasses, o.InChannels ?? 3), minimumImageSize: 29);
+        for (var size = 1; size <= 7; size++)
+        {
+            var b = size;
+            Register($"efficientnet_b{b}", o => EfficientNet.B(b, o.NumClasses, o.InChannels ?? 3));
+        }
+
+        Register("efficientnet_v2_s", o => EfficientNet.V2S(o.NumClasses, o.InChannels ?? 3));
+        Register("efficientnet_v2_m", o => EfficientNet.V2M(o.NumClasses, o.InChannels ?? 3));
+        Register("efficientnet_v2_l", o => EfficientNet.V2L(o.NumClasses, o.InChannels ?? 3));
+        Register("mobilenet_v3_small", o => MobileNetV3.Small(o.NumClasses, o.InChannels ?? 3));
+        Register("mobilenet_v3_large", o => MobileNetV3.Large(o.NumClasses, o.InChannels ?? 3));
+        foreach (var (name, alpha) in new[] { ("mnasnet0_5", 0.5), ("mnasnet0_75", 0.75), ("mnasnet1_0", 1.0), ("mnasnet1_3", 1.3) })
+        {
+            Register(name, o => MnasNet.Create(name, alpha, o.NumClasses, o.InChannels ?? 3));
+        }
+
+        foreach (var width in new[] { 0.5, 1.0, 1.5, 2.0 })
+        {
+            var name = "shufflenet_v2_x" + width.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture).Replace('.', '_');
+            Register(name, o => ShuffleNetV2.Create(width, o.NumClasses, o.InChannels ?? 3));
+        }
+
+        Register("squeezenet1_0", o => SqueezeNet.Create(1.0, o.NumClasses, o.InChannels ?? 3), minimumImageSize: 21);
+        Register("squeezenet1_1", o => SqueezeNet.Create(1.1, o.NumClasses, o.InChannels ?? 3), minimumImageSize: 17);
+        foreach (var name in RegNet.Names)
+        {
+            Register(name, o => RegNet.Create(name, o.NumClasses, o.InChannels ?? 3));
+        }
+
+        Register("convnext_tiny", o => ConvNeXt.Tiny(o.NumClasses, o.InChannels ?? 3), minimumImageSize: 32);
+        Register("convnext_small", o => ConvNeXt.Small(o.NumClasses, o.InChannels ?? 3), minimumImageSize: 32);
+        Register("convnext_base", o => ConvNeXt.Base(o.NumClasses, o.InChannels ?? 3), minimumImageSize: 32);
+        Register("convnext_large", o => ConvNeXt.Large(o.NumClasses, o.InChannels ?? 3), minimumImageSize: 32);
+        Register("inception_v3", o => new InceptionV3(o.NumClasses, o.InChannels ?? 3, o.AuxiliaryHeads, o.TransformInput), minimumImageSize: 75);
     }
 
     /// <summary>Every registered name, sorted.</summary>

@@ -42,8 +42,10 @@ public sealed class ResNet : ClassificationModel, IOnnxExportable
     /// <param name="numClasses">Classes the head predicts.</param>
     /// <param name="inChannels">Input channels: 3 for RGB, 1 for grayscale.</param>
     /// <param name="zeroInitResidual">Whether each block's last BatchNorm starts at zero, so blocks start as identities.</param>
-    /// <exception cref="ArgumentException">There are not four stages, or a count is below 1.</exception>
-    public ResNet(ResidualBlockKind block, IReadOnlyList<int> blocksPerStage, int numClasses = 1000, int inChannels = 3, bool zeroInitResidual = false)
+    /// <param name="groups">Groups of each bottleneck's 3x3 convolution: 32 or 64 for ResNeXt.</param>
+    /// <param name="widthPerGroup">Channels per group of the 3x3 convolution at the first stage: 64 for ResNet, 4 or 8 for ResNeXt, 128 for Wide ResNet.</param>
+    /// <exception cref="ArgumentException">There are not four stages, a count is below 1, or basic blocks are asked for groups or another width.</exception>
+    public ResNet(ResidualBlockKind block, IReadOnlyList<int> blocksPerStage, int numClasses = 1000, int inChannels = 3, bool zeroInitResidual = false, int groups = 1, int widthPerGroup = 64)
         : base(nameof(ResNet))
     {
         ArgumentNullException.ThrowIfNull(blocksPerStage);
@@ -54,6 +56,13 @@ public sealed class ResNet : ClassificationModel, IOnnxExportable
 
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(groups, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(widthPerGroup, 1);
+        if (block == ResidualBlockKind.Basic && (groups != 1 || widthPerGroup != 64))
+        {
+            throw new ArgumentException("Basic blocks support only groups 1 and width 64, as in torchvision; use bottleneck blocks for ResNeXt and Wide ResNet.", nameof(groups));
+        }
+
         var expansion = block == ResidualBlockKind.Basic ? BasicResidualBlock.Expansion : BottleneckResidualBlock.Expansion;
         _conv1 = nn.Conv2d(inChannels, 64, 7, stride: 2, padding: 3, bias: false);
         _bn1 = new BatchNorm2d(64);
@@ -68,7 +77,7 @@ public sealed class ResNet : ClassificationModel, IOnnxExportable
                 var s = i == 0 ? stride : 1;
                 blocks.Add(block == ResidualBlockKind.Basic
                     ? new BasicResidualBlock(channels, planes, s)
-                    : new BottleneckResidualBlock(channels, planes, s));
+                    : new BottleneckResidualBlock(channels, planes, s, groups, widthPerGroup));
                 channels = planes * expansion;
             }
 
@@ -125,6 +134,31 @@ public sealed class ResNet : ClassificationModel, IOnnxExportable
     /// <param name="numClasses">Classes the head predicts.</param>
     /// <param name="inChannels">Input channels.</param>
     public static ResNet ResNet152(int numClasses = 1000, int inChannels = 3) => WithArchitecture(new ResNet(ResidualBlockKind.Bottleneck, [3, 8, 36, 3], numClasses, inChannels), "resnet152");
+
+    /// <summary>ResNeXt-50 32x4d: bottleneck blocks [3, 4, 6, 3] with 32 groups of width 4; 25,028,904 parameters with 1,000 classes.</summary>
+    /// <param name="numClasses">Classes the head predicts.</param>
+    /// <param name="inChannels">Input channels.</param>
+    public static ResNet ResNeXt50(int numClasses = 1000, int inChannels = 3) => WithArchitecture(new ResNet(ResidualBlockKind.Bottleneck, [3, 4, 6, 3], numClasses, inChannels, groups: 32, widthPerGroup: 4), "resnext50_32x4d");
+
+    /// <summary>ResNeXt-101 32x8d: bottleneck blocks [3, 4, 23, 3] with 32 groups of width 8.</summary>
+    /// <param name="numClasses">Classes the head predicts.</param>
+    /// <param name="inChannels">Input channels.</param>
+    public static ResNet ResNeXt101With32x8d(int numClasses = 1000, int inChannels = 3) => WithArchitecture(new ResNet(ResidualBlockKind.Bottleneck, [3, 4, 23, 3], numClasses, inChannels, groups: 32, widthPerGroup: 8), "resnext101_32x8d");
+
+    /// <summary>ResNeXt-101 64x4d: bottleneck blocks [3, 4, 23, 3] with 64 groups of width 4.</summary>
+    /// <param name="numClasses">Classes the head predicts.</param>
+    /// <param name="inChannels">Input channels.</param>
+    public static ResNet ResNeXt101With64x4d(int numClasses = 1000, int inChannels = 3) => WithArchitecture(new ResNet(ResidualBlockKind.Bottleneck, [3, 4, 23, 3], numClasses, inChannels, groups: 64, widthPerGroup: 4), "resnext101_64x4d");
+
+    /// <summary>Wide ResNet-50-2: ResNet-50 with bottlenecks twice as wide; 68,883,240 parameters with 1,000 classes.</summary>
+    /// <param name="numClasses">Classes the head predicts.</param>
+    /// <param name="inChannels">Input channels.</param>
+    public static ResNet WideResNet50(int numClasses = 1000, int inChannels = 3) => WithArchitecture(new ResNet(ResidualBlockKind.Bottleneck, [3, 4, 6, 3], numClasses, inChannels, widthPerGroup: 128), "wide_resnet50_2");
+
+    /// <summary>Wide ResNet-101-2: ResNet-101 with bottlenecks twice as wide.</summary>
+    /// <param name="numClasses">Classes the head predicts.</param>
+    /// <param name="inChannels">Input channels.</param>
+    public static ResNet WideResNet101(int numClasses = 1000, int inChannels = 3) => WithArchitecture(new ResNet(ResidualBlockKind.Bottleneck, [3, 4, 23, 3], numClasses, inChannels, widthPerGroup: 128), "wide_resnet101_2");
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)

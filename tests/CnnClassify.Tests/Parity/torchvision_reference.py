@@ -2,7 +2,9 @@
 
 Usage: torchvision_reference.py OUTDIR
 
-Writes, for every zoo model with a torchvision twin:
+Writes, for every zoo model with a torchvision twin (the catalogue's newer families: manifest
+entries for all, numeric fixtures for the models in FAMILY_LOGITS, with layer scales and
+LayerNorms randomised too):
   manifest.json         state-dict keys, shapes and parameter counts of the full-size models
                         (1,000 classes), built on the meta device so nothing is allocated;
   NAME.pth              weights of a 10-class model built with seed 0, with randomised
@@ -19,18 +21,50 @@ import sys
 import torch
 from torch import nn
 from torchvision import models as tvm
+from torchvision.models import regnet
 
 NAMES = [
     "alexnet", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
     "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
     "googlenet", "mobilenet_v2", "densenet121", "densenet169", "efficientnet_b0",
 ]
+# The rest of torchvision's convolutional classifiers: keys and shapes for every one, built on
+# the meta device (RegNet-Y 128GF's 645 million parameters cost nothing there) ...
+CATALOGUE = [
+    "convnext_tiny", "convnext_small", "convnext_base", "convnext_large", "densenet161", "densenet201",
+    *[f"efficientnet_b{i}" for i in range(1, 8)], "efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l",
+    "inception_v3", "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "mobilenet_v3_small", "mobilenet_v3_large",
+    *[f"regnet_{k}_{s}" for k, sizes in (("y", ["400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf", "128gf"]),
+                                        ("x", ["400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf"])) for s in sizes],
+    "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
+    "shufflenet_v2_x1_5", "shufflenet_v2_x2_0", "squeezenet1_0", "squeezenet1_1", "wide_resnet50_2", "wide_resnet101_2",
+]
+# ... and logits for at least one model of each family, with the input each needs: Inception v3
+# at 96x96 (it takes 75 at least), through transform_input as the published weights are used.
+FAMILY_LOGITS = {
+    "convnext_tiny": 64, "densenet201": 64, "efficientnet_b1": 64, "efficientnet_v2_s": 64, "inception_v3": 96,
+    "mnasnet0_5": 64, "mobilenet_v3_small": 64, "mobilenet_v3_large": 64, "regnet_x_400mf": 64, "regnet_y_400mf": 64,
+    "resnext50_32x4d": 64, "shufflenet_v2_x0_5": 64, "squeezenet1_0": 64, "squeezenet1_1": 64, "wide_resnet50_2": 64,
+}
 NARROW = 64
+
+
+def _on_cpu(compute):
+    # RegNet derives its widths with tensor arithmetic, which the meta device cannot evaluate.
+    def wrapper(*args, **kwargs):
+        with torch.device("cpu"):
+            return compute(*args, **kwargs)
+    return wrapper
+
+
+regnet.BlockParams.from_init_params = classmethod(_on_cpu(regnet.BlockParams.from_init_params.__func__))
 
 
 def build(name, aux=False, **kwargs):
     if name == "googlenet":
         return tvm.googlenet(weights=None, init_weights=True, aux_logits=aux, **kwargs)
+    if name == "inception_v3":
+        return tvm.inception_v3(weights=None, init_weights=True, aux_logits=aux, **kwargs)
     return getattr(tvm, name)(weights=None, **kwargs)
 
 
@@ -61,6 +95,18 @@ def randomise_batchnorm(model):
                 m.bias.uniform_(-0.5, 0.5)
 
 
+def randomise_layer_norm_and_scale(model):
+    # ConvNeXt starts with layer scale 1e-6 and LayerNorm at 1 and 0, which would hide its blocks.
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("layer_scale"):
+                p.uniform_(0.5, 1.5)
+        for m in model.modules():
+            if isinstance(m, nn.LayerNorm) or type(m).__name__ == "LayerNorm2d":
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+
+
 def main(outdir):
     os.makedirs(outdir, exist_ok=True)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
@@ -69,6 +115,9 @@ def main(outdir):
         for name in NAMES:
             manifest[name] = describe(build(name))
         manifest["googlenet_aux"] = describe(build("googlenet", aux=True))
+        for name in CATALOGUE:
+            manifest[name] = describe(build(name))
+        manifest["inception_v3_aux"] = describe(build("inception_v3", aux=True))
     with open(os.path.join(outdir, "manifest.json"), "w") as f:
         json.dump(manifest, f)
 
@@ -79,6 +128,18 @@ def main(outdir):
         randomise_batchnorm(model)
         model.eval()
         x = torch.randn(2, 3, 64, 64)
+        with torch.no_grad():
+            logits = model(x)
+        torch.save(model.state_dict(), os.path.join(outdir, f"{name}.pth"))
+        torch.save({"input": x, "logits": logits}, os.path.join(outdir, f"{name}.io.pth"))
+
+    for name, size in FAMILY_LOGITS.items():
+        torch.manual_seed(0)
+        model = build(name, num_classes=10, **({"transform_input": True} if name == "inception_v3" else {}))
+        randomise_batchnorm(model)
+        randomise_layer_norm_and_scale(model)
+        model.eval()
+        x = torch.randn(2, 3, size, size)
         with torch.no_grad():
             logits = model(x)
         torch.save(model.state_dict(), os.path.join(outdir, f"{name}.pth"))

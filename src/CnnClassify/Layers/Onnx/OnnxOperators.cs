@@ -23,6 +23,9 @@ internal static class OnnxOperators
         Sigmoid => graph.Node("Sigmoid", [input.Name], path),
         SiLU => Swish(graph, input.Name, path),
         GELU gelu => Gelu(graph, gelu, input.Name, path),
+        Hardswish => graph.Node("HardSwish", [input.Name], path),
+        Hardsigmoid => graph.Node("HardSigmoid", [input.Name], path, ("alpha", 1f / 6), ("beta", 0.5f)),
+        LayerNorm norm when norm.normalized_shape.Length == 1 => LayerNormalization(graph, norm, path, input.Name),
         Dropout or Dropout2d or Identity => input.Name,
         MaxPool2d pool => MaxPool(graph, pool, path, input.Name),
         AvgPool2d pool when pool.divisor_override is null => AveragePool(graph, pool, path, input.Name),
@@ -115,6 +118,14 @@ internal static class OnnxOperators
         return graph.Node("BatchNormalization",
             [input, scale, shift, graph.Weight($"{Prefix(path)}running_mean", norm.running_mean), graph.Weight($"{Prefix(path)}running_var", norm.running_var)],
             path, ("epsilon", norm.eps));
+    }
+
+    private static string LayerNormalization(OnnxGraph graph, LayerNorm norm, string path, string input)
+    {
+        var features = norm.normalized_shape[0];
+        var scale = norm.weight is { } w ? graph.Weight($"{Prefix(path)}weight", w) : graph.Constant($"{path}.ones", Enumerable.Repeat(1f, (int)features).ToArray(), features);
+        var shift = norm.bias is { } b ? graph.Weight($"{Prefix(path)}bias", b) : graph.Constant($"{path}.zeros", new float[features], features);
+        return graph.Node("LayerNormalization", [input, scale, shift], path, ("axis", -1L), ("epsilon", (float)norm.eps));
     }
 
     private static string Gelu(OnnxGraph graph, GELU gelu, string input, string path)

@@ -32,6 +32,11 @@ public static class BackboneFeatures
         ArgumentNullException.ThrowIfNull(model);
         var head = model.HeadName;
         bool InHead(string name) => name == head || name.StartsWith(head + ".", StringComparison.Ordinal);
+        if (ModuleSurgery.Find(model, head) is not TorchSharp.Modules.Linear)
+        {
+            return $"the head '{head}' is not a linear layer on pooled features";
+        }
+
         var trainable = model.named_parameters().FirstOrDefault(p => p.parameter.requires_grad && !InHead(p.name));
         if (trainable.name is not null)
         {
