@@ -34,6 +34,56 @@ public class WeightInitializationTests
         Assert.Equal(0.0, linear.bias!.abs().max().item<float>());
     }
 
+    [Theory]
+    [InlineData(0.0, 1.0, -2.0, 2.0)]
+    [InlineData(0.0, 0.02, -2.0, 2.0)]
+    [InlineData(0.5, 1.0, 0.0, 3.0)]
+    public void Truncated_normal_has_the_truncated_distributions_moments_and_stays_in_its_bounds(double mean, double std, double a, double b)
+    {
+        // Moments of N(mean, std^2) truncated to [a, b]: with alpha, beta the bounds in standard
+        // units and Z = Phi(beta) - Phi(alpha), the mean moves by std (phi(alpha) - phi(beta)) / Z.
+        static double Pdf(double x) => Math.Exp(-x * x / 2) / Math.Sqrt(2 * Math.PI);
+        var (alpha, beta) = ((a - mean) / std, (b - mean) / std);
+        var z = NormalCdf(beta) - NormalCdf(alpha);
+        var expectedMean = mean + (std * (Pdf(alpha) - Pdf(beta)) / z);
+        var betaTerm = double.IsFinite(beta * Pdf(beta)) ? beta * Pdf(beta) : 0;
+        var expectedStd = std * Math.Sqrt(1 + (((alpha * Pdf(alpha)) - betaTerm) / z) - Math.Pow((Pdf(alpha) - Pdf(beta)) / z, 2));
+        torch.manual_seed(4);
+        using var weight = torch.empty(400, 500);
+
+        TensorInitializer.TruncatedNormal(mean, std, a, b).Fill(weight);
+
+        Assert.True(weight.min().item<float>() >= a && weight.max().item<float>() <= b);
+        Assert.Equal(expectedMean, weight.mean().item<float>(), 0.01 * std);
+        Assert.Equal(expectedStd, Std(weight), 0.01 * std);
+    }
+
+    // Phi by numerical integration of the density (Simpson's rule), independent of the code under test.
+    private static double NormalCdf(double x)
+    {
+        if (x < -10)
+        {
+            return 0;
+        }
+
+        if (x > 10)
+        {
+            return 1;
+        }
+
+        const int Steps = 20_000;
+        var h = (x + 10) / Steps;
+        var sum = 0.0;
+        for (var i = 0; i <= Steps; i++)
+        {
+            var t = -10 + (i * h);
+            var weight = i == 0 || i == Steps ? 1 : i % 2 == 1 ? 4 : 2;
+            sum += weight * Math.Exp(-t * t / 2);
+        }
+
+        return sum * h / 3 / Math.Sqrt(2 * Math.PI);
+    }
+
     [Fact]
     public void Kaiming_uniform_fan_in_bounds_the_weights_by_sqrt_6_over_fan_in()
     {

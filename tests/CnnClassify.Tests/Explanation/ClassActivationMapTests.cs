@@ -120,6 +120,24 @@ public sealed class ClassActivationMapTests(Xunit.Abstractions.ITestOutputHelper
         Assert.Equal("relu2", ClassActivationMapper.DefaultLayer(half));
     }
 
+    [Theory]
+    [InlineData("convnext_tiny", "features.7")]
+    [InlineData("efficientnet_b1", "features.8")]
+    [InlineData("inception_v3", "Mixed_7c")]
+    [InlineData("mnasnet0_5", "layers.16")]
+    [InlineData("mobilenet_v3_small", "features.12")]
+    [InlineData("regnet_y_400mf", "trunk_output.block4")]
+    [InlineData("resnext50_32x4d", "layer4")]
+    [InlineData("shufflenet_v2_x0_5", "conv5")]
+    [InlineData("squeezenet1_1", "features.12")]
+    public void Each_family_maps_its_last_feature_stage_at_its_own_input_size(string name, string layer)
+    {
+        // The map the head pools: for MNASNet the ReLU after its last BatchNorm, elsewhere the last stage.
+        using var model = CnnClassify.Models.ModelZoo.Create(name, numClasses: 3);
+
+        Assert.Equal(layer, ClassActivationMapper.DefaultLayer(model));
+    }
+
     [Fact]
     public void Mistakes_are_named()
     {

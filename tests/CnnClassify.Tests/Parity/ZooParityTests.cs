@@ -22,15 +22,7 @@ public class ZooParityTests(TorchvisionReference reference, ITestOutputHelper ou
         "googlenet", "mobilenet_v2", "densenet121", "densenet169", "efficientnet_b0",
     ];
 
-    // One model of each newer family, with the input size torchvision_reference.py gives it.
-    private static readonly string[] FamilyRepresentatives =
-    [
-        "convnext_tiny", "densenet201", "efficientnet_b1", "efficientnet_v2_s", "inception_v3", "mnasnet0_5",
-        "mobilenet_v3_small", "mobilenet_v3_large", "regnet_x_400mf", "regnet_y_400mf", "resnext50_32x4d",
-        "shufflenet_v2_x0_5", "squeezenet1_0", "squeezenet1_1", "wide_resnet50_2",
-    ];
-
-    public static TheoryData<string> TwinNames => new([.. Twins, .. FamilyRepresentatives]);
+    public static TheoryData<string> TwinNames => new([.. Twins, .. CnnClassify.Tests.Models.ZooSamples.FamilyRepresentatives]);
 
     // Every zoo model but the two small-image ones has a torchvision twin, and the auxiliary-head variants.
     public static TheoryData<string> ManifestNames => new([.. ModelZoo.Names.Where(n => n is not ("simplecnn" or "lenet5")), "googlenet_aux", "inception_v3_aux"]);
