@@ -13,6 +13,13 @@ ZOO_TWINS = [
     "alexnet", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
     "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "googlenet", "mobilenet_v2",
     "densenet121", "densenet169", "efficientnet_b0",
+    "convnext_tiny", "convnext_small", "convnext_base", "convnext_large", "densenet161", "densenet201",
+    *[f"efficientnet_b{i}" for i in range(1, 8)], "efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l",
+    "inception_v3", "mnasnet0_5", "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "mobilenet_v3_small", "mobilenet_v3_large",
+    *[f"regnet_{k}_{s}" for k, sizes in (("y", ["400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf", "128gf"]),
+                                        ("x", ["400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf"])) for s in sizes],
+    "resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
+    "shufflenet_v2_x1_5", "shufflenet_v2_x2_0", "squeezenet1_0", "squeezenet1_1", "wide_resnet50_2", "wide_resnet101_2",
 ]
 
 categories = None

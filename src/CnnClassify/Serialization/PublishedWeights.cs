@@ -6,7 +6,8 @@ namespace CnnClassify.Serialization;
 /// <summary>
 /// Loads a published torchvision weight file into its zoo twin, with the two adjustments
 /// torchvision itself makes: DenseNet files keep the old key names (<c>norm.1</c> for
-/// <c>norm1</c>), and GoogLeNet files hold auxiliary heads that a model without them leaves out.
+/// <c>norm1</c>), and GoogLeNet and Inception v3 files hold auxiliary heads that a model without
+/// them leaves out.
 /// </summary>
 internal static partial class PublishedWeights
 {
@@ -20,7 +21,7 @@ internal static partial class PublishedWeights
             foreach (var (key, tensor) in tensors)
             {
                 var name = OldDenseNetKey().Replace(key, "$1$2.");
-                if (!expected.Contains(name) && (name.StartsWith("aux1.", StringComparison.Ordinal) || name.StartsWith("aux2.", StringComparison.Ordinal)))
+                if (!expected.Contains(name) && (name.StartsWith("aux1.", StringComparison.Ordinal) || name.StartsWith("aux2.", StringComparison.Ordinal) || name.StartsWith("AuxLogits.", StringComparison.Ordinal)))
                 {
                     continue;
                 }

@@ -26,7 +26,9 @@ public sealed class PretrainedWeightsTests : IClassFixture<PretrainedReference>
         var byDefault = WeightCatalog.Get("ResNet50");
         var efficient = WeightCatalog.Get("efficientnet_b0");
 
-        Assert.Equal(19, WeightCatalog.All.Select(w => w.Model).Distinct().Count());
+        Assert.Equal(68, WeightCatalog.All.Select(w => w.Model).Distinct().Count());
+        Assert.Equal(97, WeightCatalog.All.Count);
+        Assert.Empty(WeightCatalog.All.Select(w => w.Model).Distinct().Except(ModelZoo.Names));
         Assert.Same(v2, byDefault);
         Assert.Equal(("resnet50-11ad3fa6.pth", "11ad3fa6", 224, 232), (v2.FileName, v2.Sha256Prefix, v2.CropSize, v2.Preprocessing.ResizeSize));
         Assert.Equal((80.858, 95.434, 25_557_032L), (v2.Accuracy1, v2.Accuracy5, v2.Parameters));
@@ -34,7 +36,13 @@ public sealed class PretrainedWeightsTests : IClassFixture<PretrainedReference>
         Assert.Equal("7f5810bc", efficient.Sha256Prefix);
         Assert.Equal(1000, WeightCatalog.ImageNetCategories.Count);
         Assert.Equal("golden retriever", WeightCatalog.ImageNetCategories[207]);
-        Assert.All(WeightCatalog.All, w => Assert.Equal(8, w.Sha256Prefix.Length));
+        Assert.All(WeightCatalog.All, w => Assert.InRange(w.Sha256Prefix.Length, 8, 10));
+        Assert.Equal("3ffadce67e", WeightCatalog.Get("mnasnet0_5").Sha256Prefix);
+        var inception = WeightCatalog.Get("inception_v3");
+        Assert.Equal((299, 342, true), (inception.CropSize, inception.Preprocessing.ResizeSize, inception.Configuration.TransformInput));
+        Assert.Equal((480, 480), (WeightCatalog.Get("efficientnet_v2_l").CropSize, WeightCatalog.Get("efficientnet_v2_l").Preprocessing.ResizeSize));
+        Assert.Equal("IMAGENET1K_SWAG_E2E_V1", WeightCatalog.DefaultName("regnet_y_128gf"));
+        Assert.Equal((236, CnnClassify.Data.Transforms.Interpolation.Bilinear), (WeightCatalog.Get("convnext_tiny").Preprocessing.ResizeSize, WeightCatalog.Get("convnext_tiny").Preprocessing.Interpolation));
         var error = Assert.Throws<ArgumentException>(() => WeightCatalog.Get("resnet18", "IMAGENET1K_V2"));
         Assert.Contains("it has IMAGENET1K_V1 and DEFAULT (IMAGENET1K_V1)", error.Message, StringComparison.Ordinal);
     }
@@ -48,13 +56,16 @@ public sealed class PretrainedWeightsTests : IClassFixture<PretrainedReference>
         _reference.SkipIfUnavailable();
         using var expected = new DisposableTensors(SafetensorsFile.Read(_reference.PathOf("transforms.safetensors")));
         using var image = new ImageDecoder(ColorMode.Rgb).Decode(_reference.PathOf(stem + ".png"));
+        var presets = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(_reference.PathOf("presets.json")))!;
         Assert.Equal([3L, height, width], image.shape);
+        Assert.Equal(WeightCatalog.All.Count, presets.Count);
 
         foreach (var weights in WeightCatalog.All)
         {
             using var actual = weights.Transforms().Apply(image, new Random(0));
-            var tensorPath = expected.Tensors[$"{stem}.{weights.Model}.{weights.Name}.tensor"];
-            var pilPath = expected.Tensors[$"{stem}.{weights.Model}.{weights.Name}.pil"];
+            var preset = presets[$"{weights.Model}.{weights.Name}"];
+            var tensorPath = expected.Tensors[$"{stem}.{preset}.tensor"];
+            var pilPath = expected.Tensors[$"{stem}.{preset}.pil"];
             var difference = (actual - tensorPath).abs().max().item<float>();
             var pilDifference = (actual - pilPath).abs().max().item<float>();
             _output.WriteLine($"{stem} {weights}: max |ours - torchvision tensor path| {difference:E2}, max |ours - PIL path| {pilDifference:E2}");
@@ -101,6 +112,32 @@ public sealed class PretrainedWeightsTests : IClassFixture<PretrainedReference>
         _output.WriteLine($"{name}: max |log p - torchvision's| {worst:E2}");
         Assert.Equal(1000, prediction.ClassNames.Count);
         Assert.Equal(WeightCatalog.ImageNetCategories, prediction.ClassNames);
+        Assert.True(worst < 1e-4, $"{name}: log-probabilities differ by up to {worst}");
+    }
+
+    public static TheoryData<string> FamilyDefaults => new(
+        "convnext_tiny", "densenet201", "efficientnet_b1", "efficientnet_v2_s", "inception_v3", "mnasnet0_5",
+        "mobilenet_v3_small", "regnet_y_400mf", "resnext50_32x4d", "shufflenet_v2_x0_5", "squeezenet1_1", "wide_resnet50_2");
+
+    [SkippableTheory]
+    [MemberData(nameof(FamilyDefaults))]
+    public void Each_familys_default_weights_load_from_the_cache_and_give_torchvisions_log_probabilities_on_a_photo_with_odd_margins(string name)
+    {
+        // photo-320x240 through each model's own resize and crop (236/224, 342/299, 255/240,
+        // 384/384, ...), with the file torchvision would download, auxiliary heads and all.
+        _reference.SkipIfUnavailable();
+        using var expected = new DisposableTensors(SafetensorsFile.Read(_reference.PathOf("logprobs.safetensors")));
+        using var environment = new EnvironmentScope(("TORCH_HOME", _reference.PathOf("torch_home")), (WeightCache.BaseUrlVariable, "http://127.0.0.1:9/unreachable"));
+
+        using var model = ModelZoo.Create(name, weights: "DEFAULT");
+        using var predictor = new Predictor(model, new PredictorOptions { Precision = CnnClassify.Runtime.Precision.Fp32 });
+        var prediction = predictor.Predict(_reference.PathOf("photo-320x240.png"));
+
+        var reference = expected.Tensors["photo-320x240." + name].data<float>().ToArray();
+        var worst = reference.Zip(prediction.Probabilities, (r, p) => Math.Abs(r - Math.Log(p))).Max();
+        _output.WriteLine($"{name} {WeightCatalog.DefaultName(name)}: max |log p - torchvision's| {worst:E2}");
+        var weights = WeightCatalog.Get(name);
+        Assert.Equal((weights.CropSize, weights.Preprocessing.ResizeSize, weights.Preprocessing.Interpolation), (model.Configuration.InputHeight, model.Configuration.Preprocessing.ResizeSize, model.Configuration.Preprocessing.Interpolation));
         Assert.True(worst < 1e-4, $"{name}: log-probabilities differ by up to {worst}");
     }
 

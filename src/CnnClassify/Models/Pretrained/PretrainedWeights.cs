@@ -75,7 +75,7 @@ public sealed partial record PretrainedWeights
         InputWidth = CropSize,
         ClassNames = Categories,
         Preprocessing = Preprocessing,
-        TransformInput = Model == "googlenet",  // torchvision's published GoogLeNet expects [-1, 1] input
+        TransformInput = Model is "googlenet" or "inception_v3",  // torchvision's published GoogLeNet and Inception v3 expect [-1, 1] input
     };
 
     /// <summary>The evaluation transform for these weights, from a decoded uint8 RGB image [3, H, W] to the model's input, as torchvision's <c>weights.transforms()</c>.</summary>
