@@ -3,7 +3,7 @@
 Run inside eng/run's root, where torchvision 0.21 is installed:
     eng/run /usr/bin/python3 eng/weight-catalog.py > src/CnnClassify/Models/Pretrained/torchvision-weights.json
 Only facts are taken: file URLs, evaluation sizes, interpolation, normalisation, published
-accuracies, parameter counts, training-recipe links and the ImageNet category names.
+accuracies, parameter counts, operation counts (GFLOPS), training-recipe links and the ImageNet category names.
 """
 import json
 import torchvision
@@ -46,6 +46,7 @@ for name in ZOO_TWINS:
             "acc1": metrics["acc@1"],
             "acc5": metrics["acc@5"],
             "num_params": meta["num_params"],
+            "gflops": meta["_ops"],
             "recipe": meta.get("recipe", ""),
         })
     models[name] = {"default": enum.DEFAULT.name, "weights": entries}

@@ -86,6 +86,19 @@ internal static class OptionRules
         return option;
     }
 
+    /// <summary>Accepts a value in (<paramref name="low"/>, <paramref name="high"/>], such as a decay factor.</summary>
+    public static Option<double?> Within(this Option<double?> option, double low, double high)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGet(result, out double? value) && value is { } number && !(number > low && number <= high))
+            {
+                result.AddError($"{option.Name} must be in ({low.ToString(CultureInfo.InvariantCulture)}, {high.ToString(CultureInfo.InvariantCulture)}]; got {number.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        });
+        return option;
+    }
+
     /// <summary>The option's value, unless its text could not be converted (which the parser reports itself).</summary>
     private static bool TryGet<T>(System.CommandLine.Parsing.OptionResult result, out T value)
     {

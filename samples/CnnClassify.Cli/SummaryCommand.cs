@@ -12,7 +12,7 @@ internal static class SummaryCommand
         var model = new Argument<string>("model") { Description = $"A zoo model: {string.Join(", ", ModelZoo.Names)}." };
         var classes = new Option<int>("--num-classes") { Description = "Classes the head predicts.", DefaultValueFactory = _ => 1000 }.Between(1, ModelLimits.MaxClasses);
         var channels = new Option<int?>("--in-channels") { Description = "Input channels (default: the model's own, 1 for lenet5 and simplecnn, else 3)." }.Between(1, ModelLimits.MaxInChannels);
-        var size = new Option<int?>("--image-size") { Description = "Input height and width (default: the model's own, 28 for lenet5 and simplecnn, else 224)." }.Between(1, ModelLimits.MaxInputSide);
+        var size = new Option<int?>("--image-size") { Description = "Input height and width (default: the model's own, 28 for lenet5 and simplecnn, 299 for inception_v3, else 224)." }.Between(1, ModelLimits.MaxInputSide);
         var command = new Command("summary", "Print a model's layers, output shapes, parameters and MACs.") { model, classes, channels, size };
         command.SetAction(parse =>
         {

@@ -43,6 +43,7 @@ internal static class TrainCommand
         var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
         var pretrained = new Option<string?>("--pretrained") { Description = "Weights to start from: DEFAULT (when no value is given), IMAGENET1K_V1 or IMAGENET1K_V2 (see 'cnnclassify weights'), or a .pth or .safetensors file; a different head is replaced.", Arity = ArgumentArity.ZeroOrOne };
         var freeze = new Option<bool>("--freeze-backbone") { Description = "Train only the head (with --pretrained)." };
+        var layerDecay = new Option<double?>("--layer-decay") { Description = "Layer-wise learning-rate decay, as timm's: the head trains at --lr, each stage below at this factor times the rate above it (0.65 to 0.85 in timm's fine-tuning recipes)." }.Within(0, 1);
         var resume = new Option<string?>("--resume") { Description = "Checkpoint to resume from." };
         var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop after this many epochs without validation-accuracy gain (validation mAP for multi-label data)." }.AtLeast(1);
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (at most four per logical core)." }.Between(1, OptionRules.MaxThreads);
@@ -53,7 +54,7 @@ internal static class TrainCommand
         var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };
         var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png (for multi-label data precision_recall.png, label_confusion.png and predictions.csv), top_losses.png, top_losses_heatmaps.png, report.txt, metrics.json and report.html.")
         {
-            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, resume, earlyStopping, threads, imageSize, workers, noCache, exif, followLinks, loss, thresholds, positiveWeight,
+            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, layerDecay, resume, earlyStopping, threads, imageSize, workers, noCache, exif, followLinks, loss, thresholds, positiveWeight,
         };
         foreach (var option in table.All)
         {
@@ -155,6 +156,13 @@ internal static class TrainCommand
                 .UsePrecision(precision)
                 .UseSeed(seedValue)
                 .UseLogger(warnings);
+            if (parse.GetValue(layerDecay) is { } decay)
+            {
+                var groups = network.LayerDecayGroups(parse.GetValue(lr), decay);
+                builder.UseParameterGroups(groups);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"layer decay {decay}: {string.Join(", ", groups.Select(g => $"{g.Name} {g.LearningRate:G3}"))}"));
+            }
+
             if (multiLabel && parse.GetValue(thresholds) != "none")
             {
                 // Before the checkpoints' callback, so that each checkpoint holds the thresholds chosen for its weights.

@@ -20,13 +20,13 @@ internal static class WeightsCommand
                 throw new UsageException($"No published weights for '{parse.GetValue(model)}'. Models with weights: {string.Join(", ", WeightCatalog.All.Select(w => w.Model).Distinct())}.");
             }
 
-            output.WriteLine($"{"model",-16} {"weights",-24} {"acc@1",6} {"acc@5",6} {"params",12}  {"eval",-22} {"file",-38} cached");
+            output.WriteLine($"{"model",-18} {"weights",-32} {"acc@1",6} {"acc@5",6} {"params",12} {"GFLOPS",7}  {"eval",-22} {"file",-38} cached");
             foreach (var w in entries)
             {
                 var label = w.Name == WeightCatalog.DefaultName(w.Model) ? $"{w.Name} (DEFAULT)" : w.Name;
                 var eval = $"{w.Preprocessing.ResizeSize}->{w.CropSize} {w.Preprocessing.Interpolation.ToString().ToLowerInvariant()}";
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{w.Model,-16} {label,-24} {w.Accuracy1,6:F2} {w.Accuracy5,6:F2} {w.Parameters,12:N0}  {eval,-22} {w.FileName,-38} {(w.IsCached ? "yes" : "no")}"));
+                    $"{w.Model,-18} {label,-32} {w.Accuracy1,6:F2} {w.Accuracy5,6:F2} {w.Parameters,12:N0} {w.Gflops,7:F2}  {eval,-22} {w.FileName,-38} {(w.IsCached ? "yes" : "no")}"));
             }
 
             output.WriteLine($"cache: {WeightCache.Directory} (TORCH_HOME or XDG_CACHE_HOME move it; {WeightCache.BaseUrlVariable} sets a mirror)");

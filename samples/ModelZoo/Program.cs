@@ -1,5 +1,5 @@
-// Prints the summary of every model in the zoo (or the ones named), at its usual input size,
-// with 1,000 classes.
+// Prints the summary of every model in the zoo (or the ones named), at its usual input size
+// (224x224, 299x299 for Inception v3, 28x28 for the small-image models), with 1,000 classes.
 // Usage: dotnet run -c Release --project samples/ModelZoo [-- NAME...]
 using System.CommandLine;
 using CnnClassify.Models;
@@ -22,10 +22,10 @@ root.SetAction(parse =>
     foreach (var name in names)
     {
         var small = name.ToLowerInvariant() is "lenet5" or "simplecnn";
-        var (channels, size, classes) = small ? (1, 28, 10) : (3, 224, 1000);
-        using var model = ModelZoo.Create(name, new ModelOptions { NumClasses = classes, InChannels = channels, ImageSize = size });
-        var summary = model.Summary(SampleShape.Image(channels, size, size));
-        Console.WriteLine($"== {name} ({channels}x{size}x{size}, {classes} classes, head '{model.HeadName}', stages {string.Join(", ", model.Stages.Select(s => s.Name))})");
+        using var model = ModelZoo.Create(name, new ModelOptions { NumClasses = small ? 10 : 1000 });
+        var input = model.Configuration;
+        var summary = model.Summary();
+        Console.WriteLine($"== {name} ({input.InChannels}x{input.InputHeight}x{input.InputWidth}, {model.NumClasses} classes, head '{model.HeadName}', stages {string.Join(", ", model.Stages.Select(s => s.Name))})");
         Console.WriteLine(summary);
         Console.WriteLine();
     }

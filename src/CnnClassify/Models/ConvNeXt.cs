@@ -31,6 +31,7 @@ public sealed class ConvNeXt : FeatureClassifierModel
             new("stage2", ["features.2", "features.3"]),
             new("stage3", ["features.4", "features.5"]),
             new("stage4", ["features.6", "features.7"]),
+            new("classifier", ["classifier.0"]),
         ];
         Configuration = ModelConfiguration.ImageNet(architecture, numClasses, inChannels);
     }

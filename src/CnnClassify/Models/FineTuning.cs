@@ -134,6 +134,38 @@ public static class FineTuning
         return groups.Where(group => group.Parameters.Count > 0).ToList();
     }
 
+    /// <summary>
+    /// Layer-wise learning-rate decay, as timm's <c>--layer-decay</c>: the head trains at
+    /// <paramref name="learningRate"/> and each stage below it at <paramref name="decay"/> times the
+    /// rate of the stage above, so the last stage gets <c>lr * decay</c> and the first
+    /// <c>lr * decay^n</c> of n stages. Early layers, whose features are the most general, change
+    /// least. Parameters in no stage (none in the zoo's models) take the first stage's rate times
+    /// <paramref name="decay"/> once more.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="learningRate">The head's learning rate, above 0.</param>
+    /// <param name="decay">The factor per stage, in (0, 1]; 1 gives every stage the head's rate. timm's fine-tuning recipes use 0.65 to 0.85.</param>
+    /// <returns>One group per stage with trainable parameters, from the head to the first stage, then "other" if needed.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    public static IReadOnlyList<ParameterGroup> LayerDecayGroups(this ClassificationModel model, double learningRate, double decay)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!(learningRate > 0) || !double.IsFinite(learningRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be a positive number.");
+        }
+
+        if (!(decay > 0 && decay <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(decay), decay, "The layer decay must be in (0, 1].");
+        }
+
+        var stages = model.Stages;
+        var rates = stages.Select((stage, i) => (stage.Name, Rate: learningRate * Math.Pow(decay, stages.Count - i))).ToDictionary(s => s.Name, s => s.Rate);
+        var groups = model.ParameterGroups(learningRate, rates, learningRate * Math.Pow(decay, stages.Count + 1));
+        return [.. groups.Where(g => g.Name == "head"), .. groups.Where(g => g.Name != "head" && g.Name != "other").Reverse(), .. groups.Where(g => g.Name == "other")];
+    }
+
     /// <summary>Puts BatchNorm layers whose parameters are all frozen into evaluation mode.</summary>
     internal static void KeepFrozenBatchNormInEval(nn.Module model)
     {

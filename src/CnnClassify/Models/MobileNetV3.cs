@@ -43,7 +43,7 @@ public sealed class MobileNetV3 : FeatureClassifierModel
             NormBias = 0,
         };
         init.Apply(this);
-        Stages = Enumerable.Range(0, blocks.Length + 2).Select(i => ModelStage.Of($"features.{i}")).ToList();
+        Stages = [.. Enumerable.Range(0, blocks.Length + 2).Select(i => ModelStage.Of($"features.{i}")), new("classifier", ["classifier.0"])];
         Configuration = ModelConfiguration.ImageNet(architecture, numClasses, inChannels);
     }
 

@@ -123,7 +123,8 @@ public sealed class CliTests : IDisposable
     [Theory]
     [InlineData("simplecnn", "390,858", "1x28x28")]
     [InlineData("lenet5", "61,706", "1x28x28")]
-    public async Task Summary_of_a_small_image_model_uses_its_own_input(string model, string parameters, string input)
+    [InlineData("inception_v3", "21,806,058", "3x299x299")]
+    public async Task Summary_uses_the_models_own_input(string model, string parameters, string input)
     {
         var (code, output, _) = await Run("summary", model, "--num-classes", "10");
 

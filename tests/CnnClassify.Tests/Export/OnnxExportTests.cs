@@ -193,6 +193,16 @@ public class OnnxExportTests : IDisposable
     }
 
     [Fact]
+    public void A_builder_model_with_every_newer_block_gives_the_same_logits()
+    {
+        torch.manual_seed(19);
+        using var model = Building.ModernBlockTests.EveryNewerBlock();
+        RandomiseBatchNorm(model);
+
+        AssertSameLogits(model, 3, 32);
+    }
+
+    [Fact]
     public void Global_pools_and_a_grayscale_input_export()
     {
         torch.manual_seed(13);

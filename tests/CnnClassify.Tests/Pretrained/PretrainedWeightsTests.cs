@@ -210,8 +210,8 @@ public sealed class PretrainedWeightsTests : IClassFixture<PretrainedReference>
         var (offlineCode, _, offline) = await Cli("predict", "--model", "resnet34", "--pretrained", image);
 
         Assert.Equal(0, listCode);
-        Assert.Contains(list.Split('\n'), line => line.StartsWith("resnet50         IMAGENET1K_V2 (DEFAULT)   80.86  95.43", StringComparison.Ordinal) && line.TrimEnd().EndsWith("yes", StringComparison.Ordinal));
-        Assert.Contains(list.Split('\n'), line => line.StartsWith("resnet50         IMAGENET1K_V1 ", StringComparison.Ordinal) && line.TrimEnd().EndsWith("no", StringComparison.Ordinal));
+        Assert.Contains(list.Split('\n'), line => line.StartsWith("resnet50           IMAGENET1K_V2 (DEFAULT)           80.86  95.43   25,557,032    4.09", StringComparison.Ordinal) && line.TrimEnd().EndsWith("yes", StringComparison.Ordinal));
+        Assert.Contains(list.Split('\n'), line => line.StartsWith("resnet50           IMAGENET1K_V1 ", StringComparison.Ordinal) && line.TrimEnd().EndsWith("no", StringComparison.Ordinal));
         Assert.True(code == 0, error);
         using var model = ModelZoo.Create("resnet18", weights: "DEFAULT");
         using var predictor = new Predictor(model);

@@ -25,7 +25,7 @@ namespace CnnClassify.Models;
 /// Console.WriteLine(net.Summary());
 /// </code>
 /// </remarks>
-public sealed class CnnBuilder
+public sealed partial class CnnBuilder
 {
     private readonly List<BuilderLayer> _layers = [];
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
@@ -208,6 +208,12 @@ public sealed class CnnBuilder
 
     /// <summary>Adds a SiLU (swish).</summary>
     public CnnBuilder SiLU() => Activation(ActivationFunction.SiLU);
+
+    /// <summary>Adds hard swish, x * ReLU6(x + 3) / 6, MobileNetV3's activation.</summary>
+    public CnnBuilder Hardswish() => Activation(ActivationFunction.Hardswish);
+
+    /// <summary>Adds hard sigmoid, ReLU6(x + 3) / 6.</summary>
+    public CnnBuilder Hardsigmoid() => Activation(ActivationFunction.Hardsigmoid);
 
     /// <summary>Adds a 2-D max pooling.</summary>
     /// <param name="kernel">Square window size, at least 1.</param>

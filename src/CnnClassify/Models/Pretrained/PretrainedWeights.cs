@@ -62,6 +62,13 @@ public sealed partial record PretrainedWeights
     /// <summary>Parameters of the model with these weights.</summary>
     public long Parameters { get; init; }
 
+    /// <summary>
+    /// torchvision's published compute cost at <see cref="CropSize"/>, in billions of operations
+    /// (its <c>_ops</c>, GFLOPS counting a multiply-add once, so close to the MACs that
+    /// <c>Summary()</c> counts).
+    /// </summary>
+    public double Gflops { get; init; }
+
     /// <summary>A link to the training recipe.</summary>
     public string Recipe { get; init; } = "";
 

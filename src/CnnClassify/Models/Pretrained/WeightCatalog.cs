@@ -89,6 +89,7 @@ public static class WeightCatalog
                     Accuracy1 = weights["acc1"]!.GetValue<double>(),
                     Accuracy5 = weights["acc5"]!.GetValue<double>(),
                     Parameters = weights["num_params"]!.GetValue<long>(),
+                    Gflops = weights["gflops"]!.GetValue<double>(),
                     Recipe = weights["recipe"]?.GetValue<string>() ?? "",
                 });
             }

@@ -29,6 +29,15 @@ namespace CnnClassify.Models;
 [JsonDerivedType(typeof(ResidualLayer), "Residual")]
 [JsonDerivedType(typeof(BottleneckLayer), "Bottleneck")]
 [JsonDerivedType(typeof(InceptionLayer), "Inception")]
+[JsonDerivedType(typeof(LayerNorm2dLayer), "LayerNorm2d")]
+[JsonDerivedType(typeof(ConvNeXtLayer), "ConvNeXt")]
+[JsonDerivedType(typeof(SqueezeExcitationLayer), "SqueezeExcitation")]
+[JsonDerivedType(typeof(ChannelShuffleLayer), "ChannelShuffle")]
+[JsonDerivedType(typeof(FireLayer), "Fire")]
+[JsonDerivedType(typeof(MobileNetV3Layer), "MobileNetV3Block")]
+[JsonDerivedType(typeof(MBConvLayer), "MBConv")]
+[JsonDerivedType(typeof(FusedMBConvLayer), "FusedMBConv")]
+[JsonDerivedType(typeof(ShuffleUnitLayer), "ShuffleUnit")]
 [JsonDerivedType(typeof(CustomLayer), CustomLayer.Kind)]
 public abstract record LayerSpec
 {
