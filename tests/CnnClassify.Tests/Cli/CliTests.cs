@@ -211,6 +211,22 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Layer_decay_gives_each_stage_below_the_head_a_smaller_rate_and_out_of_range_values_are_usage_errors()
+    {
+        var outDir = Path.Combine(_dir, "layer-decay");
+        var (code, output, error) = await Run(
+            "train", "--model", "simplecnn", "--dataset", "imagefolder", "--data", _data, "--image-size", "16", "--epochs", "1", "--batch-size", "8",
+            "--lr", "0.004", "--layer-decay", "0.5", "--out", outDir);
+        var (tooLarge, _, tooLargeError) = await Run(
+            "train", "--model", "simplecnn", "--dataset", "imagefolder", "--data", _data, "--layer-decay", "1.5", "--out", outDir);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("layer decay 0.5: head 0.004, classifier.0 0.002, block3 0.001, block2 0.0005, block1 0.00025", output.Split('\n').Select(l => l.TrimEnd()));
+        Assert.Equal(2, tooLarge);
+        Assert.Contains("--layer-decay must be in (0, 1]; got 1.5.", tooLargeError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Training_resumes_from_a_checkpoint()
     {
         var outDir = await Train("resume");

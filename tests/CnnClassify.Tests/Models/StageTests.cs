@@ -1,4 +1,5 @@
 using CnnClassify.Models;
+using TorchSharp;
 
 namespace CnnClassify.Tests.Models;
 
@@ -22,6 +23,18 @@ public class StageTests
             Assert.Equal(model.TrainableParameters().Count, groups.Sum(g => g.Parameters.Count));
             Assert.Throws<ArgumentOutOfRangeException>(() => model.LayerDecayGroups(1e-3, 1.5));
         });
+    }
+
+    [Fact]
+    public void A_trainer_given_layer_decay_groups_steps_each_stage_at_its_rate()
+    {
+        torch.manual_seed(5);
+        using var model = ModelZoo.Create("simplecnn", numClasses: 3);
+        var groups = model.LayerDecayGroups(1e-2, 0.5);
+        var trainer = CnnClassify.Training.Trainer.For(model).UseOptimizer(CnnClassify.Training.OptimizerSpec.Sgd(1e-2)).UseParameterGroups(groups).Build();
+
+        Assert.Equal([1e-2, 5e-3, 2.5e-3, 1.25e-3, 6.25e-4], trainer.LearningRates);
+        Assert.Equal(["head", "classifier.0", "block3", "block2", "block1"], groups.Select(g => g.Name));
     }
 
     [Theory]
