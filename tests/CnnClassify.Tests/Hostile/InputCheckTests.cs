@@ -92,6 +92,10 @@ public sealed class InputCheckTests : IDisposable
     [InlineData("simplecnn")]
     [InlineData("googlenet")]
     [InlineData("densenet121")]
+    [InlineData("inception_v3")]
+    [InlineData("squeezenet1_0")]
+    [InlineData("squeezenet1_1")]
+    [InlineData("convnext_tiny")]
     public void A_models_smallest_input_runs_and_one_pixel_less_does_not(string name)
     {
         var smallest = ModelZoo.MinimumImageSize(name);
