@@ -1,4 +1,3 @@
-using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -13,7 +12,7 @@ namespace CnnClassify.Layers;
 /// and unchanged channels the input is added through <see cref="StochasticDepth"/>. Submodules
 /// are <c>block</c> (torchvision's indices) and <c>stochastic_depth</c>.
 /// </summary>
-public sealed class FusedMBConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
+public sealed class FusedMBConvBlock : ResidualBranchBlock
 {
     [ComponentName(Name = "block")]
     private readonly Sequential _block;
@@ -30,7 +29,7 @@ public sealed class FusedMBConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportabl
     /// <param name="batchNormEps">BatchNorm's epsilon; EfficientNetV2 uses 1e-3.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public FusedMBConvBlock(long inChannels, long outChannels, long kernelSize, long stride, long expandRatio, double stochasticDepth, double batchNormEps = 1e-3)
-        : base(nameof(FusedMBConvBlock))
+        : base(nameof(FusedMBConvBlock), "block", stride == 1 && inChannels == outChannels)
     {
         LayerArguments.Positive(inChannels, nameof(inChannels));
         LayerArguments.Positive(outChannels, nameof(outChannels));
@@ -54,29 +53,12 @@ public sealed class FusedMBConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportabl
 
         _block = nn.Sequential(layers);
         _stochasticDepth = new StochasticDepth(stochasticDepth);
-        UsesShortcut = stride == 1 && inChannels == outChannels;
         RegisterComponents();
     }
 
-    /// <summary>Whether the input is added to the output.</summary>
-    public bool UsesShortcut { get; }
+    /// <inheritdoc />
+    private protected override Sequential Branch => _block;
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input)
-    {
-        if (!UsesShortcut)
-        {
-            return _block.call(input);
-        }
-
-        using var scope = torch.NewDisposeScope();
-        return _stochasticDepth.call(_block.call(input)).add_(input, HeldScalars.One).MoveToOuterDisposeScope();
-    }
-
-    /// <inheritdoc />
-    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
-    {
-        var branch = graph.Apply(_block, OnnxGraph.Child(path, "block"), input).Name;
-        return UsesShortcut ? graph.Node("Add", [branch, input.Name], path) : branch;
-    }
+    private protected override StochasticDepth? Drop => _stochasticDepth;
 }

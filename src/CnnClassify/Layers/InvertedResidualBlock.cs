@@ -1,4 +1,3 @@
-using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -12,7 +11,7 @@ namespace CnnClassify.Layers;
 /// a linear 1x1 projection, each with BatchNorm; the input is added when the stride is 1 and the
 /// channel count is unchanged. The layers sit in <c>conv</c> with torchvision's indices.
 /// </summary>
-public sealed class InvertedResidualBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
+public sealed class InvertedResidualBlock : ResidualBranchBlock
 {
     [ComponentName(Name = "conv")]
     private readonly Sequential _conv;
@@ -24,7 +23,7 @@ public sealed class InvertedResidualBlock : nn.Module<Tensor, Tensor>, IOnnxExpo
     /// <param name="expandRatio">Hidden channels per input channel, at least 1.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public InvertedResidualBlock(long inChannels, long outChannels, long stride, long expandRatio)
-        : base(nameof(InvertedResidualBlock))
+        : base(nameof(InvertedResidualBlock), "conv", stride == 1 && inChannels == outChannels)
     {
         LayerArguments.Positive(inChannels, nameof(inChannels));
         LayerArguments.Positive(outChannels, nameof(outChannels));
@@ -45,29 +44,9 @@ public sealed class InvertedResidualBlock : nn.Module<Tensor, Tensor>, IOnnxExpo
         layers.Add(nn.Conv2d(hidden, outChannels, 1, bias: false));
         layers.Add(new BatchNorm2d(outChannels));
         _conv = nn.Sequential(layers);
-        UsesShortcut = stride == 1 && inChannels == outChannels;
         RegisterComponents();
     }
 
-    /// <summary>Whether the input is added to the output.</summary>
-    public bool UsesShortcut { get; }
-
     /// <inheritdoc />
-    public override Tensor forward(Tensor input)
-    {
-        if (!UsesShortcut)
-        {
-            return _conv.call(input);
-        }
-
-        using var branch = _conv.call(input);
-        return branch.add(input, HeldScalars.One);
-    }
-
-    /// <inheritdoc />
-    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
-    {
-        var branch = graph.Apply(_conv, OnnxGraph.Child(path, "conv"), input).Name;
-        return UsesShortcut ? graph.Node("Add", [branch, input.Name], path) : branch;
-    }
+    private protected override Sequential Branch => _conv;
 }

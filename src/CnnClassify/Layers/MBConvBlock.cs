@@ -1,4 +1,3 @@
-using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -13,7 +12,7 @@ namespace CnnClassify.Layers;
 /// through <see cref="StochasticDepth"/>. Submodules are <c>block</c> (torchvision's indices) and
 /// <c>stochastic_depth</c>.
 /// </summary>
-public sealed class MBConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
+public sealed class MBConvBlock : ResidualBranchBlock
 {
     [ComponentName(Name = "block")]
     private readonly Sequential _block;
@@ -31,7 +30,7 @@ public sealed class MBConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
     /// <param name="batchNormMomentum">BatchNorm's momentum: 0.1, or 0.01 for EfficientNet-B5 to B7.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public MBConvBlock(long inChannels, long outChannels, long kernelSize, long stride, long expandRatio, double stochasticDepth, double batchNormEps = 1e-5, double batchNormMomentum = 0.1)
-        : base(nameof(MBConvBlock))
+        : base(nameof(MBConvBlock), "block", stride == 1 && inChannels == outChannels)
     {
         LayerArguments.Positive(inChannels, nameof(inChannels));
         LayerArguments.Positive(outChannels, nameof(outChannels));
@@ -53,30 +52,12 @@ public sealed class MBConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
         layers.Add(ConvNormActivation.Create(expanded, outChannels, kernelSize: 1, activation: Activation.None, batchNormEps: batchNormEps, batchNormMomentum: batchNormMomentum));
         _block = nn.Sequential(layers);
         _stochasticDepth = new StochasticDepth(stochasticDepth);
-        UsesShortcut = stride == 1 && inChannels == outChannels;
         RegisterComponents();
     }
 
-    /// <summary>Whether the input is added to the output.</summary>
-    public bool UsesShortcut { get; }
+    /// <inheritdoc />
+    private protected override Sequential Branch => _block;
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor input)
-    {
-        if (!UsesShortcut)
-        {
-            return _block.call(input);
-        }
-
-        using var scope = torch.NewDisposeScope();
-        return _stochasticDepth.call(_block.call(input)).add_(input, HeldScalars.One).MoveToOuterDisposeScope();
-    }
-
-    /// <inheritdoc />
-    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
-    {
-        // Stochastic depth keeps every block in evaluation mode.
-        var branch = graph.Apply(_block, OnnxGraph.Child(path, "block"), input).Name;
-        return UsesShortcut ? graph.Node("Add", [branch, input.Name], path) : branch;
-    }
+    private protected override StochasticDepth? Drop => _stochasticDepth;
 }

@@ -1,4 +1,3 @@
-using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -12,7 +11,7 @@ namespace CnnClassify.Layers;
 /// after the first two; the input is added when the stride is 1 and the channel count unchanged.
 /// The layers sit in <c>layers</c> with torchvision's indices (0 to 7).
 /// </summary>
-public sealed class MnasNetBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
+public sealed class MnasNetBlock : ResidualBranchBlock
 {
     [ComponentName(Name = "layers")]
     private readonly Sequential _layers;
@@ -26,7 +25,7 @@ public sealed class MnasNetBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
     /// <param name="batchNormMomentum">BatchNorm's momentum; MNASNet uses 0.0003.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public MnasNetBlock(long inChannels, long outChannels, long kernelSize, long stride, long expansion, double batchNormMomentum = 0.1)
-        : base(nameof(MnasNetBlock))
+        : base(nameof(MnasNetBlock), "layers", stride == 1 && inChannels == outChannels)
     {
         LayerArguments.Positive(inChannels, nameof(inChannels));
         LayerArguments.Positive(outChannels, nameof(outChannels));
@@ -51,29 +50,9 @@ public sealed class MnasNetBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
             nn.ReLU(),
             nn.Conv2d(hidden, outChannels, 1, bias: false),
             new BatchNorm2d(outChannels, momentum: batchNormMomentum));
-        UsesShortcut = stride == 1 && inChannels == outChannels;
         RegisterComponents();
     }
 
-    /// <summary>Whether the input is added to the output.</summary>
-    public bool UsesShortcut { get; }
-
     /// <inheritdoc />
-    public override Tensor forward(Tensor input)
-    {
-        if (!UsesShortcut)
-        {
-            return _layers.call(input);
-        }
-
-        using var branch = _layers.call(input);
-        return branch.add(input, HeldScalars.One);
-    }
-
-    /// <inheritdoc />
-    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
-    {
-        var branch = graph.Apply(_layers, OnnxGraph.Child(path, "layers"), input).Name;
-        return UsesShortcut ? graph.Node("Add", [branch, input.Name], path) : branch;
-    }
+    private protected override Sequential Branch => _layers;
 }

@@ -1,4 +1,3 @@
-using CnnClassify.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -13,7 +12,7 @@ namespace CnnClassify.Layers;
 /// with BatchNorm; the activation is ReLU or hard swish. The input is added when the stride is 1
 /// and the channel count is unchanged. The layers sit in <c>block</c> with torchvision's indices.
 /// </summary>
-public sealed class MobileNetV3Block : nn.Module<Tensor, Tensor>, IOnnxExportable
+public sealed class MobileNetV3Block : ResidualBranchBlock
 {
     [ComponentName(Name = "block")]
     private readonly Sequential _block;
@@ -30,7 +29,7 @@ public sealed class MobileNetV3Block : nn.Module<Tensor, Tensor>, IOnnxExportabl
     /// <param name="batchNormMomentum">BatchNorm's momentum; MobileNetV3 uses 0.01.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public MobileNetV3Block(long inChannels, long kernelSize, long expandedChannels, long outChannels, bool squeezeExcitation, bool hardSwish, long stride, double batchNormEps = 1e-3, double batchNormMomentum = 0.01)
-        : base(nameof(MobileNetV3Block))
+        : base(nameof(MobileNetV3Block), "block", stride == 1 && inChannels == outChannels)
     {
         LayerArguments.Positive(inChannels, nameof(inChannels));
         LayerArguments.Positive(expandedChannels, nameof(expandedChannels));
@@ -55,29 +54,9 @@ public sealed class MobileNetV3Block : nn.Module<Tensor, Tensor>, IOnnxExportabl
 
         layers.Add(ConvNormActivation.Create(expandedChannels, outChannels, kernelSize: 1, activation: Activation.None, batchNormEps: batchNormEps, batchNormMomentum: batchNormMomentum));
         _block = nn.Sequential(layers);
-        UsesShortcut = stride == 1 && inChannels == outChannels;
         RegisterComponents();
     }
 
-    /// <summary>Whether the input is added to the output.</summary>
-    public bool UsesShortcut { get; }
-
     /// <inheritdoc />
-    public override Tensor forward(Tensor input)
-    {
-        if (!UsesShortcut)
-        {
-            return _block.call(input);
-        }
-
-        using var branch = _block.call(input);
-        return branch.add(input, HeldScalars.One);
-    }
-
-    /// <inheritdoc />
-    string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
-    {
-        var branch = graph.Apply(_block, OnnxGraph.Child(path, "block"), input).Name;
-        return UsesShortcut ? graph.Node("Add", [branch, input.Name], path) : branch;
-    }
+    private protected override Sequential Branch => _block;
 }

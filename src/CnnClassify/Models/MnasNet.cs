@@ -123,9 +123,7 @@ public sealed class MnasNet : ClassificationModel, IOnnxExportable
     string IOnnxExportable.ExportOnnx(OnnxGraph graph, string path, OnnxValue input)
     {
         var features = graph.Apply(_layers, OnnxGraph.Child(path, "layers"), input);
-        var mean = OnnxOperators.Flatten(graph, graph.Node("GlobalAveragePool", [features.Name], OnnxGraph.Child(path, "mean")), OnnxGraph.Child(path, "mean"));
-        using var noGrad = torch.no_grad();
-        return graph.Apply(_classifier, OnnxGraph.Child(path, "classifier"), new OnnxValue(mean, features.Sample.mean([2L, 3L]))).Name;
+        return graph.Apply(_classifier, OnnxGraph.Child(path, "classifier"), OnnxOperators.SpatialMean(graph, features, OnnxGraph.Child(path, "mean"))).Name;
     }
 
     // Rounds to a multiple of 8, at least 8, and up when rounding down would lose more than 10 %.

@@ -102,8 +102,6 @@ public sealed class ShuffleNetV2 : ClassificationModel, IOnnxExportable
             x = graph.Apply(module, OnnxGraph.Child(path, name), x);
         }
 
-        var mean = OnnxOperators.Flatten(graph, graph.Node("GlobalAveragePool", [x.Name], OnnxGraph.Child(path, "mean")), OnnxGraph.Child(path, "mean"));
-        using var noGrad = torch.no_grad();
-        return graph.Apply(_fc, OnnxGraph.Child(path, "fc"), new OnnxValue(mean, x.Sample.mean([2L, 3L]))).Name;
+        return graph.Apply(_fc, OnnxGraph.Child(path, "fc"), OnnxOperators.SpatialMean(graph, x, OnnxGraph.Child(path, "mean"))).Name;
     }
 }

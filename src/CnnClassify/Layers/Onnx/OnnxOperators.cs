@@ -50,6 +50,14 @@ internal static class OnnxOperators
     /// <summary><c>x.flatten(1)</c>.</summary>
     public static string Flatten(OnnxGraph graph, string input, string path) => graph.Node("Flatten", [input], path, ("axis", 1L));
 
+    /// <summary><c>x.mean([2, 3])</c>: a global average pool and a flatten, [N, C, H, W] to [N, C].</summary>
+    public static OnnxValue SpatialMean(OnnxGraph graph, OnnxValue input, string path)
+    {
+        var mean = Flatten(graph, graph.Node("GlobalAveragePool", [input.Name], path), path);
+        using var noGrad = torch.no_grad();
+        return new OnnxValue(mean, input.Sample.mean([2L, 3L]));
+    }
+
     /// <summary><c>x * sigmoid(x)</c> (SiLU), which opset 17 has no single operator for.</summary>
     public static string Swish(OnnxGraph graph, string input, string path) =>
         graph.Node("Mul", [input, graph.Node("Sigmoid", [input], path)], path);
