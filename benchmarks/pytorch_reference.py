@@ -1,6 +1,6 @@
 """PyTorch 2.6 reference numbers for docs/benchmarks.md, run inside the Debian 13 root.
 
-Usage: /usr/bin/python3 benchmarks/pytorch_reference.py training|phases|loader|make-photos|make-weights|photos|decode [options]
+Usage: /usr/bin/python3 benchmarks/pytorch_reference.py training|phases|loader|make-photos|make-weights|photos|decode|forward [options]
 
 training: images/s of a plain training loop (Adam, cross-entropy) for the same models, input
           sizes and batches as `CnnClassify.Benchmarks training`, in float32 and under
@@ -23,6 +23,10 @@ photos:   the seed's frozen-backbone recipe on such a folder (--data DIR, --weig
           split, then test accuracy; prints the time of each phase.
 decode:   images/s of PIL decoding the folder's JPEGs at full size and with draft() at the
           size a Resize(256) needs (--data DIR).
+forward:  images/s of evaluation-mode forward passes of torchvision models (--models a,b,...),
+          float32, batch --batch-size (16) at each model's default input (299 for inception_v3,
+          else 224), after two warm-up batches, over --batches (5); one line per model, so that
+          `CnnClassify.Benchmarks zoo` can take turns with it.
 """
 import os
 import statistics
@@ -283,6 +287,21 @@ def decode(data, count=40):
         print(f"PIL {mode} decode: {len(files) / (time.perf_counter() - start):.1f} images/s over {len(files)} files")
 
 
+def forward(names, batch=16, batches=5):
+    for name in names:
+        model = getattr(torchvision.models, name)(weights=None).eval()
+        size = 299 if name == "inception_v3" else 224
+        x = torch.randn(batch, 3, size, size)
+        with torch.no_grad():
+            for _ in range(2):
+                model(x)
+            start = time.perf_counter()
+            for _ in range(batches):
+                model(x)
+            seconds = time.perf_counter() - start
+        print(f"{name} {batch * batches / seconds:.2f}", flush=True)
+
+
 if __name__ == "__main__":
     print(f"PyTorch {torch.__version__}: ATen {torch.backends.cpu.get_cpu_capability()} kernels, "
           f"AVX-512 BF16 {torch._C._cpu._is_avx512_bf16_supported()}, AMX {torch._C._cpu._is_amx_tile_supported()}", flush=True)
@@ -301,5 +320,7 @@ if __name__ == "__main__":
                int(option("--batch-size", "16")))
     elif sys.argv[1] == "decode":
         decode(option("--data", "/tmp/photos"))
+    elif sys.argv[1] == "forward":
+        forward(option("--models", "resnet50").split(","), int(option("--batch-size", "16")), int(option("--batches", "5")))
     else:
         loader(sys.argv[sys.argv.index("--folder") + 1])

@@ -10,6 +10,7 @@
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- raw-loop [--epochs 1] [--batch-size 64]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- phases [--model resnet18|simplecnn|pyramid] [--size 32] [--batch-size 128] [--channels-last] [--seconds S --loop bf16|fp32] [--peak]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- photos [--data DIR] [--rounds 2] [--lr 0.01] [--batch-size 16] [--per-class 40] [--decode-only] [--no-cache]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- zoo [--models a,b] [--rounds 3]
 //   mpirun -np 2 dotnet benchmarks/CnnClassify.Benchmarks/bin/Release/net10.0/CnnClassify.Benchmarks.dll allreduce [--models simplecnn,resnet18]
 using CnnClassify.Benchmarks;
 
@@ -44,10 +45,13 @@ switch (command)
     case "photos":
         PhotoFolderBenchmark.Run(options);
         return 0;
+    case "zoo":
+        ZooBenchmark.Run(options);
+        return 0;
     case "allreduce":
         AllReduceBenchmark.Run(options);
         return 0;
     default:
-        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] [--size N] [--channels-last] [--fp32-only] [--no-memory-reuse] | inference [--channels-last] [--precision bf16] [--onnx] [--checkpoint FASHION.ckpt] | memory | time-to-accuracy [--validation] [--epochs N] [--model pyramid|resnet] ... | stress [--steps 4000] | raw-loop [--epochs N] [--batch-size N] | phases [--model NAME] [--size N] [--channels-last] [--seconds S] | photos [--data DIR] [--rounds N] [--decode-only] | allreduce [--models a,b] (under mpirun)");
+        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] [--size N] [--channels-last] [--fp32-only] [--no-memory-reuse] | inference [--channels-last] [--precision bf16] [--onnx] [--checkpoint FASHION.ckpt] | memory | time-to-accuracy [--validation] [--epochs N] [--model pyramid|resnet] ... | stress [--steps 4000] | raw-loop [--epochs N] [--batch-size N] | phases [--model NAME] [--size N] [--channels-last] [--seconds S] | photos [--data DIR] [--rounds N] [--decode-only] | zoo [--models a,b] [--rounds N] | allreduce [--models a,b] (under mpirun)");
         return 2;
 }
