@@ -11,4 +11,14 @@ public sealed record OnnxExportOptions
     /// says.
     /// </summary>
     public bool IncludePreprocessing { get; init; }
+
+    /// <summary>
+    /// Whether the weights go into a second file beside the model, <c>NAME.onnx.data</c>, as ONNX's
+    /// external data, which ONNX Runtime reads from the model's folder. A single ONNX file holds
+    /// at most 2 GiB (protobuf's limit), which RegNet-Y 128GF's 2.6 GB of weights exceed.
+    /// <see langword="null"/> (the default) moves them out only for models whose weights pass
+    /// 1.5 GiB; <see langword="true"/> always; <see langword="false"/> never, so that exporting a
+    /// larger model fails with a message.
+    /// </summary>
+    public bool? ExternalData { get; init; }
 }

@@ -50,6 +50,16 @@ internal static class OnnxExporter
         {
             using var scope = torch.NewDisposeScope();
             var proto = Build(model, root, configuration, options);
+            var weightBytes = proto.Graph.Initializer.Sum(tensor => (long)tensor.RawData.Length);
+            if (options.ExternalData ?? weightBytes > ExternalDataThreshold)
+            {
+                MoveWeightsOut(proto, path);
+            }
+            else if (weightBytes > ExternalDataThreshold)
+            {
+                throw new NotSupportedException($"{configuration.Architecture ?? model.GetType().Name}'s {weightBytes / 1e9:F2} GB of weights do not fit in one ONNX file (at most 2 GiB); export with ExternalData = true (or left unset) to write them beside it.");
+            }
+
             AtomicFile.Write(path, stream => proto.WriteTo(stream));
         }
         finally
@@ -59,6 +69,36 @@ internal static class OnnxExporter
                 module.train(training);
             }
         }
+    }
+
+    /// <summary>Weights beyond this many bytes go to an external-data file unless told otherwise: 1.5 GiB, under protobuf's 2 GiB.</summary>
+    internal const long ExternalDataThreshold = 3L << 29;
+
+    /// <summary>The external-data file beside <paramref name="path"/>.</summary>
+    internal static string ExternalDataPath(string path) => path + ".data";
+
+    // Every initializer of 1 KiB or more goes to PATH.data, one after another, each aligned to
+    // 4 KiB so that a runtime may map it; the model keeps its name, offset and length.
+    private static void MoveWeightsOut(ModelProto proto, string path)
+    {
+        const long Alignment = 4096;
+        var dataPath = ExternalDataPath(path);
+        var location = Path.GetFileName(dataPath);
+        AtomicFile.Write(dataPath, stream =>
+        {
+            foreach (var tensor in proto.Graph.Initializer.Where(tensor => tensor.RawData.Length >= 1024))
+            {
+                var padding = (Alignment - (stream.Position % Alignment)) % Alignment;
+                stream.Write(new byte[padding]);
+                var offset = stream.Position;
+                tensor.RawData.WriteTo(stream);
+                tensor.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = location });
+                tensor.ExternalData.Add(new StringStringEntryProto { Key = "offset", Value = offset.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                tensor.ExternalData.Add(new StringStringEntryProto { Key = "length", Value = tensor.RawData.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                tensor.DataLocation = TensorProto.Types.DataLocation.External;
+                tensor.RawData = ByteString.Empty;
+            }
+        });
     }
 
     private static ModelProto Build(ClassificationModel model, IOnnxExportable root, ModelConfiguration configuration, OnnxExportOptions options)

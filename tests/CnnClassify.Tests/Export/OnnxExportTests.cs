@@ -202,6 +202,39 @@ public class OnnxExportTests : IDisposable
         AssertSameLogits(model, 3, 32);
     }
 
+    [SkippableFact]
+    public void Weights_written_beside_the_model_as_external_data_give_the_same_logits_and_pass_the_checker()
+    {
+        torch.manual_seed(20);
+        using var model = ModelZoo.Create("resnet18", new ModelOptions { NumClasses = 4, ImageSize = 32 });
+        model.Configuration = model.Configuration with { InputHeight = 32, InputWidth = 32 };
+        RandomiseBatchNorm(model);
+        var single = Path.Combine(_directory, "single.onnx");
+        var split = Path.Combine(_directory, "split", "model.onnx");
+
+        model.ExportOnnx(single);
+        model.ExportOnnx(split, new OnnxExportOptions { ExternalData = true });
+
+        // Automatic mode keeps an 11-million-parameter model in one file; the split one holds the graph only.
+        Assert.False(File.Exists(single + ".data"));
+        var weightBytes = model.state_dict().Values.Where(t => t.is_floating_point()).Sum(t => t.numel() * 4);
+        Assert.InRange(new FileInfo(split + ".data").Length, weightBytes - (1 << 20), weightBytes + (1 << 20));
+        Assert.True(new FileInfo(split).Length < 200_000, $"the graph file holds {new FileInfo(split).Length:N0} bytes");
+        using var input = torch.randn([3, 3, 32, 32], generator: new Generator(21));
+        var values = input.data<float>().ToArray();
+        using var first = new InferenceSession(single);
+        using var second = new InferenceSession(split);
+        Assert.Equal(Run(first, "input", values, [3, 3, 32, 32]), Run(second, "input", values, [3, 3, 32, 32]));
+        using (var deployed = new CnnClassify.Onnx.OnnxPredictor(split))
+        {
+            Assert.Equal(("resnet18", 32), (deployed.Description.Architecture, deployed.Description.InputHeight));
+        }
+
+        var (exitCode, output) = PythonProcess.Run(Script, "check", split);
+        SkipUnlessOnnxPython(exitCode, output);
+        Assert.True(exitCode == 0, output);
+    }
+
     [Fact]
     public void Global_pools_and_a_grayscale_input_export()
     {
