@@ -250,6 +250,31 @@ public sealed class PretrainedWeightsTests : IClassFixture<PretrainedReference>
         Assert.Equal(Preprocessing.ImageNetMean, configuration.Preprocessing.Mean);
     }
 
+    [SkippableFact]
+    public async Task The_cli_fine_tunes_a_newer_family_from_its_published_weights_with_layer_decay()
+    {
+        _reference.SkipIfUnavailable();
+        using var environment = new EnvironmentScope(("TORCH_HOME", _reference.PathOf("torch_home")), (WeightCache.BaseUrlVariable, "http://127.0.0.1:9/unreachable"));
+        var root = Path.Combine(_reference.Directory, "cli-data-convnext");
+        foreach (var (split, count) in new[] { ("train", 6), ("test", 2) })
+        {
+            foreach (var (label, i) in new[] { "ant", "bee" }.SelectMany(label => Enumerable.Range(0, count).Select(i => (label, i))))
+            {
+                CnnClassify.Tests.Data.TestImages.Write(Path.Combine(root, split, label, $"{i}.png"), 40, 40, seed: label.Length * 70 + i);
+            }
+        }
+
+        var outDir = Path.Combine(_reference.Directory, "cli-run-convnext");
+        var (code, output, error) = await Cli("train", "--model", "convnext_tiny", "--pretrained", "--dataset", "imagefolder", "--data", root,
+            "--image-size", "32", "--epochs", "1", "--batch-size", "4", "--val-split", "0.25", "--lr", "0.001", "--layer-decay", "0.5", "--out", outDir);
+
+        Assert.True(code == 0, $"{error}\n{output}");
+        Assert.Contains("pretrained weights: convnext_tiny IMAGENET1K_V1", output, StringComparison.Ordinal);
+        Assert.Contains("layer decay 0.5: head 0.001, classifier 0.0005, stage4 0.00025, stage3 0.000125, stage2 6.25E-05, stage1 3.13E-05, features.0 1.56E-05", output, StringComparison.Ordinal);
+        var configuration = CnnClassify.Training.Checkpoint.ReadConfiguration(Path.Combine(outDir, "last.ckpt"));
+        Assert.Equal(("convnext_tiny", 32, 2), (configuration.Architecture, configuration.InputHeight, configuration.NumClasses));
+    }
+
     private static async Task<(int Code, string Output, string Error)> Cli(params string[] args)
     {
         using var output = new StringWriter();
