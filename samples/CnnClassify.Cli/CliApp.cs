@@ -6,7 +6,7 @@ namespace CnnClassify.Cli;
 
 /// <summary>
 /// The <c>cnnclassify</c> command line: <c>summary</c>, <c>train</c>, <c>evaluate</c>, <c>predict</c>,
-/// <c>explain</c>, <c>export</c>, <c>weights</c> and <c>doctor</c>.
+/// <c>explain</c>, <c>export</c>, <c>weights</c>, <c>doctor</c> and <c>serve</c>.
 /// Exit codes: 0 success, 2 usage error, 1 runtime failure. Errors are one line unless <c>--verbose</c>.
 /// </summary>
 public static class CliApp
@@ -29,6 +29,7 @@ public static class CliApp
             ExportCommand.Create(output),
             WeightsCommand.Create(output),
             DoctorCommand.Create(output),
+            ServeCommand.Create(output),
         };
         root.Options.Add(verbose);
 

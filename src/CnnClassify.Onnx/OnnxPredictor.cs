@@ -13,12 +13,13 @@ namespace CnnClassify.Onnx;
 /// returns the same <see cref="Prediction"/> as the LibTorch predictor. Safe to call from several
 /// threads at once.
 /// </summary>
-public sealed class OnnxPredictor : IDisposable
+public sealed class OnnxPredictor : IImageClassifier
 {
     private readonly InferenceSession _session;
     private readonly PixelDecoder _decoder;
     private readonly string _inputName;
     private readonly string _modelPath;
+    private ClassifierDescription? _classifierDescription;
 
     /// <summary>Loads an exported model.</summary>
     /// <param name="modelPath">The <c>.onnx</c> file.</param>
@@ -78,6 +79,24 @@ public sealed class OnnxPredictor : IDisposable
     /// <summary>The class names, in label order.</summary>
     public IReadOnlyList<string> ClassNames => Description.ClassNames;
 
+    /// <inheritdoc />
+    ClassifierDescription IImageClassifier.Description => _classifierDescription ??= new ClassifierDescription
+    {
+        Architecture = Description.Architecture,
+        Runtime = "onnxruntime",
+        ClassNames = Description.ClassNames,
+        InChannels = Description.InChannels,
+        InputHeight = Description.InputHeight,
+        InputWidth = Description.InputWidth,
+        ResizeSize = Description.ResizeSize,
+        Interpolation = Description.Interpolation,
+        Mean = Description.Mean,
+        Std = Description.Std,
+        ApplyExifOrientation = Description.ApplyExifOrientation,
+        Task = Description.Task,
+        Thresholds = Description.Thresholds,
+    };
+
     /// <summary>Classifies an image file.</summary>
     /// <param name="path">A JPEG, PNG, BMP, GIF, TIFF or WebP file.</param>
     /// <exception cref="InvalidImageException">The file cannot be used; the message names it.</exception>
@@ -121,6 +140,17 @@ public sealed class OnnxPredictor : IDisposable
         return results;
     }
 
+    /// <inheritdoc />
+    public PreparedImage Prepare(Stream stream, string sourceName) => new PreparedPixels(sourceName, Prepare(_decoder.Decode(stream, sourceName)));
+
+    /// <inheritdoc />
+    public IReadOnlyList<Prediction> Classify(IReadOnlyList<PreparedImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var prepared = images.Select(image => image is PreparedPixels pixels ? pixels.Input : throw new ArgumentException($"'{image.SourceName}' was prepared by another kind of classifier.", nameof(images))).ToList();
+        return Run(prepared, [.. images.Select(image => image.SourceName)]);
+    }
+
     /// <summary>Releases the ONNX Runtime session.</summary>
     public void Dispose() => _session.Dispose();
 
@@ -145,6 +175,12 @@ public sealed class OnnxPredictor : IDisposable
 
     // The model's input for one image: bytes for a graph that takes pixels, else normalised floats.
     private sealed record Prepared(byte[]? Pixels, float[]? Values);
+
+    // A prepared image handed out through IImageClassifier: managed arrays only, nothing to release.
+    private sealed class PreparedPixels(string sourceName, Prepared input) : PreparedImage(sourceName)
+    {
+        public Prepared Input { get; } = input;
+    }
 
     private Prepared Prepare(PixelImage image)
     {

@@ -19,4 +19,7 @@ public sealed class InvalidImageException : IOException
 
     /// <summary>What is wrong with it.</summary>
     public string Reason { get; }
+
+    /// <summary>Whether the image was refused for its size alone: its header claims more pixels than the limit allows (read before anything is decoded).</summary>
+    public bool ExceedsPixelLimit { get; init; }
 }

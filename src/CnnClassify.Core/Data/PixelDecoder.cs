@@ -136,7 +136,7 @@ internal sealed class PixelDecoder
 
         if (info.Width < 1 || info.Height < 1 || (long)info.Width * info.Height > MaxPixels)
         {
-            throw new InvalidImageException(sourceName, $"its size {info.Width}x{info.Height} is outside 1 to {MaxPixels:N0} pixels (a decompression bomb guard; raise MaxPixels to allow it)");
+            throw new InvalidImageException(sourceName, $"its size {info.Width}x{info.Height} is outside 1 to {MaxPixels:N0} pixels (a decompression bomb guard; raise MaxPixels to allow it)") { ExceedsPixelLimit = true };
         }
 
         return (info.Width, info.Height);

@@ -27,7 +27,7 @@ internal static class JpegScaledDecoder
         var (width, height) = (codec.Info.Width, codec.Info.Height);
         if (width < 1 || height < 1 || (long)width * height > maxPixels)
         {
-            throw new InvalidImageException(sourceName, $"its size {width}x{height} is outside 1 to {maxPixels:N0} pixels (a decompression bomb guard; raise MaxPixels to allow it)");
+            throw new InvalidImageException(sourceName, $"its size {width}x{height} is outside 1 to {maxPixels:N0} pixels (a decompression bomb guard; raise MaxPixels to allow it)") { ExceedsPixelLimit = true };
         }
 
         var scaled = ScaledDimensions(codec, size, applyOrientation);

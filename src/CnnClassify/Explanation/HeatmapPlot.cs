@@ -28,6 +28,17 @@ public static class HeatmapPlot
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(map);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        PngFile.Write(path, EncodeOverlay(image, map, alpha));
+    }
+
+    /// <summary>The overlay <see cref="SaveOverlay"/> writes, as PNG bytes (for a server's response).</summary>
+    /// <param name="image">The image as the model saw it, uint8 [C, H, W] (C = 1 or 3).</param>
+    /// <param name="map">Its map, [h, w] at any resolution (upsampled bilinearly to the image).</param>
+    /// <param name="alpha">The map's weight in the blend.</param>
+    public static byte[] EncodeOverlay(Tensor image, Tensor map, double alpha = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(map);
         ArgumentOutOfRangeException.ThrowIfLessThan(alpha, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(alpha, 1);
         using var bitmap = Overlay(image, map, alpha);
@@ -35,7 +46,7 @@ public static class HeatmapPlot
         using var surface = SKSurface.Create(new SKImageInfo(bitmap.Width * scale, bitmap.Height * scale));
         using var picture = SKImage.FromBitmap(bitmap);
         surface.Canvas.DrawImage(picture, SKRect.Create(0, 0, bitmap.Width * scale, bitmap.Height * scale), new SKSamplingOptions(SKFilterMode.Linear), null);
-        PngFile.Write(path, PngFile.Encode(surface));
+        return PngFile.Encode(surface);
     }
 
     /// <summary>

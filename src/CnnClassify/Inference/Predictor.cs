@@ -15,7 +15,7 @@ namespace CnnClassify.Inference;
 /// checkpoint says the model was trained, and returns class probabilities. Safe to call from
 /// several threads at once: images are prepared in parallel and the model runs one batch at a time.
 /// </summary>
-public sealed class Predictor : IDisposable
+public sealed class Predictor : IImageClassifier, IImageExplainer
 {
     private readonly nn.Module<Tensor, Tensor> _model;
     private readonly bool _ownsModel;
@@ -96,6 +96,24 @@ public sealed class Predictor : IDisposable
 
     /// <summary>The class names, in label order (the label numbers when the configuration has none).</summary>
     public IReadOnlyList<string> ClassNames { get; }
+
+    /// <inheritdoc />
+    ClassifierDescription IImageClassifier.Description => new()
+    {
+        Architecture = Configuration.Architecture,
+        Runtime = "libtorch",
+        ClassNames = ClassNames,
+        InChannels = Configuration.InChannels,
+        InputHeight = Configuration.InputHeight,
+        InputWidth = Configuration.InputWidth,
+        ResizeSize = Configuration.Preprocessing.ResizeSize,
+        Interpolation = Configuration.Preprocessing.Interpolation.ToString().ToLowerInvariant(),
+        Mean = Configuration.Preprocessing.Mean,
+        Std = Configuration.Preprocessing.Std,
+        ApplyExifOrientation = Configuration.Preprocessing.ApplyExifOrientation,
+        Task = Configuration.Task,
+        Thresholds = Configuration.Thresholds,
+    };
 
     /// <summary>
     /// Loads a checkpoint written by the trainer with nothing else: the model it describes (a zoo
@@ -260,6 +278,52 @@ public sealed class Predictor : IDisposable
         }
     }
 
+    /// <inheritdoc />
+    public PreparedImage Prepare(Stream stream, string sourceName)
+    {
+        using var image = _decoder.Decode(stream, sourceName);
+        using var scope = torch.NewDisposeScope();
+        return new PreparedTensor(sourceName, _prepare.Apply(image, Random.Shared).contiguous().DetachFromDisposeScope());
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Prediction> Classify(IReadOnlyList<PreparedImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var tensors = images.Select(image => image is PreparedTensor prepared ? prepared.Input : throw new ArgumentException($"'{image.SourceName}' was prepared by another kind of classifier.", nameof(images))).ToList();
+        return RunPrepared(tensors, [.. images.Select(image => image.SourceName)]);
+    }
+
+    /// <inheritdoc />
+    public ExplainedOverlay Explain(PreparedImage image, string? className = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var input = image is PreparedTensor prepared ? prepared.Input : throw new ArgumentException($"'{image.SourceName}' was prepared by another kind of classifier.", nameof(image));
+        int? target = null;
+        if (className is not null)
+        {
+            var index = ClassNames.ToList().FindIndex(name => string.Equals(name, className, StringComparison.OrdinalIgnoreCase));
+            target = index >= 0 ? index : throw new ArgumentException($"Unknown class '{className}'. The model's classes: {string.Join(", ", ClassNames)}.", nameof(className));
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var batch = input.unsqueeze(0);
+        lock (_forward)
+        {
+            if (!_mappers.TryGetValue((Explanation.CamMethod.GradCam, null), out var mapper))
+            {
+                mapper = new Explanation.ClassActivationMapper(_model, Explanation.CamMethod.GradCam);
+                _mappers[(Explanation.CamMethod.GradCam, null)] = mapper;
+            }
+
+            // Without a class the map explains the prediction, which Compute works out itself.
+            using var maps = mapper.Compute(batch.to(_device), target is { } c ? [c] : null);
+            using var upsampled = maps.Upsampled();
+            var display = Explanation.HeatmapPlot.Display(batch, Configuration.Preprocessing);
+            return new ExplainedOverlay(ClassNames[maps.Classes[0]], Explanation.HeatmapPlot.EncodeOverlay(display[0], upsampled[0]));
+        }
+    }
+
     /// <summary>Disposes the model if the predictor created it.</summary>
     public void Dispose()
     {
@@ -276,7 +340,13 @@ public sealed class Predictor : IDisposable
     private List<Prediction> Run(IReadOnlyList<Tensor> images, IReadOnlyList<string> sources)
     {
         using var scope = torch.NewDisposeScope();
-        var batch = torch.stack(images.Select(image => _prepare.Apply(image, Random.Shared)).ToArray()).to(_device);
+        return RunPrepared([.. images.Select(image => _prepare.Apply(image, Random.Shared))], sources);
+    }
+
+    private List<Prediction> RunPrepared(IReadOnlyList<Tensor> prepared, IReadOnlyList<string> sources)
+    {
+        using var scope = torch.NewDisposeScope();
+        var batch = torch.stack(prepared).to(_device);
         Tensor probabilities;
         lock (_forward)
         {
@@ -297,8 +367,24 @@ public sealed class Predictor : IDisposable
 
         var values = probabilities.cpu().to(ScalarType.Float64).data<double>().ToArray();
         var classes = ClassNames.Count;
-        return Enumerable.Range(0, images.Count)
+        return Enumerable.Range(0, prepared.Count)
             .Select(i => Predicted(sources[i], values.AsSpan(i * classes, classes).ToArray()))
             .ToList();
+    }
+
+    // A prepared image handed out through IImageClassifier: the normalised [C, H, W] tensor, outside any dispose scope.
+    private sealed class PreparedTensor(string sourceName, Tensor input) : PreparedImage(sourceName)
+    {
+        public Tensor Input { get; } = input;
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                Input.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }

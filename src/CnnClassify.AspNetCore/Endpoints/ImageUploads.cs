@@ -1,0 +1,136 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace CnnClassify.Serving.Endpoints;
+
+/// <summary>One uploaded image: its name (the multipart file name, or <c>upload</c>) and its bytes.</summary>
+internal sealed record UploadedImage(string Name, MemoryStream Content);
+
+/// <summary>
+/// Reads the images of a request, as a raw body with an image content type or as the file parts of
+/// <c>multipart/form-data</c>, within the size and count limits: a declared length over the limit
+/// is refused before a byte is read, and reading stops at the first byte beyond it.
+/// </summary>
+internal static class ImageUploads
+{
+    private const int MaxBoundaryLength = 70;
+    private const int MaxNonFileParts = 16;
+
+    public static async Task<List<UploadedImage>> ReadAsync(HttpRequest request, ImageClassifierOptions options, int maxImages, long maxBytes, CancellationToken cancellation)
+    {
+        if (request.ContentLength is { } declared && declared > maxBytes)
+        {
+            throw ServingProblem.TooLarge($"The body is {declared:N0} bytes; the limit is {maxBytes:N0}.");
+        }
+
+        if (request.ContentLength == 0)
+        {
+            throw ServingProblem.BadRequest("The body is empty; send an image.");
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || mediaType.MediaType.Value is not { } type)
+        {
+            throw ServingProblem.Unsupported($"The request has no usable Content-Type; send one of {string.Join(", ", options.AllowedContentTypes)}, or multipart/form-data.");
+        }
+
+        if (type.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return await ReadMultipartAsync(request, mediaType, options, maxImages, maxBytes, cancellation).ConfigureAwait(false);
+        }
+
+        RequireAllowed(options, type, "the body");
+        var content = await CopyAsync(request.Body, maxBytes, request.ContentLength, cancellation).ConfigureAwait(false);
+        return content.Length == 0 ? throw ServingProblem.BadRequest("The body is empty; send an image.") : [new UploadedImage("upload", content)];
+    }
+
+    private static async Task<List<UploadedImage>> ReadMultipartAsync(HttpRequest request, MediaTypeHeaderValue mediaType, ImageClassifierOptions options, int maxImages, long maxBytes, CancellationToken cancellation)
+    {
+        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary) || boundary.Length > MaxBoundaryLength)
+        {
+            throw ServingProblem.BadRequest($"The multipart boundary is missing or longer than {MaxBoundaryLength} characters.");
+        }
+
+        var reader = new MultipartReader(boundary, request.Body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024, BodyLengthLimit = maxBytes };
+        var images = new List<UploadedImage>();
+        var total = 0L;
+        var others = 0;
+        try
+        {
+            while (await reader.ReadNextSectionAsync(cancellation).ConfigureAwait(false) is { } section)
+            {
+                var disposition = section.GetContentDispositionHeader();
+                if (disposition is null || !disposition.IsFileDisposition())
+                {
+                    if (++others > MaxNonFileParts)
+                    {
+                        throw ServingProblem.BadRequest($"The form has more than {MaxNonFileParts} parts that are not files.");
+                    }
+
+                    await section.Body.DrainAsync(cancellation).ConfigureAwait(false);
+                    continue;
+                }
+
+                var name = disposition.FileName.HasValue ? HeaderUtilities.RemoveQuotes(disposition.FileName).Value! : "upload";
+                name = name.Length > 200 ? name[..200] : name;
+                if (images.Count == maxImages)
+                {
+                    throw ServingProblem.BadRequest(maxImages == 1 ? "The form holds more than one file; this endpoint classifies one image (use /classify/batch for several)." : $"The form holds more than {maxImages} files, the limit of one request.");
+                }
+
+                RequireAllowed(options, section.ContentType is { } partType && MediaTypeHeaderValue.TryParse(partType, out var parsed) ? parsed.MediaType.Value : null, $"the part '{name}'");
+                var content = await CopyAsync(section.Body, maxBytes - total, null, cancellation).ConfigureAwait(false);
+                if (content.Length == 0)
+                {
+                    throw ServingProblem.BadRequest($"The part '{name}' is empty.");
+                }
+
+                total += content.Length;
+                images.Add(new UploadedImage(name, content));
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            // The multipart reader's own limits and syntax errors.
+            throw ex.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase)
+                ? ServingProblem.TooLarge($"The form is larger than the limit of {maxBytes:N0} bytes.")
+                : ServingProblem.BadRequest($"The multipart form cannot be read: {ex.Message}");
+        }
+
+        return images.Count == 0 ? throw ServingProblem.BadRequest("The form holds no file; send the image as a file part.") : images;
+    }
+
+    private static void RequireAllowed(ImageClassifierOptions options, string? type, string what)
+    {
+        if (type is null || !options.AllowedContentTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
+        {
+            throw ServingProblem.Unsupported($"The content type of {what} is '{type ?? "none"}'; accepted: {string.Join(", ", options.AllowedContentTypes)}.");
+        }
+    }
+
+    // Copies at most `limit` bytes; one byte more is refused as too large.
+    private static async Task<MemoryStream> CopyAsync(Stream body, long limit, long? declared, CancellationToken cancellation)
+    {
+        var content = new MemoryStream(declared is { } length && length <= limit && length <= 64 << 20 ? (int)length : 0);
+        var buffer = new byte[81920];
+        while (true)
+        {
+            var read = await body.ReadAsync(buffer, cancellation).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            if (content.Length + read > limit)
+            {
+                throw ServingProblem.TooLarge($"The upload is larger than the limit of {limit:N0} bytes.");
+            }
+
+            content.Write(buffer, 0, read);
+        }
+
+        content.Position = 0;
+        return content;
+    }
+}
