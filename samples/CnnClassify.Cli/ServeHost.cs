@@ -54,6 +54,9 @@ internal static class ServeHost
     public static WebApplication Build(ServeSettings settings)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        // The options are the whole configuration: an appsettings.json that happens to be in the
+        // working folder, or ASPNETCORE_ variables, do not change what serve does.
+        builder.Configuration.Sources.Clear();
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("CnnClassify", LogLevel.Information);
         builder.WebHost.UseKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Math.Max(settings.MaxUploadBytes, 64L << 20));
         builder.WebHost.UseUrls($"http://{settings.Host}:{settings.Port}");
