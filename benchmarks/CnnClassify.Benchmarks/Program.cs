@@ -11,6 +11,7 @@
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- phases [--model resnet18|simplecnn|pyramid] [--size 32] [--batch-size 128] [--channels-last] [--seconds S --loop bf16|fp32] [--peak]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- photos [--data DIR] [--rounds 2] [--lr 0.01] [--batch-size 16] [--per-class 40] [--decode-only] [--no-cache]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- zoo [--models a,b] [--rounds 3]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- serve [--models simplecnn,resnet18] [--rounds 3] [--faults [--fault-rounds 3]]
 //   mpirun -np 2 dotnet benchmarks/CnnClassify.Benchmarks/bin/Release/net10.0/CnnClassify.Benchmarks.dll allreduce [--models simplecnn,resnet18]
 using CnnClassify.Benchmarks;
 
@@ -48,10 +49,13 @@ switch (command)
     case "zoo":
         ZooBenchmark.Run(options);
         return 0;
+    case "serve":
+        ServeBenchmark.Run(options);
+        return 0;
     case "allreduce":
         AllReduceBenchmark.Run(options);
         return 0;
     default:
-        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] [--size N] [--channels-last] [--fp32-only] [--no-memory-reuse] | inference [--channels-last] [--precision bf16] [--onnx] [--checkpoint FASHION.ckpt] | memory | time-to-accuracy [--validation] [--epochs N] [--model pyramid|resnet] ... | stress [--steps 4000] | raw-loop [--epochs N] [--batch-size N] | phases [--model NAME] [--size N] [--channels-last] [--seconds S] | photos [--data DIR] [--rounds N] [--decode-only] | zoo [--models a,b] [--rounds N] | allreduce [--models a,b] (under mpirun)");
+        Console.Error.WriteLine("Usage: CnnClassify.Benchmarks loader [--images N] [--workers 1,2,4] [--keep DIR] | training [--batches N] [--model NAME] [--size N] [--channels-last] [--fp32-only] [--no-memory-reuse] | inference [--channels-last] [--precision bf16] [--onnx] [--checkpoint FASHION.ckpt] | memory | time-to-accuracy [--validation] [--epochs N] [--model pyramid|resnet] ... | stress [--steps 4000] | raw-loop [--epochs N] [--batch-size N] | phases [--model NAME] [--size N] [--channels-last] [--seconds S] | photos [--data DIR] [--rounds N] [--decode-only] | zoo [--models a,b] [--rounds N] | serve [--models a,b] [--rounds N] [--faults] | allreduce [--models a,b] (under mpirun)");
         return 2;
 }

@@ -23,11 +23,12 @@ internal static class ServeCommand
         var upload = new Option<int>("--max-upload-mb") { Description = "Largest upload of one image, in MiB.", DefaultValueFactory = _ => 16 }.Between(1, 2047);
         var timeout = new Option<int>("--timeout-s") { Description = "Longest a request may take, in seconds; beyond it the answer is 504.", DefaultValueFactory = _ => 30 }.Between(1, 3600);
         var threads = new Option<int?>("--threads") { Description = "ONNX Runtime threads per model; by default the physical cores." }.Between(1, OptionRules.MaxThreads);
+        var spinning = new Option<bool>("--spin") { Description = "Let ONNX Runtime's threads spin between operators (off by default, leaving the CPU to requests)." };
         var metrics = new Option<bool>("--metrics") { Description = "Serve OpenTelemetry metrics for Prometheus at /metrics." };
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not serve the demo page at /." };
         var command = new Command("serve", "Serve models over HTTP: /v1/models/{name}, a demo page at /, /healthz, /openapi/v1.json and (--metrics) /metrics.")
         {
-            models, host, port, delay, maxBatch, queue, upload, timeout, threads, metrics, noDemo,
+            models, host, port, delay, maxBatch, queue, upload, timeout, threads, spinning, metrics, noDemo,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -41,6 +42,7 @@ internal static class ServeCommand
                 MaxUploadBytes = (long)parse.GetValue(upload) << 20,
                 Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 Threads = parse.GetValue(threads),
+                Spinning = parse.GetValue(spinning),
                 Metrics = parse.GetValue(metrics),
                 DemoPage = !parse.GetValue(noDemo),
             };

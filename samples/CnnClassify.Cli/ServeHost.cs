@@ -2,6 +2,7 @@ using CnnClassify.Inference;
 using CnnClassify.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
@@ -36,6 +37,9 @@ internal sealed record ServeSettings(IReadOnlyDictionary<string, string> Models)
     /// <summary>ONNX Runtime's intra-op threads; null for its default.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>Whether ONNX Runtime's threads spin between operators (off: the CPU goes to requests instead).</summary>
+    public bool Spinning { get; init; }
+
     /// <summary>Whether <c>/metrics</c> is served.</summary>
     public bool Metrics { get; init; }
 
@@ -57,6 +61,7 @@ internal static class ServeHost
         // The options are the whole configuration: an appsettings.json that happens to be in the
         // working folder, or ASPNETCORE_ variables, do not change what serve does.
         builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("CnnClassify", LogLevel.Information);
         builder.WebHost.UseKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Math.Max(settings.MaxUploadBytes, 64L << 20));
         builder.WebHost.UseUrls($"http://{settings.Host}:{settings.Port}");
@@ -74,7 +79,7 @@ internal static class ServeHost
                 }
             }
 
-            options.OnnxRuntime = new Onnx.OnnxPredictorOptions { Threads = settings.Threads };
+            options.OnnxRuntime = new Onnx.OnnxPredictorOptions { Threads = settings.Threads, AllowSpinning = settings.Spinning };
             options.BatchDelay = settings.BatchDelay;
             options.MaxBatchSize = settings.MaxBatch;
             options.QueueLength = settings.QueueLength;

@@ -39,7 +39,11 @@ public sealed class ImageClassifierOptions
     /// <summary>Longest a request may take from its first byte to its answer, reading included: 30 s by default. Beyond it the answer is 504.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Longest the first image of a batch waits for others to join it: 2 ms by default; zero runs whatever is queued at once.</summary>
+    /// <summary>
+    /// Longest the first image of a batch waits for others to join it: 2 ms by default. It waits
+    /// only while other admitted requests are still being read or prepared, so a lone request runs
+    /// at once; zero runs whatever is queued at once.
+    /// </summary>
     public TimeSpan BatchDelay { get; set; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>Most images the model runs at once: 32 by default.</summary>

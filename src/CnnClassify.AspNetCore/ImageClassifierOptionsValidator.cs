@@ -29,8 +29,8 @@ internal sealed partial class ImageClassifierOptionsValidator : IValidateOptions
             }
         }
 
-        Within(failures, nameof(options.MaxUploadBytes), options.MaxUploadBytes, 1, int.MaxValue);
-        Within(failures, nameof(options.MaxBatchUploadBytes), options.MaxBatchUploadBytes, 1, int.MaxValue);
+        Within(failures, nameof(options.MaxUploadBytes), options.MaxUploadBytes, 1, 1L << 30);
+        Within(failures, nameof(options.MaxBatchUploadBytes), options.MaxBatchUploadBytes, 1, 1L << 30);
         Within(failures, nameof(options.MaxImagesPerRequest), options.MaxImagesPerRequest, 1, 4096);
         Within(failures, nameof(options.MaxPixels), options.MaxPixels, 1, 1L << 32);
         Within(failures, nameof(options.MaxBatchSize), options.MaxBatchSize, 1, 4096);

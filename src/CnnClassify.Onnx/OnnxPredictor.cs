@@ -42,6 +42,12 @@ public sealed class OnnxPredictor : IImageClassifier
             sessionOptions.IntraOpNumThreads = threads;
         }
 
+        if (Options.AllowSpinning is { } spinning)
+        {
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
+            sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", spinning ? "1" : "0");
+        }
+
         try
         {
             _session = new InferenceSession(modelPath, sessionOptions);

@@ -7,8 +7,10 @@ namespace CnnClassify.Serving.Batching;
 /// <summary>
 /// Runs one model on batches of images from concurrent requests, as TorchServe and Triton do: the
 /// first image waits at most <c>delay</c> for others to join it, up to <c>maxBatch</c> images run
-/// together, and each caller gets its own prediction. Images whose callers have given up before
-/// their batch starts are dropped unrun. The batcher owns every image handed to it and disposes it.
+/// together, and each caller gets its own prediction. Unlike a fixed delay, the wait ends at once
+/// when no other admitted request is still being read or prepared, so a lone client pays no delay.
+/// Images whose callers have given up before their batch starts are dropped unrun. The batcher owns
+/// every image handed to it and disposes it.
 /// </summary>
 internal sealed class DynamicBatcher : IAsyncDisposable
 {
@@ -18,10 +20,13 @@ internal sealed class DynamicBatcher : IAsyncDisposable
     private readonly ServingMetrics _metrics;
     private readonly int _maxBatch;
     private readonly long _delayTicks;
+    private readonly Func<int> _admitted;
     private readonly Task _loop;
 
-    public DynamicBatcher(string model, IImageClassifier classifier, ServingMetrics metrics, int maxBatch, TimeSpan delay)
+    // admitted: images admitted and not yet answered (those in the batch being formed included).
+    public DynamicBatcher(string model, IImageClassifier classifier, ServingMetrics metrics, int maxBatch, TimeSpan delay, Func<int> admitted)
     {
+        _admitted = admitted;
         _model = model;
         _classifier = classifier;
         _metrics = metrics;
@@ -73,8 +78,9 @@ internal sealed class DynamicBatcher : IAsyncDisposable
                     continue;
                 }
 
+                // Wait only while another admitted image is on its way (being read or prepared).
                 var remaining = deadline - Stopwatch.GetTimestamp();
-                if (remaining <= 0 || !await MoreWithinAsync(reader, remaining).ConfigureAwait(false))
+                if (remaining <= 0 || _admitted() <= batch.Count || !await MoreWithinAsync(reader, remaining).ConfigureAwait(false))
                 {
                     break;
                 }

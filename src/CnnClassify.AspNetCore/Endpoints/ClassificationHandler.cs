@@ -70,7 +70,8 @@ internal sealed partial class ClassificationHandler(ModelCatalog catalog, IOptio
         var started = Stopwatch.GetTimestamp();
         if (!catalog.TryGet(name, out var model))
         {
-            metrics.Request(name.Length > 64 ? name[..64] : name, Outcomes.NotFound, -1);
+            // One tag for every unknown name, so that made-up names cannot multiply the metric's series.
+            metrics.Request("(unknown)", Outcomes.NotFound, -1);
             return NotFound(name);
         }
 
@@ -143,6 +144,13 @@ internal sealed partial class ClassificationHandler(ModelCatalog catalog, IOptio
 
     private async Task<IResult> AdmittedAsync(HttpContext context, ServedModel model, int maxImages, long maxBytes, Func<ServedModel, List<PreparedImage>, RequestQuery, CancellationToken, Task<IResult>> run)
     {
+        // The server's own limit (Kestrel's is 30 MB by default) follows the option, with room for multipart headers;
+        // ImageUploads counts the bytes of the images themselves.
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = maxBytes + (1 << 20);
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(Options.RequestTimeout);
         var query = Query(context.Request, model);
@@ -150,7 +158,7 @@ internal sealed partial class ClassificationHandler(ModelCatalog catalog, IOptio
         var extra = uploads.Count - 1;
         if (extra > 0 && !model.TryAdmit(extra))
         {
-            uploads.ForEach(u => u.Content.Dispose());
+            uploads.ForEach(u => u.Dispose());
             throw Overloaded(model);
         }
 
@@ -193,7 +201,7 @@ internal sealed partial class ClassificationHandler(ModelCatalog catalog, IOptio
         }
         finally
         {
-            uploads.ForEach(u => u.Content.Dispose());
+            uploads.ForEach(u => u.Dispose());
         }
 
         // From here the batcher owns the images.

@@ -5,7 +5,14 @@ using Microsoft.Net.Http.Headers;
 namespace CnnClassify.Serving.Endpoints;
 
 /// <summary>One uploaded image: its name (the multipart file name, or <c>upload</c>) and its bytes.</summary>
-internal sealed record UploadedImage(string Name, MemoryStream Content);
+internal sealed class UploadedImage(string name, byte[] bytes, int length) : IDisposable
+{
+    public string Name { get; } = name;
+
+    public MemoryStream Content { get; } = new(bytes, 0, length, writable: false);
+
+    public void Dispose() => Content.Dispose();
+}
 
 /// <summary>
 /// Reads the images of a request, as a raw body with an image content type or as the file parts of
@@ -40,8 +47,14 @@ internal static class ImageUploads
         }
 
         RequireAllowed(options, type, "the body");
-        var content = await CopyAsync(request.Body, maxBytes, request.ContentLength, cancellation).ConfigureAwait(false);
-        return content.Length == 0 ? throw ServingProblem.BadRequest("The body is empty; send an image.") : [new UploadedImage("upload", content)];
+        var content = await CopyAsync("upload", request.Body, maxBytes, request.ContentLength, cancellation).ConfigureAwait(false);
+        if (content.Content.Length == 0)
+        {
+            content.Dispose();
+            throw ServingProblem.BadRequest("The body is empty; send an image.");
+        }
+
+        return [content];
     }
 
     private static async Task<List<UploadedImage>> ReadMultipartAsync(HttpRequest request, MediaTypeHeaderValue mediaType, ImageClassifierOptions options, int maxImages, long maxBytes, CancellationToken cancellation)
@@ -80,19 +93,25 @@ internal static class ImageUploads
                 }
 
                 RequireAllowed(options, section.ContentType is { } partType && MediaTypeHeaderValue.TryParse(partType, out var parsed) ? parsed.MediaType.Value : null, $"the part '{name}'");
-                var content = await CopyAsync(section.Body, maxBytes - total, null, cancellation).ConfigureAwait(false);
-                if (content.Length == 0)
+                var content = await CopyAsync(name, section.Body, maxBytes - total, null, cancellation).ConfigureAwait(false);
+                images.Add(content);
+                if (content.Content.Length == 0)
                 {
                     throw ServingProblem.BadRequest($"The part '{name}' is empty.");
                 }
 
-                total += content.Length;
-                images.Add(new UploadedImage(name, content));
+                total += content.Content.Length;
             }
+        }
+        catch (Exception ex) when (ex is not InvalidDataException)
+        {
+            images.ForEach(image => image.Dispose());
+            throw;
         }
         catch (InvalidDataException ex)
         {
             // The multipart reader's own limits and syntax errors.
+            images.ForEach(image => image.Dispose());
             throw ex.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase)
                 ? ServingProblem.TooLarge($"The form is larger than the limit of {maxBytes:N0} bytes.")
                 : ServingProblem.BadRequest($"The multipart form cannot be read: {ex.Message}");
@@ -109,28 +128,30 @@ internal static class ImageUploads
         }
     }
 
-    // Copies at most `limit` bytes; one byte more is refused as too large.
-    private static async Task<MemoryStream> CopyAsync(Stream body, long limit, long? declared, CancellationToken cancellation)
+    // Copies at most `limit` bytes; one byte more is refused as too large. A declared length sizes
+    // the array once (not pooled: a pool would keep arrays of the largest uploads alive for good).
+    private static async Task<UploadedImage> CopyAsync(string name, Stream body, long limit, long? declared, CancellationToken cancellation)
     {
-        var content = new MemoryStream(declared is { } length && length <= limit && length <= 64 << 20 ? (int)length : 0);
-        var buffer = new byte[81920];
+        var buffer = new byte[(int)Math.Clamp(declared is { } size ? size + 1 : 64 * 1024, 1, Math.Min(limit + 1, 64L << 20))];
+        var length = 0;
         while (true)
         {
-            var read = await body.ReadAsync(buffer, cancellation).ConfigureAwait(false);
-            if (read == 0)
+            if (length == buffer.Length)
             {
-                break;
+                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, limit + 1));
             }
 
-            if (content.Length + read > limit)
+            var read = await body.ReadAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length - length, limit + 1 - length)), cancellation).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return new UploadedImage(name, buffer, length);
+            }
+
+            length += read;
+            if (length > limit)
             {
                 throw ServingProblem.TooLarge($"The upload is larger than the limit of {limit:N0} bytes.");
             }
-
-            content.Write(buffer, 0, read);
         }
-
-        content.Position = 0;
-        return content;
     }
 }

@@ -19,7 +19,7 @@ internal sealed class ServedModel : IAsyncDisposable
         Classifier = classifier;
         Description = classifier.Description;
         _capacity = options.QueueLength;
-        Batcher = new DynamicBatcher(name, classifier, metrics, options.MaxBatchSize, options.BatchDelay);
+        Batcher = new DynamicBatcher(name, classifier, metrics, options.MaxBatchSize, options.BatchDelay, () => Admitted);
     }
 
     public string Name { get; }

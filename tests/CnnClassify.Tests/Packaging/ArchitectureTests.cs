@@ -36,6 +36,30 @@ public class ArchitectureTests
         Assert.DoesNotContain("CnnClassify.Inference", graph.Uses("CnnClassify.Training").Keys);
     }
 
+    /// <summary>The serving package's namespaces in layers, lowest first.</summary>
+    private static readonly LayerRules Serving = new(
+    [
+        ["CnnClassify.Serving"],
+        ["CnnClassify.Serving.Batching"],
+        ["CnnClassify.Serving.Hosting"],
+        ["CnnClassify.Serving.Endpoints", "CnnClassify.Serving.DemoPage"],
+    ]);
+
+    [Fact]
+    public void The_serving_package_has_no_namespace_cycle_and_references_no_torchsharp()
+    {
+        var assembly = typeof(CnnClassify.Serving.ImageClassifierOptions).Assembly;
+        var graph = NamespaceGraph.Read(assembly, "CnnClassify.Serving");
+
+        var violations = Serving.Violations(graph);
+        Assert.True(violations.Count == 0, string.Join(Environment.NewLine, violations));
+        Assert.Contains("CnnClassify.Serving.Hosting", graph.Uses("CnnClassify.Serving.Endpoints").Keys);
+        // An application serving ONNX files carries no LibTorch: checkpoints come in through IImageClassifier.
+        var references = assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        Assert.Contains("CnnClassify.Onnx", references);
+        Assert.DoesNotContain(references, name => name!.StartsWith("TorchSharp", StringComparison.Ordinal) || name == "CnnClassify");
+    }
+
     [Fact]
     public void A_planted_cycle_and_upward_use_are_reported()
     {

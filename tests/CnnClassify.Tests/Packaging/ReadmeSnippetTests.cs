@@ -135,10 +135,17 @@ public sealed partial class ReadmeSnippetTests : IClassFixture<ReadmeSnippetTest
                     <TargetFramework>net10.0</TargetFramework>
                     <Nullable>enable</Nullable>
                     <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
+                    <!-- As a web project has it, for the OpenAPI source generator the serving snippet brings. -->
+                    <InterceptorsNamespaces>$(InterceptorsNamespaces);Microsoft.AspNetCore.OpenApi.Generated</InterceptorsNamespaces>
                   </PropertyGroup>
                   <ItemGroup>
                     <ProjectReference Include="{RepositoryPaths.Combine("src", "CnnClassify", "CnnClassify.csproj")}" />
                     <ProjectReference Include="{RepositoryPaths.Combine("src", "CnnClassify.Onnx", "CnnClassify.Onnx.csproj")}" />
+                    <ProjectReference Include="{RepositoryPaths.Combine("src", "CnnClassify.AspNetCore", "CnnClassify.AspNetCore.csproj")}" />
+                    <FrameworkReference Include="Microsoft.AspNetCore.App" />
+                    <!-- What a web project (Microsoft.NET.Sdk.Web) imports implicitly, for the serving snippet. -->
+                    <Using Include="Microsoft.AspNetCore.Builder" />
+                    <Using Include="Microsoft.Extensions.DependencyInjection" />
                     {TorchBackendPackage.Reference}
                   </ItemGroup>
                 </Project>

@@ -107,7 +107,7 @@ public sealed class DemoPageTests(ServingFixture fixture) : IClassFixture<Servin
 
     private static async Task WaitFor(HeadlessChromium browser, string condition)
     {
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < 1200; i++)
         {
             if ((await browser.EvaluateAsync($"Boolean({condition})"))!.GetValue<bool>())
             {
@@ -117,6 +117,7 @@ public sealed class DemoPageTests(ServingFixture fixture) : IClassFixture<Servin
             await Task.Delay(50);
         }
 
-        Assert.Fail($"the page never reached: {condition}");
+        var shown = await browser.EvaluateAsync("[document.getElementById('status').textContent, document.getElementById('error').textContent].join(' | ')");
+        Assert.Fail($"the page never reached (60 s): {condition}; it shows: {shown}; console: {string.Join("; ", browser.Problems)}");
     }
 }

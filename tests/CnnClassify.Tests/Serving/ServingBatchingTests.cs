@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using System.Text.Json;
 using CnnClassify.Onnx;
 using CnnClassify.Serving;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,39 +8,51 @@ using Microsoft.Extensions.DependencyInjection;
 namespace CnnClassify.Tests.Serving;
 
 /// <summary>
-/// The dynamic batcher under concurrent requests: images of different requests run together and
-/// each caller gets its own answer; a full queue answers 503 while admitted requests complete; a
+/// The dynamic batcher under concurrent requests: images of different requests that queue behind a
+/// running batch run together as the next one, and each caller gets its own answer; a full queue answers 503 while admitted requests complete; a
 /// request past its timeout answers 504; and the meters count all of it.
 /// </summary>
 public sealed class ServingBatchingTests(ServingFixture fixture) : IClassFixture<ServingFixture>
 {
     [Fact]
-    public async Task Concurrent_requests_run_as_one_batch_and_each_caller_gets_its_own_answer()
+    public async Task Requests_queued_behind_a_running_batch_run_together_and_each_caller_gets_its_own_answer()
     {
         var gate = default(GatedClassifier);
         await using var host = fixture.Host(options =>
         {
             options.AddModel("gated", _ => gate = new GatedClassifier(new OnnxPredictor(fixture.Onnx)));
-            options.MaxBatchSize = 6;
+            options.MaxBatchSize = 8;
+            // Long enough for every admitted straggler to be prepared and join, however slow the machine.
             options.BatchDelay = TimeSpan.FromMilliseconds(500);
         });
         using var client = await ServingFixture.ReadyClientAsync(host);
+        var catalog = host.Services.GetRequiredService<CnnClassify.Serving.Hosting.ModelCatalog>();
+        Assert.True(catalog.TryGet("gated", out var served));
         var warmUps = gate!.Batches.Count;
+        gate.Close();
 
-        var answers = await Task.WhenAll(fixture.Images.Select(async path =>
-        {
-            using var answer = await client.PostAsync(new Uri("/v1/models/gated/classify?top=4", UriKind.Relative), ServingEndpointTests.Raw(path));
-            return (path, json: await ServingEndpointTests.Json(answer));
-        }));
+        // The first image runs alone and is held; the other five wait behind it, then run as one batch.
+        var first = Send(client, fixture.Images[0]);
+        await WaitUntilAsync(() => gate.Batches.Count == warmUps + 1);
+        var rest = fixture.Images.Skip(1).Select(path => Send(client, path)).ToList();
+        await WaitUntilAsync(() => served.Admitted == 6);
+        gate.Open();
+        var answers = await Task.WhenAll(rest.Prepend(first));
 
-        // Six requests within the 500 ms delay fill one batch of six (the limit), not six batches of one.
-        Assert.Equal([6], gate.Batches.Skip(warmUps));
-        foreach (var (path, json) in answers)
+        Assert.Equal([1, 5], gate.Batches.Skip(warmUps));
+        foreach (var (path, json) in fixture.Images.Zip(answers))
         {
             var expected = fixture.Reference.Predict(path);
             Assert.Equal(expected.ClassName, json.GetProperty("labels")[0].GetProperty("class").GetString());
             Assert.Equal(expected.Confidence, json.GetProperty("labels")[0].GetProperty("probability").GetDouble(), 12);
         }
+    }
+
+    private static async Task<JsonElement> Send(HttpClient client, string path)
+    {
+        using var answer = await client.PostAsync(new Uri("/v1/models/gated/classify?top=4", UriKind.Relative), ServingEndpointTests.Raw(path));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        return await ServingEndpointTests.Json(answer);
     }
 
     [Fact]

@@ -103,6 +103,33 @@ public sealed class ServingEndpointTests(ServingFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task A_multi_label_model_predicts_each_class_at_its_threshold_and_a_threshold_query_replaces_them()
+    {
+        var onnx = Path.Combine(fixture.Directory, "multi.onnx");
+        using (var multi = CnnClassify.Models.ModelZoo.Create("simplecnn", new CnnClassify.Models.ModelOptions { NumClasses = 4, InChannels = 3, ImageSize = 32 }))
+        {
+            multi.Configuration = fixture.Model.Configuration with { Task = TaskNames.MultiLabel, Thresholds = [0.3, 0.5, 0.7, 0.9] };
+            CnnClassify.Export.OnnxExport.ExportOnnx(multi, onnx);
+        }
+
+        using var reference = new Onnx.OnnxPredictor(onnx);
+        await using var host = fixture.Host(options => options.Models["multi"] = onnx);
+        using var client = await ServingFixture.ReadyClientAsync(host);
+        foreach (var path in fixture.Images.Take(3))
+        {
+            var expected = reference.Predict(path);
+            using var byModel = await client.PostAsync(new Uri("/v1/models/multi/classify?top=4", UriKind.Relative), Raw(path));
+            using var byQuery = await client.PostAsync(new Uri("/v1/models/multi/classify?threshold=0.45", UriKind.Relative), Raw(path));
+            var (modelJson, queryJson) = (await Json(byModel), await Json(byQuery));
+
+            Assert.Equal("multi-label", modelJson.GetProperty("task").GetString());
+            Assert.Equal(expected.Labels.Select(l => l.Name), modelJson.GetProperty("labels").EnumerateArray().Select(l => l.GetProperty("class").GetString()));
+            var atQuery = expected.Probabilities.Select((p, i) => (p, i)).Where(c => c.p >= 0.45).OrderByDescending(c => c.p).Select(c => expected.ClassNames[c.i]);
+            Assert.Equal(atQuery, queryJson.GetProperty("labels").EnumerateArray().Select(l => l.GetProperty("class").GetString()));
+        }
+    }
+
+    [Fact]
     public async Task Liveness_holds_from_the_start_and_readiness_once_the_model_has_answered_its_warm_up()
     {
         var gate = default(GatedClassifier);
