@@ -11,7 +11,7 @@
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- phases [--model resnet18|simplecnn|pyramid] [--size 32] [--batch-size 128] [--channels-last] [--seconds S --loop bf16|fp32] [--peak]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- photos [--data DIR] [--rounds 2] [--lr 0.01] [--batch-size 16] [--per-class 40] [--decode-only] [--no-cache]
 //   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- zoo [--models a,b] [--rounds 3]
-//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- serve [--models simplecnn,resnet18] [--rounds 3] [--faults [--fault-rounds 3]]
+//   dotnet run -c Release --project benchmarks/CnnClassify.Benchmarks -- serve [--models simplecnn,resnet18] [--rounds 3] [--faults [--fault-rounds 3] [--kinds 0,4]]
 //   mpirun -np 2 dotnet benchmarks/CnnClassify.Benchmarks/bin/Release/net10.0/CnnClassify.Benchmarks.dll allreduce [--models simplecnn,resnet18]
 using CnnClassify.Benchmarks;
 

@@ -45,7 +45,7 @@ internal static partial class ServeBenchmark
             var prepared = models.Select(name => Prepare(root, name)).ToList();
             if (args.Contains("--faults"))
             {
-                await FaultsAsync(prepared[0], int.Parse(Arguments.Option(args, "--fault-rounds", "3"), CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                await FaultsAsync(prepared[0], int.Parse(Arguments.Option(args, "--fault-rounds", "3"), CultureInfo.InvariantCulture), Arguments.Option(args, "--kinds", string.Empty)).ConfigureAwait(false);
                 return;
             }
 
@@ -141,7 +141,7 @@ internal static partial class ServeBenchmark
         return new Load(model.Requests / seconds, At(0.50), At(0.95), At(0.99));
     }
 
-    private static async Task FaultsAsync(Model model, int faultRounds)
+    private static async Task FaultsAsync(Model model, int faultRounds, string only)
     {
         const long claimed = 512 * 1024;
         using var server = await ServerProcess.StartAsync(model.Onnx, ["--max-upload-mb", "1", "--queue", "512"]).ConfigureAwait(false);
@@ -160,6 +160,11 @@ internal static partial class ServeBenchmark
             ("chunked upload over the limit", 413, () => new StreamContent(new NonSeekable(big)) { Headers = { ContentType = new MediaTypeHeaderValue("image/png") } }),
             ("client disconnects mid-upload", 0, () => null),
         };
+        if (only.Length > 0)
+        {
+            // --kinds 0,4: only those kinds, to find which one costs memory.
+            kinds = [.. only.Split(',').Select(k => kinds[int.Parse(k, CultureInfo.InvariantCulture)])];
+        }
 
         // Warm the server up, then read its memory.
         for (var i = 0; i < 200; i++)
@@ -168,11 +173,13 @@ internal static partial class ServeBenchmark
         }
 
         var resident = new List<long> { server.ResidentBytes() };
+        var heap = new List<double> { server.ManagedHeapBytes() };
         for (var round = 1; round <= faultRounds; round++)
         {
             var (counts, valid, wrong, seconds) = await FaultRoundAsync(server, http, model, expected, kinds, claimed).ConfigureAwait(false);
             await Task.Delay(2000).ConfigureAwait(false);
             resident.Add(server.ResidentBytes());
+            heap.Add(server.ManagedHeapBytes());
             if (round == 1)
             {
                 Console.WriteLine($"Faults against {model.Name} (upload limit 1 MiB), 4 clients of bad requests beside 4 of valid ones, rounds of 1,000; round 1 took {seconds:F1} s:");
@@ -188,6 +195,7 @@ internal static partial class ServeBenchmark
             wrong.Take(10).ToList().ForEach(w => Console.WriteLine($"  {w}"));
         }
 
+        Console.WriteLine($"server managed heap after its last collection (MiB): {string.Join(", ", heap.Select(h => (h / 1048576.0).ToString("F1", CultureInfo.InvariantCulture)))}");
         Console.WriteLine($"server resident memory (MiB): warmed up with valid requests {resident[0] / 1048576.0:F1}; after each round {string.Join(", ", resident.Skip(1).Select(r => (r / 1048576.0).ToString("F1", CultureInfo.InvariantCulture)))}; last round against round 1: {(resident[^1] - resident[1]) * 100.0 / resident[1]:+0.0;-0.0} %, against the start: {(resident[^1] - resident[0]) * 100.0 / resident[0]:+0.0;-0.0} %");
         await OverloadAsync(model).ConfigureAwait(false);
     }
@@ -412,6 +420,14 @@ internal static partial class ServeBenchmark
         {
             var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
             return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+
+        /// <summary>The managed heap after the server's last collection, from its runtime metrics, in bytes.</summary>
+        public double ManagedHeapBytes()
+        {
+            using var http = new HttpClient { BaseAddress = Address };
+            var text = http.GetStringAsync(new Uri("/metrics", UriKind.Relative)).GetAwaiter().GetResult();
+            return Sum(text, "dotnet_gc_last_collection_heap_size_bytes");
         }
 
         /// <summary>The mean batch size the server ran, from its Prometheus metrics.</summary>

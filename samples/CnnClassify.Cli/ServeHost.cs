@@ -91,7 +91,10 @@ internal static class ServeHost
         builder.Services.AddOpenApi();
         if (settings.Metrics)
         {
-            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ServingMetrics.MeterName).AddPrometheusExporter());
+            // The server's own meter, and what .NET and ASP.NET Core measure of the process, the requests and Kestrel.
+            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter(ServingMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddPrometheusExporter());
         }
 
         var app = builder.Build();

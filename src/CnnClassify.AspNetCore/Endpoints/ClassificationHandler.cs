@@ -45,11 +45,19 @@ internal sealed partial class ClassificationHandler(ModelCatalog catalog, IOptio
             return Results.Ok(new BatchClassificationResponse(model.Name, model.Description.Task, [.. predictions.Select(p => Answer(p, query))]));
         });
 
-    public Task<IResult> ExplainAsync(HttpContext context, string name) =>
-        ServeAsync(context, name, 1, Options.MaxUploadBytes, async (model, images, query, cancellation) =>
+    public Task<IResult> ExplainAsync(HttpContext context, string name)
+    {
+        // Refused before the upload is read when the model cannot explain at all.
+        if (catalog.TryGet(name, out var served) && served.Explainer is null)
+        {
+            metrics.Request(served.Name, Outcomes.BadRequest, -1);
+            return Task.FromResult(Problem(StatusCodes.Status400BadRequest, "The model cannot explain", $"The model '{served.Name}' runs on {served.Description.Runtime}, which gives no gradients for Grad-CAM; serve its checkpoint to explain.", served.Name));
+        }
+
+        return ServeAsync(context, name, 1, Options.MaxUploadBytes, async (model, images, query, cancellation) =>
         {
             using var image = images[0];
-            var explainer = model.Explainer ?? throw ServingProblem.BadRequest($"The model '{model.Name}' runs on {model.Description.Runtime}, which gives no gradients for Grad-CAM; serve its checkpoint to explain.");
+            var explainer = model.Explainer!;
             var className = context.Request.Query["class"].FirstOrDefault();
             ExplainedOverlay overlay;
             try
@@ -64,6 +72,7 @@ internal sealed partial class ClassificationHandler(ModelCatalog catalog, IOptio
             context.Response.Headers["X-Explained-Class"] = Uri.EscapeDataString(overlay.ClassName);
             return Results.File(overlay.Png, "image/png");
         });
+    }
 
     private async Task<IResult> ServeAsync(HttpContext context, string name, int maxImages, long maxBytes, Func<ServedModel, List<PreparedImage>, RequestQuery, CancellationToken, Task<IResult>> run)
     {

@@ -4,12 +4,12 @@ using Microsoft.Net.Http.Headers;
 
 namespace CnnClassify.Serving.Endpoints;
 
-/// <summary>One uploaded image: its name (the multipart file name, or <c>upload</c>) and its bytes.</summary>
-internal sealed class UploadedImage(string name, byte[] bytes, int length) : IDisposable
+/// <summary>One uploaded image: its name (the multipart file name, or <c>upload</c>) and its bytes; dispose it to give them back to the pool.</summary>
+internal sealed class UploadedImage(string name, UploadBuffer content) : IDisposable
 {
     public string Name { get; } = name;
 
-    public MemoryStream Content { get; } = new(bytes, 0, length, writable: false);
+    public UploadBuffer Content { get; } = content;
 
     public void Dispose() => Content.Dispose();
 }
@@ -47,7 +47,7 @@ internal static class ImageUploads
         }
 
         RequireAllowed(options, type, "the body");
-        var content = await CopyAsync("upload", request.Body, maxBytes, request.ContentLength, cancellation).ConfigureAwait(false);
+        var content = await CopyAsync("upload", request.Body, maxBytes, cancellation).ConfigureAwait(false);
         if (content.Content.Length == 0)
         {
             content.Dispose();
@@ -93,7 +93,7 @@ internal static class ImageUploads
                 }
 
                 RequireAllowed(options, section.ContentType is { } partType && MediaTypeHeaderValue.TryParse(partType, out var parsed) ? parsed.MediaType.Value : null, $"the part '{name}'");
-                var content = await CopyAsync(name, section.Body, maxBytes - total, null, cancellation).ConfigureAwait(false);
+                var content = await CopyAsync(name, section.Body, maxBytes - total, cancellation).ConfigureAwait(false);
                 images.Add(content);
                 if (content.Content.Length == 0)
                 {
@@ -128,30 +128,24 @@ internal static class ImageUploads
         }
     }
 
-    // Copies at most `limit` bytes; one byte more is refused as too large. A declared length sizes
-    // the array once (not pooled: a pool would keep arrays of the largest uploads alive for good).
-    private static async Task<UploadedImage> CopyAsync(string name, Stream body, long limit, long? declared, CancellationToken cancellation)
+    // Copies at most `limit` bytes; one byte more is refused as too large. Memory is taken as bytes
+    // arrive, never for what a Content-Length only declares.
+    private static async Task<UploadedImage> CopyAsync(string name, Stream body, long limit, CancellationToken cancellation)
     {
-        var buffer = new byte[(int)Math.Clamp(declared is { } size ? size + 1 : 64 * 1024, 1, Math.Min(limit + 1, 64L << 20))];
-        var length = 0;
-        while (true)
+        var content = new UploadBuffer();
+        try
         {
-            if (length == buffer.Length)
-            {
-                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, limit + 1));
-            }
-
-            var read = await body.ReadAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length - length, limit + 1 - length)), cancellation).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return new UploadedImage(name, buffer, length);
-            }
-
-            length += read;
-            if (length > limit)
+            if (!await content.FillAsync(body, limit, cancellation).ConfigureAwait(false))
             {
                 throw ServingProblem.TooLarge($"The upload is larger than the limit of {limit:N0} bytes.");
             }
+
+            return new UploadedImage(name, content);
+        }
+        catch
+        {
+            content.Dispose();
+            throw;
         }
     }
 }

@@ -56,6 +56,7 @@ public sealed partial class ServeCommandTests(ServingFixture fixture) : IClassFi
         Assert.Matches("cnnclassify_serving_requests_total\\{[^}]*outcome=\"ok\"[^}]*\\} [1-9]", metrics);
         Assert.Matches("cnnclassify_serving_requests_total\\{[^}]*outcome=\"unsupported_media_type\"[^}]*\\} 1", metrics);
         Assert.Contains("cnnclassify_serving_batch_size", metrics, StringComparison.Ordinal);
+        Assert.Contains("dotnet_gc_last_collection_heap_size_bytes", metrics, StringComparison.Ordinal);
         Assert.True(exited, "serve did not stop within 30 s of SIGTERM");
         Assert.Equal(0, process.ExitCode);
     }
