@@ -12,6 +12,7 @@ internal sealed partial class ModelStartup(ModelCatalog catalog, ILogger<ModelSt
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _warmUp = Task.CompletedTask;
+    private int _stopped;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -22,6 +23,12 @@ internal sealed partial class ModelStartup(ModelCatalog catalog, ILogger<ModelSt
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host may stop a service more than once, or after the container has disposed it.
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -33,7 +40,15 @@ internal sealed partial class ModelStartup(ModelCatalog catalog, ILogger<ModelSt
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            _stopping.Cancel();
+        }
+
+        _stopping.Dispose();
+    }
 
     private async Task WarmUpAsync(ServedModel model)
     {
