@@ -18,6 +18,8 @@ public sealed partial class ServeCommandTests(ServingFixture fixture) : IClassFi
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "the test stops the server with SIGTERM through kill(1), on Linux only");
         using var process = StartCli("serve", "--model", $"shapes={fixture.Onnx}", "--port", "0", "--metrics", "--batch-delay-ms", "1");
+        // However the test ends, the server does not outlive it.
+        using var reaper = new Reaper(process);
         var lines = new List<string>();
         string? address = null;
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
@@ -139,6 +141,19 @@ public sealed partial class ServeCommandTests(ServingFixture fixture) : IClassFi
         }
 
         return $"({exited})\n{await process.StandardOutput.ReadToEndAsync()}\n{await process.StandardError.ReadToEndAsync()}";
+    }
+
+    // Kills the process (and its children) if it is still running when disposed.
+    private sealed class Reaper(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(10_000);
+            }
+        }
     }
 
     [GeneratedRegex(@"^serving \S+ at (http://127\.0\.0\.1:\d+)/")]
