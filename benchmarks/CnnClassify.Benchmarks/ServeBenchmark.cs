@@ -179,12 +179,14 @@ internal static partial class ServeBenchmark
 
         var resident = new List<long> { server.ResidentBytes() };
         var heap = new List<double> { server.ManagedHeapBytes() };
+        Console.WriteLine($"warmed up: {server.ResidentBreakdown()}");
         for (var round = 1; round <= faultRounds; round++)
         {
             var (counts, valid, wrong, seconds) = await FaultRoundAsync(server, http, model, expected, kinds, claimed).ConfigureAwait(false);
             await Task.Delay(2000).ConfigureAwait(false);
             resident.Add(server.ResidentBytes());
             heap.Add(server.ManagedHeapBytes());
+            Console.WriteLine($"after round {round}: {server.ResidentBreakdown()}");
             if (round == 1)
             {
                 Console.WriteLine($"Faults against {model.Name} (upload limit 1 MiB), 4 clients of bad requests beside 4 of valid ones, rounds of 1,000; round 1 took {seconds:F1} s:");
@@ -425,6 +427,19 @@ internal static partial class ServeBenchmark
         {
             var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
             return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+
+        /// <summary>The server's anonymous and file-backed resident memory, and its thread count, from /proc, in one line.</summary>
+        public string ResidentBreakdown()
+        {
+            var lines = File.ReadLines($"/proc/{_process.Id}/smaps_rollup").ToList();
+            long Field(string name) => long.Parse(lines.First(l => l.StartsWith(name + ":", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            var threads = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("Threads:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1].Trim();
+            using var http = new HttpClient { BaseAddress = Address };
+            var heaps = http.GetStringAsync(new Uri("/metrics", UriKind.Relative)).GetAwaiter().GetResult().Split('\n')
+                .Where(l => l.StartsWith("dotnet_gc_last_collection_heap_size_bytes{", StringComparison.Ordinal))
+                .Select(l => $"{l[(l.IndexOf("generation=\"", StringComparison.Ordinal) + 12)..l.IndexOf('"', l.IndexOf("generation=\"", StringComparison.Ordinal) + 12)]} {double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture) / 1048576.0:F1}");
+            return $"anonymous {Field("Anonymous") / 1024.0:F1} MiB, file-backed {(Field("Rss") - Field("Anonymous")) / 1024.0:F1} MiB, {threads} threads; heaps {string.Join(", ", heaps)}";
         }
 
         /// <summary>The managed heap after the server's last collection, from its runtime metrics, in bytes.</summary>

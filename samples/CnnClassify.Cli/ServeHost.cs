@@ -63,7 +63,16 @@ internal static class ServeHost
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection();
         builder.Logging.SetMinimumLevel(LogLevel.Warning).AddFilter("CnnClassify", LogLevel.Information);
-        builder.WebHost.UseKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Math.Max(settings.MaxUploadBytes, 64L << 20));
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = Math.Max(settings.MaxUploadBytes, 64L << 20);
+            // Kestrel buffers at most this much of a connection's unread body (1 MiB by default) in
+            // pooled blocks that it gives back only slowly; uploads are read into the classifier's own
+            // segments as they arrive, so a small window costs nothing and bounds what a burst of
+            // large or abandoned uploads leaves behind.
+            kestrel.Limits.MaxRequestBufferSize = 64 * 1024;
+        });
+        builder.WebHost.UseSockets(sockets => sockets.MaxReadBufferSize = 64 * 1024);
         builder.WebHost.UseUrls($"http://{settings.Host}:{settings.Port}");
         builder.Services.AddImageClassifier(options =>
         {

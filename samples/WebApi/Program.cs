@@ -9,6 +9,10 @@ using CnnClassify.Serving;
 using OpenTelemetry.Metrics;
 
 var builder = WebApplication.CreateBuilder(args);
+// Uploads are read into the classifier's own buffers as they arrive, so Kestrel needs only a
+// small window of each connection's body (1 MiB by default, held in blocks it frees slowly).
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBufferSize = 64 * 1024)
+    .UseSockets(sockets => sockets.MaxReadBufferSize = 64 * 1024);
 builder.Services.AddImageClassifier(options => builder.Configuration.GetSection("ImageClassifier").Bind(options));
 builder.Services.AddOpenApi();
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ServingMetrics.MeterName).AddPrometheusExporter());
