@@ -21,4 +21,10 @@ public sealed record OnnxExportOptions
     /// larger model fails with a message.
     /// </summary>
     public bool? ExternalData { get; init; }
+
+    /// <summary>
+    /// Writes the graph with int8 weights and activations in QDQ form, calibrated on
+    /// <see cref="Int8Quantization.Calibration"/>; <see langword="null"/> (the default) writes float32.
+    /// </summary>
+    public Int8Quantization? Quantization { get; init; }
 }

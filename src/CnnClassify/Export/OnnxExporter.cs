@@ -49,7 +49,12 @@ internal static class OnnxExporter
         try
         {
             using var scope = torch.NewDisposeScope();
-            var proto = Build(model, root, configuration, options);
+            var (proto, input) = Build(model, root, configuration, options);
+            if (options.Quantization is { } quantization)
+            {
+                Quantize(proto, input, quantization);
+            }
+
             var weightBytes = proto.Graph.Initializer.Sum(tensor => (long)tensor.RawData.Length);
             if (options.ExternalData ?? weightBytes > ExternalDataThreshold)
             {
@@ -101,7 +106,54 @@ internal static class OnnxExporter
         });
     }
 
-    private static ModelProto Build(ClassificationModel model, IOnnxExportable root, ModelConfiguration configuration, OnnxExportOptions options)
+    /// <summary>Metadata key of the quantization, as JSON; absent from a float32 file.</summary>
+    public const string QuantizationKey = "cnnclassify.quantization";
+
+    // Folds BatchNorm, plans where the pairs go, calibrates the float graph from the model's
+    // prepared input (after the preprocessing nodes of a pixel-input file), and rewrites it.
+    private static void Quantize(ModelProto proto, string input, Int8Quantization quantization)
+    {
+        ArgumentNullException.ThrowIfNull(quantization.Calibration);
+        if (quantization.Images is < 1 or > 1_000_000)
+        {
+            throw new ArgumentException($"Int8 quantization: Images must be between 1 and 1,000,000; it is {quantization.Images}.", nameof(quantization));
+        }
+
+        if (quantization.Percentile is <= 50 or > 100 || double.IsNaN(quantization.Percentile))
+        {
+            throw new ArgumentException($"Int8 quantization: Percentile must be in (50, 100]; it is {quantization.Percentile}.", nameof(quantization));
+        }
+
+        var folded = BatchNormFolding.Fold(proto.Graph);
+        var plan = QdqPlan.For(proto.Graph, quantization.KeepFloat);
+        var (ranges, images) = ActivationCalibration.Ranges(proto.Graph, input, plan.Calibrated, quantization);
+        QdqRewriter.Rewrite(proto.Graph, plan, ranges, quantization.ReduceRange);
+        var description = new System.Text.Json.Nodes.JsonObject
+        {
+            ["format"] = "QDQ",
+            ["weights"] = quantization.ReduceRange ? "int8 in [-63, 63], symmetric, per output channel" : "int8 in [-127, 127], symmetric, per output channel",
+            ["activations"] = "uint8, asymmetric, per tensor",
+            ["calibration"] = quantization.Method switch
+            {
+                CalibrationMethod.MinMax => "minmax",
+                CalibrationMethod.Percentile => "percentile",
+                _ => "entropy",
+            },
+            ["calibration_images"] = images,
+            ["quantized_nodes"] = plan.Nodes.Count,
+            ["folded_batch_norms"] = folded,
+            ["kept_float"] = new System.Text.Json.Nodes.JsonArray([.. quantization.KeepFloat.Select(path => (System.Text.Json.Nodes.JsonNode?)path)]),
+        };
+        if (quantization.Method == CalibrationMethod.Percentile)
+        {
+            description["percentile"] = quantization.Percentile;
+        }
+
+        proto.MetadataProps.Add(new StringStringEntryProto { Key = QuantizationKey, Value = description.ToJsonString() });
+        proto.DocString += $" Int8 (QDQ), calibrated on {images} images.";
+    }
+
+    private static (ModelProto Proto, string Input) Build(ClassificationModel model, IOnnxExportable root, ModelConfiguration configuration, OnnxExportOptions options)
     {
         var reference = model.parameters().FirstOrDefault();
         var (channels, height, width) = (configuration.InChannels, configuration.InputHeight, configuration.InputWidth);
@@ -130,7 +182,7 @@ internal static class OnnxExporter
         proto.MetadataProps.Add(new StringStringEntryProto { Key = ConfigurationKey, Value = configuration.ToJson().ToJsonString() });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = InputKey, Value = options.IncludePreprocessing ? "uint8_pixels" : "float32_normalized" });
         proto.MetadataProps.Add(new StringStringEntryProto { Key = ClassNamesKey, Value = JsonSerializer.Serialize(configuration.ClassNames) });
-        return proto;
+        return (proto, input);
     }
 
     // uint8 pixels to the model's input: / 255, then (x - mean) / std per channel, in float32 as
