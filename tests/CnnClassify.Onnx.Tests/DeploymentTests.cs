@@ -75,6 +75,20 @@ public class DeploymentTests : IDisposable
             }
         }
 
+        // The same checkpoint in int8, calibrated on the training folder, runs in the same predictor
+        // with no change and gives nearly the float file's probabilities.
+        var int8 = Path.Combine(_directory, "model.int8.onnx");
+        string[] quantize = ["export", "--checkpoint", checkpoint, "--out", int8, "--int8", "--calibration", data, "--calibration-images", "16"];
+        var written = Cli(pixels ? [.. quantize, "--include-preprocessing"] : quantize);
+        Assert.Contains("int8 calibrated by minmax on 16 images", written, StringComparison.Ordinal);
+        using (var quantized = new OnnxPredictor(int8))
+        {
+            foreach (var (expected, actual) in predictions.Zip(quantized.PredictBatch(images)))
+            {
+                Assert.All(expected.Probabilities.Zip(actual.Probabilities), p => Assert.True(Math.Abs(p.First - p.Second) <= 0.05, $"{actual.Source}: float32 {p.First}, int8 {p.Second}"));
+            }
+        }
+
         // Several threads at once, one image each, give what the batch gave.
         var parallel = new Inference.Prediction[images.Length * 4];
         Parallel.For(0, parallel.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => parallel[i] = predictor.Predict(images[i % images.Length]));

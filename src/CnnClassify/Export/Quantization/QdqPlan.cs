@@ -51,10 +51,19 @@ internal sealed class QdqPlan
         }
 
         var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+
+        // Values computed from initializers alone (a transposed weight, an averaging matrix) are
+        // constants too: a MatMul with one stays in float rather than quantizing a weight per tensor.
+        var constants = new HashSet<string>(initializers, StringComparer.Ordinal);
+        foreach (var node in graph.Node.Where(n => n.Input.All(input => input.Length == 0 || constants.Contains(input))))
+        {
+            constants.Add(node.Output[0]);
+        }
+
         var outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var consumers = graph.Node.SelectMany(n => n.Input.Select(input => (input, n))).ToLookup(p => p.input, p => p.n, StringComparer.Ordinal);
         bool Kept(NodeProto node) => keepFloat.Any(path => Under(node, path));
-        bool Activation(string name) => name.Length > 0 && !initializers.Contains(name);
+        bool Activation(string name) => name.Length > 0 && !constants.Contains(name);
 
         var nodes = new List<NodeProto>();
         var tensors = new Dictionary<string, string>(StringComparer.Ordinal);
