@@ -98,7 +98,7 @@ internal sealed class OnnxGraphRunner : IDisposable
         "LeakyRelu" => F.leaky_relu(x[0]!, Float(node, "alpha", 0.01f)),
         "HardSwish" => F.hardswish(x[0]!),
         "HardSigmoid" => HardSigmoid(node, x[0]!),
-        "Add" => x[0]!.add(x[1]!),
+        "Add" => x[0]!.add(x[1]!, HeldScalars.One),
         "Sub" => x[0]!.sub(x[1]!),
         "Mul" => x[0]!.mul(x[1]!),
         "Div" => x[0]!.div(x[1]!),
@@ -138,15 +138,15 @@ internal sealed class OnnxGraphRunner : IDisposable
         var left = Int(node, "transA", 0) == 1 ? a.t() : a;
         var right = Int(node, "transB", 0) == 1 ? b.t() : b;
         var product = left.matmul(right);
-        return c is null ? product : product.add(c);
+        return c is null ? product : product.add(c, HeldScalars.One);
     }
 
     private static Tensor BatchNorm(NodeProto node, Tensor?[] x)
     {
         long[] perChannel = [1, -1, .. Enumerable.Repeat(1L, (int)x[0]!.dim() - 2)];
         using var epsilon = torch.tensor(Float(node, "epsilon", 1e-5f));
-        var inverse = x[4]!.add(epsilon).rsqrt().mul(x[1]!);
-        return x[0]!.sub(x[3]!.reshape(perChannel)).mul(inverse.reshape(perChannel)).add(x[2]!.reshape(perChannel));
+        var inverse = x[4]!.add(epsilon, HeldScalars.One).rsqrt().mul(x[1]!);
+        return x[0]!.sub(x[3]!.reshape(perChannel)).mul(inverse.reshape(perChannel)).add(x[2]!.reshape(perChannel), HeldScalars.One);
     }
 
     private static Tensor HardSigmoid(NodeProto node, Tensor x)
@@ -155,7 +155,7 @@ internal sealed class OnnxGraphRunner : IDisposable
         using var beta = torch.tensor(Float(node, "beta", 0.5f));
         using var zero = torch.tensor(0f);
         using var one = torch.tensor(1f);
-        return x.mul(alpha).add(beta).clamp(zero, one);
+        return x.mul(alpha).add(beta, HeldScalars.One).clamp(zero, one);
     }
 
     private static Tensor Pool(NodeProto node, Tensor input, bool max)
