@@ -31,11 +31,24 @@ internal static class InferenceBenchmark
         try
         {
             var channelsLast = args.Contains("--channels-last");
-            var onnx = args.Contains("--onnx");
+            var int8 = args.Contains("--int8");
+            var onnx = args.Contains("--onnx") || int8;
+            var batchSize = int8 ? 32 : 64;
             Console.WriteLine($"Predictor, {Environment.ProcessorCount} cores, decode + preprocess + forward per image, {(channelsLast ? "channels-last" : "contiguous")} batches, {precision}{(onnx ? ", against OnnxPredictor (ONNX Runtime), three rounds in turns, medians" : string.Empty)}");
             Console.WriteLine("| Model | Input | Runtime | Batch images/s | Latency p50 | Latency p99 |");
             Console.WriteLine("| --- | --- | --- | ---: | ---: | ---: |");
-            foreach (var (name, channels, size) in new[] { ("simplecnn", 1, 28), ("resnet18", 3, 224) })
+            var models = int8 ? new[] { ("resnet18", 3, 224), ("mobilenet_v2", 3, 224) } : new[] { ("simplecnn", 1, 28), ("resnet18", 3, 224) };
+            if (Array.IndexOf(args, "--model") is var at and >= 0 && at + 1 < args.Length)
+            {
+                models = [.. models.Where(m => m.Item1 == args[at + 1])];
+            }
+            if (int8)
+            {
+                Console.WriteLine($"int8: QDQ, min-max calibration on 64 of the benchmark's images, 7-bit weights; batches of {batchSize}; file sizes after the table");
+            }
+
+            var sizes = new List<string>();
+            foreach (var (name, channels, size) in models)
             {
                 var files = Enumerable.Range(0, 256).Select(i => Write(Path.Combine(root, $"{name}-{i}.png"), channels, size, i)).ToList();
                 using var model = ModelZoo.Create(name, new ModelOptions { NumClasses = 10, InChannels = channels, ImageSize = size });
@@ -46,6 +59,7 @@ internal static class InferenceBenchmark
                     ("LibTorch (Predictor)", (f, b) => predictor.PredictBatch(f, b), f => predictor.Predict(f)),
                 };
                 Onnx.OnnxPredictor? deployed = null;
+                Onnx.OnnxPredictor? quantized = null;
                 if (onnx)
                 {
                     var path = Path.Combine(root, $"{name}.onnx");
@@ -54,9 +68,22 @@ internal static class InferenceBenchmark
                     runtimes.Add(("ONNX Runtime (OnnxPredictor)", (f, b) => deployed.PredictBatch(f, b), f => deployed.Predict(f)));
                 }
 
-                using (deployed)
+                if (int8)
                 {
-                    var rounds = Enumerable.Range(0, onnx ? 3 : 1).Select(_ => runtimes.Select(r => Measure(files, r.Batch, r.Single)).ToList()).ToList();
+                    var path = Path.Combine(root, $"{name}.int8.onnx");
+                    var calibration = new Data.DataLoader(new Data.ImageFolderDataset(Calibration(root, files)), model.Configuration.EvalTransform(), new Data.DataLoaderOptions { BatchSize = 32 });
+                    model.ExportOnnx(path, new Export.OnnxExportOptions { Quantization = new Export.Int8Quantization { Calibration = calibration, Images = 64 } });
+                    Console.Error.WriteLine($"{name}: int8 exported");
+                    quantized = new Onnx.OnnxPredictor(path);
+                    Console.Error.WriteLine($"{name}: int8 loaded");
+                    runtimes.Add(("ONNX Runtime int8 (OnnxPredictor)", (f, b) => quantized.PredictBatch(f, b), f => quantized.Predict(f)));
+                    sizes.Add($"{name}: float32 {new FileInfo(Path.Combine(root, $"{name}.onnx")).Length / 1e6:F1} MB, int8 {new FileInfo(path).Length / 1e6:F1} MB ({(double)new FileInfo(path).Length / new FileInfo(Path.Combine(root, $"{name}.onnx")).Length:P1})");
+                }
+
+                using (deployed)
+                using (quantized)
+                {
+                    var rounds = Enumerable.Range(0, onnx ? 3 : 1).Select(_ => runtimes.Select(r => Measure(files, r.Batch, r.Single, batchSize)).ToList()).ToList();
                     for (var i = 0; i < runtimes.Count; i++)
                     {
                         double Median(Func<(double Throughput, double P50, double P99), double> pick) => rounds.Select(round => pick(round[i])).Order().ElementAt(rounds.Count / 2);
@@ -64,6 +91,8 @@ internal static class InferenceBenchmark
                     }
                 }
             }
+
+            sizes.ForEach(Console.WriteLine);
         }
         finally
         {
@@ -71,13 +100,22 @@ internal static class InferenceBenchmark
         }
     }
 
-    // PredictBatch over every file (batch 64) after one warm-up batch; then single-image latency,
-    // p50 and p99 over 200 calls after 20 warm-up calls.
-    private static (double Throughput, double P50, double P99) Measure(List<string> files, Func<IEnumerable<string>, int, object> batch, Func<string, object> single)
+    // An image folder of one class holding the first 64 images, for calibration.
+    private static string Calibration(string root, List<string> files)
     {
-        batch(files.Take(64), 64);
+        var folder = Path.Combine(root, $"calibration-{Path.GetFileNameWithoutExtension(files[0])}", "images");
+        Directory.CreateDirectory(folder);
+        files.Take(64).ToList().ForEach(f => File.Copy(f, Path.Combine(folder, Path.GetFileName(f)), overwrite: true));
+        return Path.GetDirectoryName(folder)!;
+    }
+
+    // PredictBatch over every file (batch 64, or 32 for int8 runs) after one warm-up batch; then
+    // single-image latency, p50 and p99 over 200 calls after 20 warm-up calls.
+    private static (double Throughput, double P50, double P99) Measure(List<string> files, Func<IEnumerable<string>, int, object> batch, Func<string, object> single, int batchSize)
+    {
+        batch(files.Take(batchSize), batchSize);
         var clock = Stopwatch.StartNew();
-        batch(files, 64);
+        batch(files, batchSize);
         var throughput = files.Count / clock.Elapsed.TotalSeconds;
         for (var i = 0; i < 20; i++)
         {
