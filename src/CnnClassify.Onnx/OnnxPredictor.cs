@@ -48,9 +48,12 @@ public sealed class OnnxPredictor : IImageClassifier
             sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", spinning ? "1" : "0");
         }
 
+        sessionOptions.GraphOptimizationLevel = Level(Options.GraphOptimization);
         try
         {
-            _session = new InferenceSession(modelPath, sessionOptions);
+            _session = Options.OptimizedModelCache is { } cache && !File.Exists(modelPath + ".data")
+                ? OptimizedModelCache.Open(modelPath, cache, sessionOptions, Options.GraphOptimization)
+                : new InferenceSession(modelPath, sessionOptions);
         }
         catch (OnnxRuntimeException ex)
         {
@@ -162,6 +165,15 @@ public sealed class OnnxPredictor : IImageClassifier
 
     // The graph's fixed input and output sizes must be the ones the metadata describes, so that a
     // file whose metadata was altered is refused before any image is prepared for it.
+    /// <summary>ONNX Runtime's level for <paramref name="optimization"/>.</summary>
+    internal static GraphOptimizationLevel Level(OnnxGraphOptimization optimization) => optimization switch
+    {
+        OnnxGraphOptimization.None => GraphOptimizationLevel.ORT_DISABLE_ALL,
+        OnnxGraphOptimization.Basic => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        OnnxGraphOptimization.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+    };
+
     private void CheckGraphShapes(string modelPath)
     {
         var d = Description;

@@ -13,6 +13,17 @@ public sealed record OnnxPredictorOptions
     /// </summary>
     public bool? AllowSpinning { get; init; }
 
+    /// <summary>How far ONNX Runtime rewrites the graph when it loads it; <see cref="OnnxGraphOptimization.All"/> by default.</summary>
+    public OnnxGraphOptimization GraphOptimization { get; init; } = OnnxGraphOptimization.All;
+
+    /// <summary>
+    /// A folder where the graph ONNX Runtime makes of the model is kept, so that later loads skip
+    /// the rewriting (<see langword="null"/>, the default, keeps nothing). An entry is named by the
+    /// model's bytes, the optimization level, ONNX Runtime's version and the CPU's instruction sets,
+    /// so a changed model or another machine gets its own. Not used for models with external data.
+    /// </summary>
+    public string? OptimizedModelCache { get; init; }
+
     /// <summary>Largest width x height of an image accepted, checked from the header before decoding (a decompression-bomb guard).</summary>
     public long MaxPixels { get; init; } = 89_478_485;
 }

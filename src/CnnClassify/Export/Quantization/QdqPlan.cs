@@ -60,7 +60,13 @@ internal sealed class QdqPlan
             constants.Add(node.Output[0]);
         }
 
+        // The graph's outputs, and what reaches them through Identity nodes only, stay float32.
         var outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in graph.Node.Reverse().Where(n => n.OpType == "Identity" && outputs.Contains(n.Output[0])))
+        {
+            outputs.Add(node.Input[0]);
+        }
+
         var consumers = graph.Node.SelectMany(n => n.Input.Select(input => (input, n))).ToLookup(p => p.input, p => p.n, StringComparer.Ordinal);
         bool Kept(NodeProto node) => keepFloat.Any(path => Under(node, path));
         bool Activation(string name) => name.Length > 0 && !constants.Contains(name);
