@@ -16,6 +16,9 @@ public sealed record OnnxModelDescription
     /// <summary>Metadata key of the input kind.</summary>
     internal const string InputKey = "cnnclassify.input";
 
+    // The int8 export's description of itself (OnnxExporter.QuantizationKey in the training library).
+    private const string QuantizationKey = "cnnclassify.quantization";
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>The zoo architecture, such as <c>resnet18</c>; <see langword="null"/> for builder and custom models.</summary>
@@ -56,6 +59,13 @@ public sealed record OnnxModelDescription
 
     /// <summary>A multi-label model's decision threshold per class, in label order; <see langword="null"/> for <see cref="Inference.TaskNames.DefaultThreshold"/> everywhere.</summary>
     public IReadOnlyList<double>? Thresholds { get; init; }
+
+    /// <summary>
+    /// How an int8 file was made, as the JSON of its <c>cnnclassify.quantization</c> metadata (format,
+    /// weight and activation types, calibration method and image count, layers kept in float);
+    /// <see langword="null"/> for a float32 file.
+    /// </summary>
+    public string? Quantization { get; init; }
 
     /// <summary>Reads the description from a model's metadata.</summary>
     /// <param name="metadata">ONNX Runtime's custom metadata map.</param>
@@ -113,6 +123,7 @@ public sealed record OnnxModelDescription
             Std = preprocessing.Std!,
             ApplyExifOrientation = preprocessing.ApplyExifOrientation,
             TakesPixels = metadata.TryGetValue(InputKey, out var input) && input == "uint8_pixels",
+            Quantization = metadata.TryGetValue(QuantizationKey, out var quantization) && quantization.Length <= Inference.ModelLimits.MaxDescriptionBytes ? quantization : null,
         };
     }
 

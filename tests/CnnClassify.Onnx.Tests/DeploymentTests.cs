@@ -83,6 +83,8 @@ public class DeploymentTests : IDisposable
         Assert.Contains("int8 calibrated by minmax on 16 images", written, StringComparison.Ordinal);
         using (var quantized = new OnnxPredictor(int8))
         {
+            Assert.Null(predictor.Description.Quantization);
+            Assert.Contains("\"calibration\":\"minmax\",\"calibration_images\":16", quantized.Description.Quantization, StringComparison.Ordinal);
             foreach (var (expected, actual) in predictions.Zip(quantized.PredictBatch(images)))
             {
                 Assert.All(expected.Probabilities.Zip(actual.Probabilities), p => Assert.True(Math.Abs(p.First - p.Second) <= 0.05, $"{actual.Source}: float32 {p.First}, int8 {p.Second}"));

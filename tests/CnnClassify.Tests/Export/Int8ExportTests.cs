@@ -106,7 +106,7 @@ public sealed class Int8ExportTests : IDisposable
     }
 
     [Fact]
-    public void Layers_named_in_keep_float_stay_float_and_the_metadata_says_how_the_file_was_made()
+    public void Layers_named_in_keep_float_stay_float_the_metadata_says_how_the_file_was_made_and_bad_options_are_named()
     {
         torch.manual_seed(5);
         using var model = ModelZoo.Create("resnet18", new ModelOptions { NumClasses = 4, ImageSize = 32 });
@@ -133,6 +133,12 @@ public sealed class Int8ExportTests : IDisposable
             Quantization = new Int8Quantization { Calibration = RandomImages(3, 32, count: 2), KeepFloat = ["layer9"] },
         }));
         Assert.Contains("'layer9'", error.Message, StringComparison.Ordinal);
+
+        error = Assert.Throws<ArgumentException>(() => model.ExportOnnx(path, new OnnxExportOptions
+        {
+            Quantization = new Int8Quantization { Calibration = RandomImages(3, 40, count: 2) },
+        }));
+        Assert.Contains("images of 3x40x40, but the model takes 3x32x32", error.Message, StringComparison.Ordinal);
     }
 
     [SkippableFact]

@@ -21,8 +21,10 @@ internal static class ActivationCalibration
         GraphProto graph, string input, IReadOnlySet<string> tensors, Int8Quantization options)
     {
         using var runner = new OnnxGraphRunner(graph);
+        // [C, H, W] of one image, from the graph's input [batch, C, H, W].
+        long[] image = [.. graph.Input[0].Type.TensorType.Shape.Dim.Skip(1).Select(d => d.DimValue)];
         var extremes = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
-        var images = Run(runner, input, options, (name, value) =>
+        var images = Run(runner, input, options, image, (name, value) =>
         {
             if (tensors.Contains(name))
             {
@@ -45,7 +47,7 @@ internal static class ActivationCalibration
         // values for a percentile, absolute values for the entropy search.
         var absolute = options.Method == CalibrationMethod.Entropy;
         var histograms = tensors.ToDictionary(name => name, _ => new long[Bins], StringComparer.Ordinal);
-        Run(runner, input, options, (name, value) =>
+        Run(runner, input, options, image, (name, value) =>
         {
             if (histograms.TryGetValue(name, out var counts))
             {
@@ -216,7 +218,7 @@ internal static class ActivationCalibration
         }
     }
 
-    private static int Run(OnnxGraphRunner runner, string input, Int8Quantization options, Action<string, Tensor> observe)
+    private static int Run(OnnxGraphRunner runner, string input, Int8Quantization options, long[] image, Action<string, Tensor> observe)
     {
         var used = 0;
         foreach (var batch in options.Calibration.Epoch(0))
@@ -225,6 +227,13 @@ internal static class ActivationCalibration
             {
                 using var scope = torch.NewDisposeScope();
                 var take = (int)Math.Min(batch.Count, options.Images - used);
+                if (!batch.Images.shape.Skip(1).SequenceEqual(image))
+                {
+                    throw new ArgumentException(
+                        $"Int8 quantization: the calibration loader gives images of {string.Join("x", batch.Images.shape.Skip(1))}, but the model takes {string.Join("x", image)}; calibrate with the model's own preprocessing (Configuration.EvalTransform()).",
+                        nameof(options));
+                }
+
                 var images = batch.Images.narrow(0, 0, take).to(ScalarType.Float32).cpu();
                 runner.Run(new Dictionary<string, Tensor> { [input] = images }, observe);
                 used += take;
