@@ -73,9 +73,7 @@ internal static class InferenceBenchmark
                     var path = Path.Combine(root, $"{name}.int8.onnx");
                     var calibration = new Data.DataLoader(new Data.ImageFolderDataset(Calibration(root, files)), model.Configuration.EvalTransform(), new Data.DataLoaderOptions { BatchSize = 32 });
                     model.ExportOnnx(path, new Export.OnnxExportOptions { Quantization = new Export.Int8Quantization { Calibration = calibration, Images = 64 } });
-                    Console.Error.WriteLine($"{name}: int8 exported");
                     quantized = new Onnx.OnnxPredictor(path);
-                    Console.Error.WriteLine($"{name}: int8 loaded");
                     runtimes.Add(("ONNX Runtime int8 (OnnxPredictor)", (f, b) => quantized.PredictBatch(f, b), f => quantized.Predict(f)));
                     sizes.Add($"{name}: float32 {new FileInfo(Path.Combine(root, $"{name}.onnx")).Length / 1e6:F1} MB, int8 {new FileInfo(path).Length / 1e6:F1} MB ({(double)new FileInfo(path).Length / new FileInfo(Path.Combine(root, $"{name}.onnx")).Length:P1})");
                 }
@@ -152,6 +150,7 @@ internal static class InferenceBenchmark
                 var clock = Stopwatch.StartNew();
                 using var predictor = new Onnx.OnnxPredictor(file, options);
                 var open = clock.Elapsed.TotalMilliseconds;
+                // The predictor's own session, so that the cached graph is what runs.
                 var session = (Microsoft.ML.OnnxRuntime.InferenceSession)typeof(Onnx.OnnxPredictor).GetField("_session", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(predictor)!;
                 Rate(session, batchInput, 1);
                 Console.WriteLine($"{name} {kind}, optimization {label}: opened in {open:F0} ms, batch {batchSize} {Rate(session, batchInput, 5):F1} images/s");
