@@ -37,6 +37,7 @@ public sealed class HostileInputTests(HostileFixture fixture, ITestOutputHelper 
         "8 summary with an input below the model's smallest",
         "8 onecycle with one step",
         "8 export to an empty path",
+        "8 int8 export keeping a layer the model lacks",
         "8 onnx sample given an image that is not one",
         "9 JPEG cut in half",
         "9 resume onto data with other classes",
@@ -261,6 +262,8 @@ public sealed class HostileInputTests(HostileFixture fixture, ITestOutputHelper 
                 return Train(fixture.Data, 2, ["--scheduler", "onecycle", "--batch-size", "64", "--val-split", "0.25"], "--scheduler onecycle", "gives 1");
             case "8 export to an empty path":
                 return new(Cli, ["export", "--checkpoint", checkpoint, "--out", ""], 2, ["--out"], [dir, Path.GetDirectoryName(checkpoint)!]);
+            case "8 int8 export keeping a layer the model lacks":
+                return new(Cli, ["export", "--checkpoint", checkpoint, "--out", Path.Combine(dir, "m.onnx"), "--int8", "--calibration", fixture.Data, "--keep-float", "layer9"], 2, ["'layer9'", "does not have"], [dir, fixture.Data]);
             case "8 onnx sample given an image that is not one":
                 File.WriteAllText(Path.Combine(dir, "notes.png"), "not an image");
                 return Onnx(fixture.Onnx, Path.Combine(dir, "notes.png"), "notes.png");
