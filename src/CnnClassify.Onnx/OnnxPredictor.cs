@@ -104,6 +104,7 @@ public sealed class OnnxPredictor : IImageClassifier
         ApplyExifOrientation = Description.ApplyExifOrientation,
         Task = Description.Task,
         Thresholds = Description.Thresholds,
+        Quantization = Description.Quantization,
     };
 
     /// <summary>Classifies an image file.</summary>

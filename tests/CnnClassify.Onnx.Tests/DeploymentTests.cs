@@ -85,6 +85,7 @@ public class DeploymentTests : IDisposable
         {
             Assert.Null(predictor.Description.Quantization);
             Assert.Contains("\"calibration\":\"minmax\",\"calibration_images\":16", quantized.Description.Quantization, StringComparison.Ordinal);
+            Assert.Equal(quantized.Description.Quantization, ((Inference.IImageClassifier)quantized).Description.Quantization);
             foreach (var (expected, actual) in predictions.Zip(quantized.PredictBatch(images)))
             {
                 Assert.All(expected.Probabilities.Zip(actual.Probabilities), p => Assert.True(Math.Abs(p.First - p.Second) <= 0.05, $"{actual.Source}: float32 {p.First}, int8 {p.Second}"));

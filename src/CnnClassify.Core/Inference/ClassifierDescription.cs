@@ -45,4 +45,11 @@ public sealed record ClassifierDescription
 
     /// <summary>A multi-label model's decision threshold per class; <see langword="null"/> for <see cref="TaskNames.DefaultThreshold"/> everywhere.</summary>
     public IReadOnlyList<double>? Thresholds { get; init; }
+
+    /// <summary>
+    /// How an int8 ONNX model was quantized, as the JSON its file records (format, weight and
+    /// activation types, calibration method and image count); <see langword="null"/> for float32
+    /// models and checkpoints.
+    /// </summary>
+    public string? Quantization { get; init; }
 }
