@@ -209,25 +209,20 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
             case "none":
                 break;
             case "light":
-                if (ResizeSize is null)
-                {
-                    steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
-                }
-
-                steps.Add(new RandomHorizontalFlip());
+                AddCropAndFlip(steps);
                 break;
             case "strong":
-                if (ResizeSize is null)
-                {
-                    steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
-                }
-
-                steps.Add(new RandomHorizontalFlip());
+                AddCropAndFlip(steps);
                 steps.Add(new RandomRotation(15));
                 steps.Add(new ColorJitter(0.2, 0.2, Channels == 3 ? 0.2 : 0));
                 break;
+            case "randaugment" or "trivialaugment" or "autoaugment" or "augmix":
+                // timm's and torchvision's recipes: crop and flip, then the policy on the uint8 image.
+                AddCropAndFlip(steps);
+                steps.Add(Policy(augment));
+                break;
             default:
-                throw new UsageException($"--augment must be none, light or strong; got '{augment}'.");
+                throw new UsageException($"--augment must be {AugmentChoices}; got '{augment}'.");
         }
 
         steps.Add(new ToTensor());
@@ -238,5 +233,28 @@ internal sealed record CliData(IImageDataset Train, IImageDataset Validation, II
         }
 
         return new Compose([.. steps]);
+    }
+
+    /// <summary>The values <c>--augment</c> takes, for usage and error lines.</summary>
+    public const string AugmentChoices = "none, light, strong, randaugment, trivialaugment, autoaugment or augmix";
+
+    // The augmentation policy a preset names, with torchvision's defaults (RandAugment m9 as timm's rand-m9).
+    private static IImageTransform Policy(string name) => name switch
+    {
+        "randaugment" => new RandAugment(operations: 2, magnitude: 9),
+        "trivialaugment" => new TrivialAugmentWide(),
+        "autoaugment" => new AutoAugment(AutoAugmentPolicy.ImageNet),
+        _ => new AugMix(),
+    };
+
+    // A random crop (padded when the image is resized to the input size) and a horizontal flip.
+    private void AddCropAndFlip(List<IImageTransform> steps)
+    {
+        if (ResizeSize is null)
+        {
+            steps.Add(new RandomCrop(ImageSize, padding: Math.Max(1, ImageSize / 8)));
+        }
+
+        steps.Add(new RandomHorizontalFlip());
     }
 }

@@ -38,7 +38,7 @@ internal static class TrainCommand
         var scheduler = new Option<string>("--scheduler") { Description = "none, step, cosine, plateau or onecycle.", DefaultValueFactory = _ => "none" };
         var amp = new Option<string>("--amp") { Description = "auto (bf16 on a CPU with native bf16, fp16 on CUDA, else none), none, bf16 or fp16.", DefaultValueFactory = _ => "auto" };
         var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing.", DefaultValueFactory = _ => 0 }.From(0, 1);
-        var augment = new Option<string>("--augment") { Description = "none, light or strong.", DefaultValueFactory = _ => "none" };
+        var augment = new Option<string>("--augment") { Description = CliData.AugmentChoices + ": crop and flip (light), with rotation, colour jitter and erasing (strong), or an augmentation policy after crop and flip.", DefaultValueFactory = _ => "none" };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
         var pretrained = new Option<string?>("--pretrained") { Description = "Weights to start from: DEFAULT (when no value is given), IMAGENET1K_V1 or IMAGENET1K_V2 (see 'cnnclassify weights'), or a .pth or .safetensors file; a different head is replaced.", Arity = ArgumentArity.ZeroOrOne };
@@ -49,6 +49,7 @@ internal static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for torch (at most four per logical core)." }.Between(1, OptionRules.MaxThreads);
         var imageSize = new Option<int?>("--image-size") { Description = "Input height and width (default: the dataset's); from the model's smallest to 2,048." }.Between(1, Inference.ModelLimits.MaxInputSide);
         var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 1 }.Between(0, OptionRules.MaxThreads);
+        augment.AcceptOnlyFromAmong("none", "light", "strong", "randaugment", "trivialaugment", "autoaugment", "augmix");
         var noCache = new Option<bool>("--no-feature-cache") { Description = "With --freeze-backbone and --augment none, run the backbone every epoch instead of caching its output once." };
         var exif = new Option<bool>("--exif-orientation") { Description = "Turn photos upright by their EXIF orientation (PIL's exif_transpose); by default the stored pixels are used as they are, as in torchvision." };
         var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };

@@ -149,6 +149,21 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Augmentation_policies_train_as_presets_and_an_unknown_preset_is_a_usage_error()
+    {
+        foreach (var preset in new[] { "randaugment", "augmix" })
+        {
+            var outDir = await Train(preset, 1, "--augment", preset);
+            Assert.Contains(preset, File.ReadAllText(Path.Combine(outDir, "report.html")), StringComparison.Ordinal);
+        }
+
+        var (code, _, error) = await Run("train", "--model", "simplecnn", "--dataset", "imagefolder", "--data", _data, "--augment", "randaugment9", "--out", Path.Combine(_dir, "unused"));
+        Assert.Equal(2, code);
+        Assert.Contains("randaugment9", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task Train_writes_checkpoints_history_plots_and_reports()
     {
         var outDir = await Train("run");
