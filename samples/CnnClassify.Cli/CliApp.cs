@@ -23,6 +23,7 @@ public static class CliApp
         {
             SummaryCommand.Create(output),
             TrainCommand.Create(output),
+            TrainCommand.Create(output, rangeTest: true),
             EvaluateCommand.Create(output),
             PredictCommand.Create(output),
             ExplainCommand.Create(output),

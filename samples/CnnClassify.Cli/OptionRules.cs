@@ -74,6 +74,22 @@ internal static class OptionRules
         return option;
     }
 
+    /// <summary>Accepts <c>auto</c> or a finite number above 0, such as a learning rate the range test may choose.</summary>
+    public static Option<string> RateOrAuto(this Option<string> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGet(result, out string? value) && value != "auto" && !(double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate > 0 && double.IsFinite(rate)))
+            {
+                result.AddError($"{option.Name} must be a number above 0 or auto; got '{value}'.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The number a <see cref="RateOrAuto"/> option holds, or <see langword="null"/> for <c>auto</c>.</summary>
+    public static double? RateOrAutoValue(string value) => value == "auto" ? null : double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
+
     public static Option<double> From(this Option<double> option, double low, double high)
     {
         option.Validators.Add(result =>

@@ -16,10 +16,14 @@ using TorchSharp;
 
 namespace CnnClassify.Cli;
 
-/// <summary><c>train</c>: trains a zoo model and writes checkpoints, history, plots and reports.</summary>
+/// <summary>
+/// <c>train</c>: trains a zoo model and writes checkpoints, history, plots and reports; and
+/// <c>lr-find</c>, the learning-rate range test on the same model, data and optimizer.
+/// </summary>
 internal static class TrainCommand
 {
-    public static Command Create(TextWriter output)
+    /// <summary>Creates <c>train</c>, or <c>lr-find</c> when <paramref name="rangeTest"/> holds.</summary>
+    public static Command Create(TextWriter output, bool rangeTest = false)
     {
         var model = new Option<string>("--model") { Description = "Zoo model name, or a model description file (.json, as ModelConfiguration.ToJson writes it: a CnnBuilder model's layers).", Required = true };
         var dataset = new Option<string?>("--dataset") { Description = "fashion-mnist, mnist, cifar10, imagefolder or csv (implied by --labels)." };
@@ -34,7 +38,7 @@ internal static class TrainCommand
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 }.AtLeast(1);
         var batchSize = new Option<int>("--batch-size") { Description = "Batch size of each process (under mpirun the global batch is this times the number of processes).", DefaultValueFactory = _ => 64 }.Between(1, 65_536);
         var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd.", DefaultValueFactory = _ => "adam" };
-        var lr = new Option<double>("--lr") { Description = "Learning rate (the peak rate for onecycle).", DefaultValueFactory = _ => 1e-3 }.Above(0);
+        var lr = new Option<string>("--lr") { Description = "Learning rate (the peak rate for onecycle), or auto: the range test's valley suggestion (see lr-find).", DefaultValueFactory = _ => "0.001" }.RateOrAuto();
         var scheduler = new Option<string>("--scheduler") { Description = "none, step, cosine, plateau or onecycle.", DefaultValueFactory = _ => "none" };
         var amp = new Option<string>("--amp") { Description = "auto (bf16 on a CPU with native bf16, fp16 on CUDA, else none), none, bf16 or fp16.", DefaultValueFactory = _ => "auto" };
         var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing.", DefaultValueFactory = _ => 0 }.From(0, 1);
@@ -53,10 +57,23 @@ internal static class TrainCommand
         var noCache = new Option<bool>("--no-feature-cache") { Description = "With --freeze-backbone and --augment none, run the backbone every epoch instead of caching its output once." };
         var exif = new Option<bool>("--exif-orientation") { Description = "Turn photos upright by their EXIF orientation (PIL's exif_transpose); by default the stored pixels are used as they are, as in torchvision." };
         var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };
-        var command = new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png (for multi-label data precision_recall.png, label_confusion.png and predictions.csv), top_losses.png, top_losses_heatmaps.png, report.txt, metrics.json and report.html.")
+        var range = new RangeTestArguments();
+        var command = rangeTest
+            ? new Command("lr-find", "Run the learning-rate range test (fastai's lr_find) with the model, data, optimizer and precision train would use; write lr_find.png and lr_find.csv and print the valley, steepest and minimum/10 suggestions. The weights are not saved.")
+            : new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png (for multi-label data precision_recall.png, label_confusion.png and predictions.csv), top_losses.png, top_losses_heatmaps.png, report.txt, metrics.json and report.html.");
+        foreach (var option in new Option[]
         {
-            model, dataset, data, valSplit, epochs, batchSize, optimizer, lr, scheduler, amp, smoothing, augment, seed, outDir, pretrained, freeze, layerDecay, resume, earlyStopping, threads, imageSize, workers, noCache, exif, followLinks, loss, thresholds, positiveWeight,
-        };
+            model, dataset, data, valSplit, batchSize, optimizer, amp, smoothing, augment, seed, outDir, pretrained, freeze, layerDecay, threads, imageSize, workers, noCache, exif, followLinks, loss, positiveWeight,
+        })
+        {
+            command.Options.Add(option);
+        }
+
+        foreach (var option in rangeTest ? range.All : [epochs, lr, scheduler, resume, earlyStopping, thresholds])
+        {
+            command.Options.Add(option);
+        }
+
         foreach (var option in table.All)
         {
             command.Options.Add(option);
@@ -85,7 +102,22 @@ internal static class TrainCommand
                 throw new UsageException($"--image-size {given} differs from the input of '{name}' ({description.InputHeight}x{description.InputWidth}); leave it out, or change the description.");
             }
 
-            var epochCount = parse.GetValue(epochs);
+            var epochCount = rangeTest ? 1 : parse.GetValue(epochs);
+            var schedulerName = rangeTest ? "none" : parse.GetValue(scheduler)!;
+            var resumeFrom = rangeTest ? null : parse.GetValue(resume);
+            // null for --lr auto: the range test chooses it once the trainer is built.
+            var learningRate = rangeTest ? 1e-3 : OptionRules.RateOrAutoValue(parse.GetValue(lr)!);
+            var rangeOptions = rangeTest ? range.Options(parse) : null;
+            if ((rangeTest || learningRate is null) && Distributed.MpiWorld.IsLaunched)
+            {
+                throw new UsageException($"{(rangeTest ? "lr-find" : "--lr auto")} runs in one process; run it without mpirun, then train with the rate it suggests.");
+            }
+
+            if (learningRate is null && resumeFrom is not null)
+            {
+                throw new UsageException("--lr auto chooses the rate a new run starts with; a resumed run keeps its own. Give --lr as a number with --resume.");
+            }
+
             var batch = parse.GetValue(batchSize);
             var seedValue = parse.GetValue(seed);
             var directory = CliApp.OutputFolder(parse.GetValue(outDir)!);
@@ -134,14 +166,14 @@ internal static class TrainCommand
             var test = new DataLoader(loaded.Test, loaded.Transform(augmentation, training: false), evaluation);
 
             var steps = (long)epochCount * (long)Math.Ceiling(loaded.Train.Count / (double)(batch * (world?.Size ?? 1)));
-            if (parse.GetValue(scheduler) == "onecycle" && steps < 2)
+            if (schedulerName == "onecycle" && steps < 2)
             {
                 throw new UsageException($"--scheduler onecycle needs at least 2 optimizer steps, but --epochs {epochCount} with --batch-size {batch} over {loaded.Train.Count} training images gives {steps}; train more epochs or use smaller batches.");
             }
 
             var precision = Precision(parse.GetValue(amp)!);
             var setupSeconds = phases.Elapsed.TotalSeconds;
-            if (parse.GetValue(freeze) && parse.GetValue(resume) is { } resumed)
+            if (parse.GetValue(freeze) && resumeFrom is { } resumed)
             {
                 // Features come from the backbone the run continues with.
                 Checkpoint.LoadModel(resumed, network);
@@ -152,33 +184,36 @@ internal static class TrainCommand
             var featureSeconds = phases.Elapsed.TotalSeconds - setupSeconds;
             var builder = Trainer.For(network)
                 .UseCachedFeatures(cached is not null)
-                .UseOptimizer(Optimizer(parse.GetValue(optimizer)!, parse.GetValue(lr)))
+                .UseOptimizer(Optimizer(parse.GetValue(optimizer)!, learningRate ?? 1e-3))
                 .UseLoss(Loss(parse.GetValue(loss)!, parse.GetValue(smoothing), multiLabel, parse.GetValue(positiveWeight) ? loaded.Train : null))
                 .UsePrecision(precision)
                 .UseSeed(seedValue)
                 .UseLogger(warnings);
             if (parse.GetValue(layerDecay) is { } decay)
             {
-                var groups = network.LayerDecayGroups(parse.GetValue(lr), decay);
+                var groups = network.LayerDecayGroups(learningRate ?? 1e-3, decay);
                 builder.UseParameterGroups(groups);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"layer decay {decay}: {string.Join(", ", groups.Select(g => $"{g.Name} {g.LearningRate:G3}"))}"));
             }
 
-            if (multiLabel && parse.GetValue(thresholds) != "none")
+            if (!rangeTest && multiLabel && parse.GetValue(thresholds) != "none")
             {
                 // Before the checkpoints' callback, so that each checkpoint holds the thresholds chosen for its weights.
                 builder.AddCallback(new ThresholdTuning(parse.GetValue(thresholds) == "global" ? ThresholdChoice.GlobalMicroF1 : ThresholdChoice.PerClassF1));
             }
 
-            builder.AddCallback(new CheckpointCallback(directory, monitor))
-                .AddCallback(new CsvLogger(Path.Combine(directory, "history.csv")));
+            if (!rangeTest)
+            {
+                builder.AddCallback(new CheckpointCallback(directory, monitor))
+                    .AddCallback(new CsvLogger(Path.Combine(directory, "history.csv")));
+            }
 
-            if (Schedule(parse.GetValue(scheduler)!, epochCount) is { } schedule)
+            if (Schedule(schedulerName, epochCount) is { } schedule)
             {
                 builder.UseSchedule(schedule);
             }
 
-            if (parse.GetValue(earlyStopping) is { } patience)
+            if (!rangeTest && parse.GetValue(earlyStopping) is { } patience)
             {
                 builder.AddCallback(new EarlyStopping(patience, monitor));
             }
@@ -203,7 +238,21 @@ internal static class TrainCommand
             {
                 output.WriteLine($"precision: {trainer.PrecisionChoice}");
             }
-            if (parse.GetValue(resume) is { } checkpoint && trainer.IsMainProcess)
+            if (rangeTest)
+            {
+                RangeTestOutput.Write(trainer.FindLearningRate(train, rangeOptions, cancellationToken), directory, output);
+                return 0;
+            }
+
+            if (learningRate is null)
+            {
+                var found = trainer.FindLearningRate(train, cancellationToken: cancellationToken);
+                RangeTestOutput.Write(found, directory, output);
+                trainer.SetLearningRate(found.SuggestedLearningRate);
+                output.WriteLine($"--lr auto: training at {RangeTestOutput.Rate(found.SuggestedLearningRate)} (the valley suggestion)");
+            }
+
+            if (resumeFrom is { } checkpoint && trainer.IsMainProcess)
             {
                 var saved = Checkpoint.ReadConfiguration(checkpoint).ClassNames;
                 if (saved.Count > 0 && !saved.SequenceEqual(loaded.Classes))

@@ -427,6 +427,13 @@ public sealed partial class Trainer
 
     private void OptimizerStep()
     {
+        ApplyGradients();
+        GlobalStep++;
+    }
+
+    // Reduces (across processes), clips and applies the gradients, then clears them.
+    private void ApplyGradients()
+    {
         var parameters = Optimizer.ParamGroups.Cast<ParamGroup>().SelectMany(g => g.Parameters).ToList();
         _strategy.ReduceGradients(parameters);
         if (_settings.ClipNorm is not null || _settings.ClipValue is not null)
@@ -445,7 +452,6 @@ public sealed partial class Trainer
 
         _precision.Step(Optimizer);
         Optimizer.zero_grad();
-        GlobalStep++;
     }
 
     private void SetLearningRates(double factor)

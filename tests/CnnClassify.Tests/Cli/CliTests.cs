@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CnnClassify.Cli;
+using CnnClassify.Data;
 using CnnClassify.Models;
 using CnnClassify.Native;
 using CnnClassify.Runtime;
@@ -161,6 +162,61 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("randaugment9", error, StringComparison.Ordinal);
         Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [SkippableFact]
+    public async Task Lr_find_on_fashion_mnist_plots_the_range_test_and_suggests_a_rate_between_3e_4_and_3e_2()
+    {
+        try
+        {
+            await new DatasetLocator().LocateAsync(MnistVariant.FashionMnist, download: false);
+        }
+        catch (FileNotFoundException ex) when (!PythonProcess.InRoot)
+        {
+            Skip.If(true, $"Fashion-MNIST is not installed: {ex.Message}");
+        }
+
+        var outDir = Path.Combine(_dir, "lr-find");
+        var (code, output, error) = await Run("lr-find", "--model", "simplecnn", "--dataset", "fashion-mnist", "--amp", "none", "--seed", "1", "--out", outDir);
+
+        Assert.True(code == 0, $"exit {code}: {error}\n{output}");
+        var rows = File.ReadAllLines(Path.Combine(outDir, "lr_find.csv"));
+        Assert.Equal("step,learning_rate,smoothed_loss", rows[0]);
+        Assert.InRange(rows.Length - 1, 30, 100);
+        var valley = double.Parse(output.Split('\n').Single(l => l.TrimStart().StartsWith("valley", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(valley, 3e-4, 3e-2);
+        var plot = SixLabors.ImageSharp.Image.Identify(Path.Combine(outDir, "lr_find.png"));
+        Assert.Equal(640, plot.Width);
+        Assert.False(File.Exists(Path.Combine(outDir, "last.ckpt")));
+    }
+
+    [Fact]
+    public async Task Lr_auto_trains_at_the_range_tests_valley_and_lr_options_refuse_bad_values()
+    {
+        var outDir = Path.Combine(_dir, "auto");
+        var (trained, output, trainError) = await Run("train", "--model", "simplecnn", "--dataset", "imagefolder", "--data", _data, "--image-size", "16", "--epochs", "1", "--batch-size", "4", "--lr", "auto", "--seed", "1", "--out", outDir);
+
+        Assert.True(trained == 0, $"exit {trained}: {trainError}\n{output}");
+        Assert.True(File.ReadAllLines(Path.Combine(outDir, "lr_find.csv")).Length > 5);
+        var valley = output.Split('\n').Single(l => l.TrimStart().StartsWith("valley", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        Assert.Contains($"--lr auto: training at {valley} (the valley suggestion)", output, StringComparison.Ordinal);
+        var history = CnnClassify.Training.Checkpoint.ReadHistory(Path.Combine(outDir, "last.ckpt"));
+        Assert.InRange(history.Epochs.Single().LearningRate / double.Parse(valley, System.Globalization.CultureInfo.InvariantCulture), 0.99, 1.01);
+
+        var bad = new[]
+        {
+            (new[] { "train", "--lr", "fast" }, "--lr must be a number above 0 or auto; got 'fast'."),
+            (["train", "--lr", "auto", "--resume", Path.Combine(outDir, "last.ckpt")], "--lr auto chooses the rate a new run starts with"),
+            (["lr-find", "--start-lr", "1", "--end-lr", "0.5"], "--end-lr (0.5) must be above --start-lr (1)."),
+            (["lr-find", "--steps", "4"], "--steps"),
+            (["lr-find", "--epochs", "3"], "--epochs"),
+        };
+        foreach (var (args, message) in bad)
+        {
+            var (code, _, error) = await Run([.. args, "--model", "simplecnn", "--dataset", "imagefolder", "--data", _data, "--image-size", "16", "--out", Path.Combine(_dir, "unused")]);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}, {error}");
+            Assert.Contains(message, error, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
