@@ -22,11 +22,12 @@ internal static class EvaluateCommand
         var seed = new Option<int>("--seed") { Description = "As given to train.", DefaultValueFactory = _ => 0 };
         var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
         var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };
+        var testTime = new TestTimeArguments();
         var command = new Command("evaluate", "Evaluate a checkpoint; writes report.txt, metrics.json, confusion_matrix.png (for a multi-label model precision_recall.png and label_confusion.png), top_losses.png, top_losses_heatmaps.png, predictions.csv and report.html.")
         {
             checkpoint, dataset, data, valSplit, seed, outDir, followLinks,
         };
-        foreach (var option in table.All.Where(o => o != table.TestLabels && o != table.MultiLabel))
+        foreach (var option in table.All.Where(o => o != table.TestLabels && o != table.MultiLabel).Concat(testTime.All))
         {
             command.Options.Add(option);
         }
@@ -38,9 +39,10 @@ internal static class EvaluateCommand
             using var model = Checkpoint.LoadModel(path);
             var configuration = model.Configuration;
             var warnings = new WarningLogger(output);
+            var inference = new Runtime.InferenceOptions { TestTimeAugmentation = testTime.For(parse, configuration) };
             if (parse.GetValue(table.Labels) is { } labels)
             {
-                EvaluateTable(parse, table, labels, path, model, directory, warnings, output);
+                EvaluateTable(parse, table, labels, path, model, directory, warnings, inference, output);
                 return 0;
             }
 
@@ -67,24 +69,25 @@ internal static class EvaluateCommand
 
             var test = new DataLoader(loaded.Test, configuration.EvalTransform(), new DataLoaderOptions { BatchSize = 256, Logger = warnings });
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var predictions = PredictionSet.Collect(model, test);
+            var predictions = PredictionSet.Collect(model, test, options: inference);
             var loss = predictions.Samples.Average(s => s.Loss);
             var run = new RunReport($"cnnclassify evaluate: {Path.GetFileName(path)} on {parse.GetValue(dataset)}") { Model = configuration, History = Checkpoint.ReadHistory(path) }
                 .Add("Data", "Checkpoint", Path.GetFullPath(path))
                 .Add("Data", "Dataset", parse.GetValue(dataset)!)
                 .Add("Data", "Test images", loaded.Test.Count.ToString("N0", CultureInfo.InvariantCulture))
+                .Add("Data", "Test-time augmentation", TestTimeDescription(inference))
                 .AddTiming("Test evaluation", clock.Elapsed);
-            Reports.Write(directory, predictions, loaded.Test, loss, new JsonObject { ["checkpoint"] = Path.GetFullPath(path) }, run, model, output);
+            Reports.Write(directory, predictions, loaded.Test, loss, Extra(path, inference), run, model, output);
             Reports.WritePredictions(Path.Combine(directory, "predictions.csv"), predictions);
             output.WriteLine(CliApp.Printable(predictions.Report().ToString()));
-            output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {predictions.Samples.Count} images; outputs in {directory}");
+            output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {predictions.Samples.Count} images{TestTimeSuffix(inference)}; outputs in {directory}");
             return 0;
         });
         return command;
     }
 
     /// <summary>Evaluates on every row of a label table, read with the checkpoint's classes and task.</summary>
-    private static void EvaluateTable(System.CommandLine.ParseResult parse, LabelTableArguments table, string labels, string path, ClassificationModel model, string directory, WarningLogger warnings, TextWriter output)
+    private static void EvaluateTable(System.CommandLine.ParseResult parse, LabelTableArguments table, string labels, string path, ClassificationModel model, string directory, WarningLogger warnings, Runtime.InferenceOptions inference, TextWriter output)
     {
         var configuration = model.Configuration;
         var multiLabel = configuration.Task == Inference.TaskNames.MultiLabel;
@@ -106,23 +109,34 @@ internal static class EvaluateCommand
         var run = new RunReport($"cnnclassify evaluate: {Path.GetFileName(path)} on {Path.GetFileName(labels)}") { Model = configuration, History = Checkpoint.ReadHistory(path) }
             .Add("Data", "Checkpoint", Path.GetFullPath(path))
             .Add("Data", "Label table", Path.GetFullPath(labels))
-            .Add("Data", "Test images", data.Count.ToString("N0", CultureInfo.InvariantCulture));
-        var extra = new JsonObject { ["checkpoint"] = Path.GetFullPath(path) };
+            .Add("Data", "Test images", data.Count.ToString("N0", CultureInfo.InvariantCulture))
+            .Add("Data", "Test-time augmentation", TestTimeDescription(inference));
+        var extra = Extra(path, inference);
         if (multiLabel)
         {
-            var predictions = MultiLabelPredictionSet.Collect(model, test);
+            var predictions = MultiLabelPredictionSet.Collect(model, test, options: inference);
             run.AddTiming("Test evaluation", clock.Elapsed);
             var report = Reports.WriteMultiLabel(directory, predictions, data, extra, run, model, output);
-            output.WriteLine($"test mAP {report.MeanAveragePrecision.ToString("F4", CultureInfo.InvariantCulture)} on {predictions.Count} images; outputs in {directory}");
+            output.WriteLine($"test mAP {report.MeanAveragePrecision.ToString("F4", CultureInfo.InvariantCulture)} on {predictions.Count} images{TestTimeSuffix(inference)}; outputs in {directory}");
         }
         else
         {
-            var predictions = PredictionSet.Collect(model, test);
+            var predictions = PredictionSet.Collect(model, test, options: inference);
             run.AddTiming("Test evaluation", clock.Elapsed);
             Reports.Write(directory, predictions, data, predictions.Samples.Average(s => s.Loss), extra, run, model, output);
             Reports.WritePredictions(Path.Combine(directory, "predictions.csv"), predictions);
             output.WriteLine(CliApp.Printable(predictions.Report().ToString()));
-            output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {predictions.Samples.Count} images; outputs in {directory}");
+            output.WriteLine($"test accuracy {predictions.Accuracy.ToString("P2", CultureInfo.InvariantCulture)} on {predictions.Samples.Count} images{TestTimeSuffix(inference)}; outputs in {directory}");
         }
     }
+
+    private static string TestTimeDescription(Runtime.InferenceOptions inference) => inference.TestTimeAugmentation?.Description ?? "none";
+
+    private static string TestTimeSuffix(Runtime.InferenceOptions inference) => inference.TestTimeAugmentation is { } tta ? $" with {tta.Description}" : string.Empty;
+
+    private static JsonObject Extra(string path, Runtime.InferenceOptions inference) => new()
+    {
+        ["checkpoint"] = Path.GetFullPath(path),
+        ["test_time_augmentation"] = inference.TestTimeAugmentation?.Description,
+    };
 }

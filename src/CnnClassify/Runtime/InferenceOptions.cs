@@ -13,4 +13,11 @@ public sealed record InferenceOptions
 
     /// <summary>Whether batches are fed in the channels-last memory layout (<see cref="Native.ChannelsLastExtensions.ToChannelsLast"/>).</summary>
     public bool ChannelsLast { get; init; }
+
+    /// <summary>
+    /// The views each image is evaluated in and how they are averaged (flip, five or ten crops,
+    /// augmented views); <see langword="null"/> for the image as the loader gives it. Evaluation and
+    /// <c>PredictionSet.Collect</c> use it; the trainer's validation does not.
+    /// </summary>
+    public TestTimeAugmentation? TestTimeAugmentation { get; init; }
 }

@@ -327,6 +327,32 @@ public sealed class CliTests : IDisposable
         Assert.Contains("<section id=\"history\">", html);
         Assert.Contains("<section id=\"top-losses\">", html);
         Assert.Contains("<section id=\"heatmaps\">", html);
+
+        // With test-time augmentation the outputs say which, and the bad combinations are usage errors.
+        var ttaDir = Path.Combine(_dir, "evaluation-tta");
+        var (ttaCode, ttaOutput, ttaError) = await Run("evaluate", "--checkpoint", Path.Combine(outDir, "best.ckpt"), "--dataset", "imagefolder", "--data", _data, "--tta", "ten-crop", "--tta-average", "logits", "--out", ttaDir);
+        Assert.True(ttaCode == 0, ttaError);
+        const string description = "ten-crop: 10 views";
+        Assert.Contains($"with {description}", ttaOutput, StringComparison.Ordinal);
+        using (var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(ttaDir, "metrics.json"))))
+        {
+            Assert.StartsWith(description, metrics.RootElement.GetProperty("test_time_augmentation").GetString(), StringComparison.Ordinal);
+            Assert.EndsWith("logits averaged", metrics.RootElement.GetProperty("test_time_augmentation").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Contains(description, File.ReadAllText(Path.Combine(ttaDir, "report.html")), StringComparison.Ordinal);
+        foreach (var (extra, message) in new[]
+        {
+            (new[] { "--tta", "sideways" }, "sideways"),
+            (["--tta-views", "3"], "--tta-views and --tta-average go with --tta."),
+            (["--tta", "flip", "--tta-views", "3"], "--tta flip has fixed views"),
+            (["--tta", "augment", "--tta-views", "0"], "--tta-views"),
+        })
+        {
+            var (badCode, _, badError) = await Run(["evaluate", "--checkpoint", Path.Combine(outDir, "best.ckpt"), "--dataset", "imagefolder", "--data", _data, "--out", ttaDir, .. extra]);
+            Assert.True(badCode == 2, $"{string.Join(' ', extra)}: exit {badCode}");
+            Assert.Contains(message, badError, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -85,7 +85,8 @@ public sealed class MultiLabelTrainingTests(ITestOutputHelper output) : IDisposa
 
         // Both predictors give the same label sets and probabilities.
         var images = Directory.GetFiles(Path.Combine(_dir, "images"), "test*.png").Order(StringComparer.Ordinal).Take(64).ToList();
-        using var predictor = Predictor.FromCheckpoint(best);
+        // In float32 like ONNX Runtime: the predictor's default, Auto, runs bf16 on a CPU with native bf16.
+        using var predictor = Predictor.FromCheckpoint(best, new PredictorOptions { Precision = CnnClassify.Runtime.Precision.Fp32 });
         var fromCheckpoint = predictor.PredictBatch(images);
         var fromOnnx = deployed.PredictBatch(images);
         for (var i = 0; i < images.Count; i++)
