@@ -59,6 +59,13 @@ internal static class Reports
             ["f1"] = c.F1,
             ["support"] = c.Support,
         })));
+        var confused = report.Matrix.MostConfused();
+        metrics["most_confused"] = new JsonArray([.. confused.Take(20).Select(p => (JsonNode)new JsonObject { ["true"] = p.Actual, ["predicted"] = p.Predicted, ["count"] = p.Count })]);
+        if (confused.Count > 0)
+        {
+            output.WriteLine(CliApp.Printable($"most confused: {string.Join(", ", confused.Take(5).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Actual} as {p.Predicted} {p.Count} ({p.ShareOfActual:P1})")))}"));
+        }
+
         WriteText(Path.Combine(directory, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     }
 

@@ -58,18 +58,20 @@ internal static class TrainCommand
         var exif = new Option<bool>("--exif-orientation") { Description = "Turn photos upright by their EXIF orientation (PIL's exif_transpose); by default the stored pixels are used as they are, as in torchvision." };
         var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };
         var range = new RangeTestArguments();
+        var balance = new Option<bool>("--balance") { Description = "Draw training images with replacement so that every class is equally likely (PyTorch's WeightedRandomSampler with 1 / class count), for imbalanced data." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Train on two batches and validate on two, for one epoch, then test on one batch and write every output, as Lightning's fast_dev_run: errors in the data, model or reports show in seconds." };
         var command = rangeTest
             ? new Command("lr-find", "Run the learning-rate range test (fastai's lr_find) with the model, data, optimizer and precision train would use; write lr_find.png and lr_find.csv and print the valley, steepest and minimum/10 suggestions. The weights are not saved.")
             : new Command("train", "Train a model and write best.ckpt, last.ckpt, history.csv, history.png, confusion_matrix.png (for multi-label data precision_recall.png, label_confusion.png and predictions.csv), top_losses.png, top_losses_heatmaps.png, report.txt, metrics.json and report.html.");
         foreach (var option in new Option[]
         {
-            model, dataset, data, valSplit, batchSize, optimizer, amp, smoothing, augment, seed, outDir, pretrained, freeze, layerDecay, threads, imageSize, workers, noCache, exif, followLinks, loss, positiveWeight,
+            model, dataset, data, valSplit, batchSize, optimizer, amp, smoothing, augment, seed, outDir, pretrained, freeze, layerDecay, threads, imageSize, workers, noCache, exif, followLinks, loss, positiveWeight, balance,
         })
         {
             command.Options.Add(option);
         }
 
-        foreach (var option in rangeTest ? range.All : [epochs, lr, scheduler, resume, earlyStopping, thresholds])
+        foreach (var option in rangeTest ? range.All : [epochs, lr, scheduler, resume, earlyStopping, thresholds, dryRun])
         {
             command.Options.Add(option);
         }
@@ -102,7 +104,8 @@ internal static class TrainCommand
                 throw new UsageException($"--image-size {given} differs from the input of '{name}' ({description.InputHeight}x{description.InputWidth}); leave it out, or change the description.");
             }
 
-            var epochCount = rangeTest ? 1 : parse.GetValue(epochs);
+            var dry = !rangeTest && parse.GetValue(dryRun);
+            var epochCount = rangeTest || dry ? 1 : parse.GetValue(epochs);
             var schedulerName = rangeTest ? "none" : parse.GetValue(scheduler)!;
             var resumeFrom = rangeTest ? null : parse.GetValue(resume);
             // null for --lr auto: the range test chooses it once the trainer is built.
@@ -133,6 +136,12 @@ internal static class TrainCommand
             var loaded = await CliData.LoadAsync(datasetName, parse.GetValue(data), parse.GetValue(valSplit), seedValue, parse.GetValue(imageSize) ?? description?.InputHeight ?? (photos ? published?.CropSize : null), warnings,
                 Scaled(published, parse.GetValue(imageSize), photos), parse.GetValue(exif), parse.GetValue(followLinks),
                 decode => new CliData.LabelTables(parse.GetValue(table.Labels)!, parse.GetValue(table.TestLabels), table.Options(parse, warnings, decode, parse.GetValue(exif)))).ConfigureAwait(false);
+            if (dry)
+            {
+                loaded = loaded with { Train = Few(loaded.Train, 2 * batch), Validation = Few(loaded.Validation, 2 * batch), Test = Few(loaded.Test, batch) };
+                output.WriteLine($"dry run: one epoch on {loaded.Train.Count} training and {loaded.Validation.Count} validation images, then {loaded.Test.Count} test images");
+            }
+
             var multiLabel = loaded.IsMultiLabel;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"data: {loaded.Train.Count:N0} train, {loaded.Validation.Count:N0} validation, {loaded.Test.Count:N0} test images, {loaded.Classes.Count:N0} classes{(multiLabel ? ", multi-label" : string.Empty)}"));
             var monitor = multiLabel ? Metric.ValidationMeanAveragePrecision : Metric.ValidationAccuracy;
@@ -159,7 +168,13 @@ internal static class TrainCommand
             var loaderOptions = new DataLoaderOptions
             {
                 BatchSize = batch, Shuffle = true, Seed = seedValue, Workers = parse.GetValue(workers), ShardCount = world?.Size ?? 1, ShardIndex = world?.Rank ?? 0, Logger = warnings,
+                SampleWeights = parse.GetValue(balance) ? ClassStatistics.BalancedSampleWeights(loaded.Train) : null,
             };
+            if (loaderOptions.SampleWeights is not null)
+            {
+                var counts = ClassStatistics.Counts(loaded.Train);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"balanced sampling: classes of {counts.Where(c => c > 0).DefaultIfEmpty(0).Min():N0} to {counts.Max():N0} training images, each drawn with equal probability"));
+            }
             var train = new DataLoader(loaded.Train, loaded.Transform(augmentation, training: true), loaderOptions);
             var evaluation = new DataLoaderOptions { BatchSize = Math.Max(batch, 256), Workers = parse.GetValue(workers), Logger = warnings };
             var validation = new DataLoader(loaded.Validation, loaded.Transform(augmentation, training: false), evaluation);
@@ -286,6 +301,7 @@ internal static class TrainCommand
                 .Add("Data", "Folder", parse.GetValue(data) is { } folder ? Path.GetFullPath(folder) : parse.GetValue(table.Labels) is { } labels ? Path.GetFullPath(labels) : "default location")
                 .Add("Data", "Images", string.Create(CultureInfo.InvariantCulture, $"{loaded.Train.Count:N0} train, {loaded.Validation.Count:N0} validation, {loaded.Test.Count:N0} test"))
                 .Add("Data", "Augmentation", augmentation)
+                .Add("Data", "Sampling", loaderOptions.SampleWeights is null ? "each image once per epoch, shuffled" : "balanced: drawn with replacement, every class equally likely")
                 .Add("Data", "Batch size", batch.ToString(CultureInfo.InvariantCulture))
                 .Add("Data", "Loader threads", parse.GetValue(workers).ToString(CultureInfo.InvariantCulture))
                 .AddTiming("Fit, wall clock (validation and checkpoints included)", TimeSpan.FromSeconds(trainSeconds))
@@ -303,6 +319,7 @@ internal static class TrainCommand
                 ["precision_reason"] = trainer.PrecisionChoice.Reason,
                 ["cpu"] = Native.CpuCapabilities.ProcessorName(),
                 ["cpu_capability"] = Native.CpuCapabilities.Current.Describe(),
+                ["dry_run"] = dry,
             };
             double testSeconds;
             if (multiLabel)
@@ -326,6 +343,13 @@ internal static class TrainCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>At most <paramref name="count"/> images spread evenly over <paramref name="data"/>, so a dry run sees several classes.</summary>
+    private static IImageDataset Few(IImageDataset data, int count)
+    {
+        var kept = Math.Min(count, data.Count);
+        return new Subset(data, Enumerable.Range(0, kept).Select(i => (int)((long)i * data.Count / kept)));
     }
 
     /// <summary>The dataset <c>--dataset</c> names, or <c>csv</c> when <c>--labels</c> gives a table.</summary>
@@ -415,10 +439,11 @@ internal static class TrainCommand
         var device = TorchSharp.torch.cuda.is_available() ? TorchSharp.torch.CUDA : TorchSharp.torch.CPU;
         network.to(device);
         var options = new Runtime.InferenceOptions { Precision = PrecisionChoice.For(precision, device).Precision };
-        var trainFeatures = BackboneFeatures.Compute(network, new DataLoader(train.Dataset, train.Transform, train.Options with { Shuffle = false }), options);
+        var trainFeatures = BackboneFeatures.Compute(network, new DataLoader(train.Dataset, train.Transform, train.Options with { Shuffle = false, SampleWeights = null }), options);
         var validationFeatures = BackboneFeatures.Compute(network, validation, options);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"backbone features cached: {trainFeatures.Count:N0} train and {validationFeatures.Count:N0} validation images, [{string.Join(", ", trainFeatures.FeatureShape)}] each, in {clock.Elapsed.TotalSeconds:F1} s; the head trains on them."));
-        train = new DataLoader(trainFeatures, null, train.Options);
+        // --balance draws from the cached rows as it would from the images (unreadable ones are left out of both).
+        train = new DataLoader(trainFeatures, null, train.Options with { SampleWeights = train.Options.SampleWeights is null ? null : ClassStatistics.BalancedSampleWeights(trainFeatures) });
         validation = new DataLoader(validationFeatures, null, validation.Options);
         return new CachedFeatures(trainFeatures, validationFeatures);
     }

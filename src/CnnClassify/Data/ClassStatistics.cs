@@ -45,4 +45,26 @@ public static class ClassStatistics
         double total = counts.Sum();
         return counts.Select(count => count == 0 ? 0 : total / (counts.Count * (double)count)).ToArray();
     }
+
+    /// <summary>
+    /// Per-sample weights that make every class equally likely under
+    /// <see cref="DataLoaderOptions.SampleWeights"/> (the usual use of PyTorch's
+    /// <c>WeightedRandomSampler</c>): each sample weighs 1 over its class's count. A multi-label
+    /// sample weighs the mean of its labels' weights; one without labels weighs as much as the
+    /// rarest label.
+    /// </summary>
+    /// <param name="dataset">The dataset; only labels are read.</param>
+    public static double[] BalancedSampleWeights(IImageDataset dataset)
+    {
+        var counts = Counts(dataset);
+        var rarest = counts.Where(c => c > 0).DefaultIfEmpty(1).Min();
+        var weights = new double[dataset.Count];
+        for (var i = 0; i < dataset.Count; i++)
+        {
+            var labels = dataset.LabelsAt(i);
+            weights[i] = labels.Count == 0 ? 1.0 / rarest : labels.Average(label => 1.0 / counts[label]);
+        }
+
+        return weights;
+    }
 }

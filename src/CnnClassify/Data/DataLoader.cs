@@ -44,6 +44,19 @@ public sealed partial class DataLoader
             throw new ArgumentOutOfRangeException(nameof(options), Options.ShardIndex, $"ShardIndex must be in [0, {Options.ShardCount}) for ShardCount {Options.ShardCount}.");
         }
 
+        if (Options.SampleWeights is { } weights)
+        {
+            if (weights.Count != dataset.Count)
+            {
+                throw new ArgumentException($"SampleWeights has {weights.Count} weights for {dataset.Count} samples; give one per sample.", nameof(options));
+            }
+
+            if (weights.Any(w => !(w >= 0) || !double.IsFinite(w)) || (dataset.Count > 0 && !(weights.Sum() > 0)))
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), "SampleWeights must be finite and at least 0, and not all 0.");
+            }
+        }
+
         _dataset = dataset;
         _transform = transform;
         _batchTransforms = BatchTransforms(transform);
@@ -70,22 +83,64 @@ public sealed partial class DataLoader
 
     /// <summary>The dataset indices of each batch of <paramref name="epoch"/>, in order.</summary>
     /// <param name="epoch">The zero-based epoch.</param>
-    public IReadOnlyList<int[]> BatchIndices(int epoch)
+    public IReadOnlyList<int[]> BatchIndices(int epoch) => Plan(epoch).Select(b => b.Indices).ToList();
+
+    // Each batch's dataset indices, with the keys their random transforms are seeded from: the
+    // index, plus a multiple of the dataset's size for the second and later draws of one sample
+    // in an epoch, counted over the order of all shards.
+    private List<(int[] Indices, long[] Keys)> Plan(int epoch)
     {
-        var order = Enumerable.Range(0, _dataset.Count).ToArray();
-        if (Options.Shuffle)
+        var count = _dataset.Count;
+        int[] order;
+        if (Options.SampleWeights is { } weights)
         {
-            new Random(SeedMix.Mix(Options.Seed, epoch, -1)).Shuffle(order);
+            var cumulative = new double[count];
+            var total = 0.0;
+            for (var i = 0; i < count; i++)
+            {
+                cumulative[i] = total += weights[i];
+            }
+
+            var random = new Random(SeedMix.Mix(Options.Seed, epoch, -2));
+            order = new int[count];
+            for (var i = 0; i < count; i++)
+            {
+                var at = Array.BinarySearch(cumulative, random.NextDouble() * total);
+                var drawn = at >= 0 ? at + 1 : ~at;
+                while (drawn < count - 1 && weights[drawn] == 0)
+                {
+                    drawn++;
+                }
+
+                order[i] = Math.Min(drawn, count - 1);
+            }
         }
+        else
+        {
+            order = Enumerable.Range(0, count).ToArray();
+            if (Options.Shuffle)
+            {
+                new Random(SeedMix.Mix(Options.Seed, epoch, -1)).Shuffle(order);
+            }
+        }
+
+        var seen = new Dictionary<int, int>();
+        var keys = order.Select(index =>
+        {
+            var times = seen.GetValueOrDefault(index);
+            seen[index] = times + 1;
+            return index + ((long)times * count);
+        }).ToArray();
 
         if (Options.ShardCount > 1 && order.Length > 0)
         {
             // The order padded with its own start to SamplesPerEpoch * ShardCount, dealt round-robin.
-            order = Enumerable.Range(0, SamplesPerEpoch).Select(i => order[((i * Options.ShardCount) + Options.ShardIndex) % order.Length]).ToArray();
+            var positions = Enumerable.Range(0, SamplesPerEpoch).Select(i => ((i * Options.ShardCount) + Options.ShardIndex) % order.Length).ToArray();
+            (order, keys) = (positions.Select(p => order[p]).ToArray(), positions.Select(p => keys[p]).ToArray());
         }
 
         return Enumerable.Range(0, BatchesPerEpoch)
-            .Select(b => order.Skip(b * Options.BatchSize).Take(Options.BatchSize).ToArray())
+            .Select(b => (order.Skip(b * Options.BatchSize).Take(Options.BatchSize).ToArray(), keys.Skip(b * Options.BatchSize).Take(Options.BatchSize).ToArray()))
             .ToList();
     }
 
@@ -96,7 +151,7 @@ public sealed partial class DataLoader
     public IEnumerable<Batch> Epoch(int epoch = 0, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
-        var batches = BatchIndices(epoch);
+        var batches = Plan(epoch);
 
         // The batch path is a few tensor operations per batch, which LibTorch already spreads over
         // the cores; on a worker thread they would contend with the model's own parallel regions.
@@ -105,19 +160,19 @@ public sealed partial class DataLoader
             : Parallel(batches, epoch, cancellationToken);
     }
 
-    private IEnumerable<Batch> Sequential(IReadOnlyList<int[]> batches, int epoch, CancellationToken cancellationToken)
+    private IEnumerable<Batch> Sequential(IReadOnlyList<(int[] Indices, long[] Keys)> batches, int epoch, CancellationToken cancellationToken)
     {
-        foreach (var indices in batches)
+        foreach (var planned in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (Collate(indices, epoch, cancellationToken) is { } batch)
+            if (Collate(planned, epoch, cancellationToken) is { } batch)
             {
                 yield return batch;
             }
         }
     }
 
-    private IEnumerable<Batch> Parallel(IReadOnlyList<int[]> batches, int epoch, CancellationToken cancellationToken)
+    private IEnumerable<Batch> Parallel(IReadOnlyList<(int[] Indices, long[] Keys)> batches, int epoch, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var results = batches.Select(_ => new TaskCompletionSource<Batch?>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
@@ -231,14 +286,15 @@ public sealed partial class DataLoader
     };
 
     /// <summary>Reads, transforms and stacks the samples; <see langword="null"/> if all were skipped.</summary>
-    private Batch? Collate(int[] indices, int epoch, CancellationToken cancellationToken)
+    private Batch? Collate((int[] Indices, long[] Keys) planned, int epoch, CancellationToken cancellationToken)
     {
+        var (indices, keys) = planned;
         if (_readImages is { } read)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var batchScope = torch.NewDisposeScope();
             var batch = read(indices);
-            var randoms = indices.Select(index => new Random(SeedMix.Mix(Options.Seed, epoch, index))).ToList();
+            var randoms = keys.Select(key => new Random(SeedMix.Mix(Options.Seed, epoch, key))).ToList();
             foreach (var transform in _batchTransforms!)
             {
                 batch = transform.ApplyBatch(batch, randoms);
@@ -251,8 +307,9 @@ public sealed partial class DataLoader
         var images = new List<Tensor>(indices.Length);
         var kept = new List<int>(indices.Length);
         string? firstSource = null;
-        foreach (var index in indices)
+        for (var position = 0; position < indices.Length; position++)
         {
+            var index = indices[position];
             cancellationToken.ThrowIfCancellationRequested();
             ImageSample sample;
             try
@@ -270,7 +327,7 @@ public sealed partial class DataLoader
                 continue;
             }
 
-            var image = _transform is null ? sample.Image : _transform.Apply(sample.Image, new Random(SeedMix.Mix(Options.Seed, epoch, index)));
+            var image = _transform is null ? sample.Image : _transform.Apply(sample.Image, new Random(SeedMix.Mix(Options.Seed, epoch, keys[position])));
             if (images.Count > 0 && !image.shape.SequenceEqual(images[0].shape))
             {
                 throw new InvalidOperationException(

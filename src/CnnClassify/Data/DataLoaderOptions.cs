@@ -39,6 +39,16 @@ public sealed record DataLoaderOptions
     /// <summary>This process's shard, from 0 to <see cref="ShardCount"/> - 1 (its rank).</summary>
     public int ShardIndex { get; init; }
 
+    /// <summary>
+    /// Per-sample weights for drawing with replacement, as PyTorch's <c>WeightedRandomSampler</c>:
+    /// each epoch draws as many samples as the dataset holds, each with probability proportional to
+    /// its weight, from a generator seeded by <see cref="Seed"/> and the epoch (so <see cref="Shuffle"/>
+    /// has no effect). A sample drawn twice in an epoch gets other random transforms the second time.
+    /// <see cref="ClassStatistics.BalancedSampleWeights"/> gives weights that make every class equally
+    /// likely. <see langword="null"/>, the default, visits every sample once.
+    /// </summary>
+    public IReadOnlyList<double>? SampleWeights { get; init; }
+
     /// <summary>What to do with a sample that cannot be decoded.</summary>
     public InvalidSamplePolicy InvalidSamples { get; init; } = InvalidSamplePolicy.Skip;
 

@@ -90,6 +90,30 @@ public sealed class ConfusionMatrix
     /// <param name="predicted">The class.</param>
     public long ColumnTotal(int predicted) => Enumerable.Range(0, Size).Sum(t => _counts[t, predicted]);
 
+    /// <summary>
+    /// fastai's <c>most_confused</c>: the off-diagonal cells with at least <paramref name="minCount"/>
+    /// samples, most first (ties in class order), each as the true class, the class predicted and
+    /// the count.
+    /// </summary>
+    /// <param name="minCount">The fewest mistakes a pair needs to be listed, at least 1.</param>
+    public IReadOnlyList<ConfusedPair> MostConfused(int minCount = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minCount, 1);
+        var pairs = new List<ConfusedPair>();
+        for (var t = 0; t < Size; t++)
+        {
+            for (var p = 0; p < Size; p++)
+            {
+                if (t != p && _counts[t, p] >= minCount)
+                {
+                    pairs.Add(new ConfusedPair(ClassNames[t], ClassNames[p], _counts[t, p], _counts[t, p] / (double)Math.Max(1, RowTotal(t))));
+                }
+            }
+        }
+
+        return [.. pairs.OrderByDescending(pair => pair.Count)];
+    }
+
     /// <summary>A text table: true classes down, predicted classes across.</summary>
     public override string ToString()
     {
@@ -115,3 +139,10 @@ public sealed class ConfusionMatrix
         return text.ToString();
     }
 }
+
+/// <summary>Samples of one class predicted as another.</summary>
+/// <param name="Actual">The true class.</param>
+/// <param name="Predicted">The class predicted.</param>
+/// <param name="Count">How many samples.</param>
+/// <param name="ShareOfActual">Their share of the true class's samples.</param>
+public readonly record struct ConfusedPair(string Actual, string Predicted, long Count, double ShareOfActual);

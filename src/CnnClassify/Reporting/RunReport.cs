@@ -233,6 +233,7 @@ public sealed class RunReport
             html.Append("</section>\n<section id=\"classification\">\n<h2>Classification report</h2>\n");
             AppendClassificationTable(html, report);
             html.Append("</section>\n");
+            AppendMostConfused(html, report.Matrix.MostConfused());
             if (Dataset is { } dataset)
             {
                 AppendTopLosses(html, "The test images the model got wrong most confidently, with their true and predicted classes.", PredictionGridPlot.RenderTopLosses(predictions, dataset));
@@ -445,6 +446,26 @@ public sealed class RunReport
         }
 
         html.Append("</tbody>\n</table>\n");
+    }
+
+    // fastai's most_confused: the ten pairs of classes mistaken for each other most often.
+    private static void AppendMostConfused(StringBuilder html, IReadOnlyList<ConfusedPair> pairs)
+    {
+        html.Append("<section id=\"most-confused\">\n<h2>Most confused</h2>\n");
+        if (pairs.Count == 0)
+        {
+            html.Append("<p>No test image was given a wrong class.</p>\n</section>\n");
+            return;
+        }
+
+        html.Append("<p>The pairs of classes mistaken most often: how many test images of the true class were given the other, and their share of the true class.</p>\n");
+        html.Append("<table>\n<thead><tr><th>true class</th><th>predicted</th><th class=\"num\">images</th><th class=\"num\">share</th></tr></thead>\n<tbody>\n");
+        foreach (var pair in pairs.Take(10))
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(pair.Actual)}</th><td>{E(pair.Predicted)}</td><td class=\"num\">{pair.Count:N0}</td><td class=\"num\">{pair.ShareOfActual:P1}</td></tr>\n");
+        }
+
+        html.Append("</tbody>\n</table>\n</section>\n");
     }
 
     private static void AppendClassificationTable(StringBuilder html, ClassificationReport report)

@@ -220,6 +220,27 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dry_run_trains_one_short_balanced_epoch_through_every_output_and_is_refused_by_lr_find()
+    {
+        var outDir = Path.Combine(_dir, "dry");
+        var (code, output, error) = await Run("train", "--model", "simplecnn", "--dataset", "imagefolder", "--data", _data, "--image-size", "16", "--epochs", "30", "--batch-size", "4", "--dry-run", "--balance", "--out", outDir);
+
+        Assert.True(code == 0, $"exit {code}: {error}\n{output}");
+        Assert.Contains("dry run: one epoch on 8 training and", output, StringComparison.Ordinal);
+        Assert.Contains("data: 8 train,", output, StringComparison.Ordinal);
+        Assert.Contains("balanced sampling: classes of", output, StringComparison.Ordinal);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        Assert.True(metrics.RootElement.GetProperty("dry_run").GetBoolean());
+        Assert.Equal(1, metrics.RootElement.GetProperty("epochs_run").GetInt32());
+        Assert.True(File.Exists(Path.Combine(outDir, "report.html")));
+        Assert.True(File.Exists(Path.Combine(outDir, "best.ckpt")));
+
+        var (refused, _, refusal) = await Run("lr-find", "--model", "simplecnn", "--dataset", "imagefolder", "--data", _data, "--dry-run", "--out", outDir);
+        Assert.Equal(2, refused);
+        Assert.Contains("--dry-run", refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Train_writes_checkpoints_history_plots_and_reports()
     {
         var outDir = await Train("run");
@@ -327,6 +348,14 @@ public sealed class CliTests : IDisposable
         Assert.Contains("<section id=\"history\">", html);
         Assert.Contains("<section id=\"top-losses\">", html);
         Assert.Contains("<section id=\"heatmaps\">", html);
+        Assert.Contains("<section id=\"most-confused\">", html);
+        using (var evaluated = JsonDocument.Parse(File.ReadAllText(Path.Combine(evalDir, "metrics.json"))))
+        {
+            var pairs = evaluated.RootElement.GetProperty("most_confused").EnumerateArray().Select(p => p.GetProperty("count").GetInt64()).ToList();
+            var wrong = rows.Skip(1).Count(r => r.Split(',')[1] != r.Split(',')[2]);
+            Assert.Equal(wrong, pairs.Sum());
+            Assert.Equal(pairs.OrderByDescending(c => c), pairs);
+        }
 
         // With test-time augmentation the outputs say which, and the bad combinations are usage errors.
         var ttaDir = Path.Combine(_dir, "evaluation-tta");

@@ -29,6 +29,24 @@ public class MetricsTests
     }
 
     [Fact]
+    public void Most_confused_lists_the_off_diagonal_cells_from_the_largest_with_their_share_of_the_true_class()
+    {
+        // cat: 5 right, 3 as dog, 1 as bird; dog: 2 as cat, 4 right; bird: 3 as dog, 1 right.
+        int[] targets = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2];
+        int[] predicted = [0, 0, 0, 0, 0, 1, 1, 1, 2, 0, 0, 1, 1, 1, 1, 1, 1, 1, 2];
+        var matrix = new ConfusionMatrix(targets, predicted, ["cat", "dog", "bird"]);
+
+        var pairs = matrix.MostConfused();
+
+        Assert.Equal([("cat", "dog", 3L), ("bird", "dog", 3L), ("dog", "cat", 2L), ("cat", "bird", 1L)], pairs.Select(p => (p.Actual, p.Predicted, p.Count)));
+        Assert.Equal(3 / 9.0, pairs[0].ShareOfActual, 12);
+        Assert.Equal(3 / 4.0, pairs[1].ShareOfActual, 12);
+        Assert.Equal(3, matrix.MostConfused(minCount: 2).Count);
+        Assert.Empty(new ConfusionMatrix([0, 1], [0, 1], ["a", "b"]).MostConfused());
+        Assert.Throws<ArgumentOutOfRangeException>(() => matrix.MostConfused(0));
+    }
+
+    [Fact]
     public void Normalised_matrices_divide_by_rows_columns_or_all_and_leave_empty_ones_at_zero()
     {
         var matrix = new ConfusionMatrix(Targets, Predictions, Names);

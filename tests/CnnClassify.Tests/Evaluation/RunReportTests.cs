@@ -50,7 +50,7 @@ public sealed partial class RunReportTests : IDisposable
 
         Assert.StartsWith("<!DOCTYPE html>", html);
         Assert.Contains("<title>tiny &lt;run&gt;</title>", html);
-        foreach (var section in new[] { "configuration", "history", "confusion", "classification", "top-losses", "heatmaps", "timings" })
+        foreach (var section in new[] { "configuration", "history", "confusion", "classification", "most-confused", "top-losses", "heatmaps", "timings" })
         {
             Assert.Contains($"<section id=\"{section}\">", html);
         }
@@ -68,6 +68,12 @@ public sealed partial class RunReportTests : IDisposable
         foreach (var epoch in trainer.History.Epochs)
         {
             Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"<tr><td class=\"num\">{epoch.Epoch + 1}</td><td class=\"num\">{epoch.TrainLoss:F4}</td>"), html);
+        }
+
+        // The most confused pairs, largest first, as the confusion matrix counts them.
+        foreach (var pair in predictions.ConfusionMatrix().MostConfused().Take(10))
+        {
+            Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"<tr><th>{WebUtility.HtmlEncode(pair.Actual)}</th><td>{WebUtility.HtmlEncode(pair.Predicted)}</td><td class=\"num\">{pair.Count:N0}</td>"), html);
         }
 
         // The classification table has scikit-learn's numbers for every class, names escaped.
@@ -106,7 +112,7 @@ public sealed partial class RunReportTests : IDisposable
         Assert.Equal(4, images.Count);
         Assert.All(images, i => Assert.True(i![0]!.GetValue<bool>() && i[1]!.GetValue<int>() > 0, $"image '{i![3]}' did not load"));
         Assert.Equal(1440, images[0]![1]!.GetValue<int>());
-        Assert.Equal(7, (await browser.EvaluateAsync("document.querySelectorAll('table').length"))!.GetValue<int>());
+        Assert.Equal(8, (await browser.EvaluateAsync("document.querySelectorAll('table').length"))!.GetValue<int>());
         Assert.Empty(browser.Problems);
 
         var screenshot = await browser.ScreenshotAsync();
