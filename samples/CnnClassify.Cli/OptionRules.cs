@@ -74,6 +74,19 @@ internal static class OptionRules
         return option;
     }
 
+    /// <summary>Accepts <c>auto</c> or a whole number in [<paramref name="minimum"/>, <paramref name="maximum"/>], such as a batch size the search may choose.</summary>
+    public static Option<string> SizeOrAuto(this Option<string> option, int minimum, int maximum)
+    {
+        option.Validators.Add(result =>
+        {
+            if (TryGet(result, out string? value) && value != "auto" && !(int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var size) && size >= minimum && size <= maximum))
+            {
+                result.AddError($"{option.Name} must be auto or a whole number from {minimum.ToString(CultureInfo.InvariantCulture)} to {maximum.ToString("N0", CultureInfo.InvariantCulture)}; got '{value}'.");
+            }
+        });
+        return option;
+    }
+
     /// <summary>Accepts <c>auto</c> or a finite number above 0, such as a learning rate the range test may choose.</summary>
     public static Option<string> RateOrAuto(this Option<string> option)
     {

@@ -36,7 +36,7 @@ internal static class TrainCommand
         var data = new Option<string?>("--data") { Description = "Dataset folder." };
         var valSplit = new Option<double>("--val-split") { Description = "Share of the training data held out for validation.", DefaultValueFactory = _ => 0.1 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 10 }.AtLeast(1);
-        var batchSize = new Option<int>("--batch-size") { Description = "Batch size of each process (under mpirun the global batch is this times the number of processes).", DefaultValueFactory = _ => 64 }.Between(1, 65_536);
+        var batchSize = new Option<string>("--batch-size") { Description = "Batch size of each process (under mpirun the global batch is this times the number of processes), or auto: the largest that fits half the memory, found by doubling from 16 (throughput is printed for each).", DefaultValueFactory = _ => "64" }.SizeOrAuto(1, 65_536);
         var optimizer = new Option<string>("--optimizer") { Description = "adam, adamw or sgd.", DefaultValueFactory = _ => "adam" };
         var lr = new Option<string>("--lr") { Description = "Learning rate (the peak rate for onecycle), or auto: the range test's valley suggestion (see lr-find).", DefaultValueFactory = _ => "0.001" }.RateOrAuto();
         var scheduler = new Option<string>("--scheduler") { Description = "none, step, cosine, plateau or onecycle.", DefaultValueFactory = _ => "none" };
@@ -121,7 +121,13 @@ internal static class TrainCommand
                 throw new UsageException("--lr auto chooses the rate a new run starts with; a resumed run keeps its own. Give --lr as a number with --resume.");
             }
 
-            var batch = parse.GetValue(batchSize);
+            var batchAuto = parse.GetValue(batchSize) == "auto";
+            var batch = batchAuto ? 64 : int.Parse(parse.GetValue(batchSize)!, CultureInfo.InvariantCulture);
+            if (batchAuto && (Distributed.MpiWorld.IsLaunched || resumeFrom is not null || dry))
+            {
+                throw new UsageException("--batch-size auto searches in one fresh process; give a number with mpirun, --resume or --dry-run.");
+            }
+
             var seedValue = parse.GetValue(seed);
             var directory = CliApp.OutputFolder(parse.GetValue(outDir)!);
 
@@ -253,6 +259,19 @@ internal static class TrainCommand
             {
                 output.WriteLine($"precision: {trainer.PrecisionChoice}");
             }
+            if (batchAuto)
+            {
+                var search = trainer.FindBatchSize(train, cancellationToken: cancellationToken);
+                foreach (var trial in search.Trials)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  batch {trial.BatchSize,6}: {trial.ImagesPerSecond,8:N0} images/s, peak {trial.PeakBytes / 1048576.0,7:N0} MiB{(trial.Fits ? string.Empty : " (over the budget)")}"));
+                }
+
+                batch = search.BatchSize;
+                train = new DataLoader(train.Dataset, train.Transform, train.Options with { BatchSize = batch });
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"--batch-size auto: {batch} (budget {search.MemoryBudgetBytes / 1048576.0:N0} MiB; stopped: {search.StopReason})"));
+            }
+
             if (rangeTest)
             {
                 RangeTestOutput.Write(trainer.FindLearningRate(train, rangeOptions, cancellationToken), directory, output);

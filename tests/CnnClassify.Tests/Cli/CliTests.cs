@@ -203,9 +203,17 @@ public sealed class CliTests : IDisposable
         var history = CnnClassify.Training.Checkpoint.ReadHistory(Path.Combine(outDir, "last.ckpt"));
         Assert.InRange(history.Epochs.Single().LearningRate / double.Parse(valley, System.Globalization.CultureInfo.InvariantCulture), 0.99, 1.01);
 
+        var (sized, sizedOutput, sizedError) = await Run("train", "--model", "simplecnn", "--dataset", "imagefolder", "--data", _data, "--image-size", "16", "--epochs", "1", "--batch-size", "auto", "--out", Path.Combine(_dir, "auto-batch"));
+        Assert.True(sized == 0, $"exit {sized}: {sizedError}\n{sizedOutput}");
+        Assert.Contains("--batch-size auto: 33 (budget", sizedOutput, StringComparison.Ordinal);
+        Assert.Contains("holds the whole training set", sizedOutput, StringComparison.Ordinal);
+
         var bad = new[]
         {
             (new[] { "train", "--lr", "fast" }, "--lr must be a number above 0 or auto; got 'fast'."),
+            (["train", "--batch-size", "lots"], "--batch-size must be auto or a whole number from 1 to 65,536; got 'lots'."),
+            (["train", "--batch-size", "0"], "--batch-size must be auto"),
+            (["train", "--batch-size", "auto", "--dry-run"], "--batch-size auto searches in one fresh process"),
             (["train", "--lr", "auto", "--resume", Path.Combine(outDir, "last.ckpt")], "--lr auto chooses the rate a new run starts with"),
             (["lr-find", "--start-lr", "1", "--end-lr", "0.5"], "--end-lr (0.5) must be above --start-lr (1)."),
             (["lr-find", "--steps", "4"], "--steps"),
