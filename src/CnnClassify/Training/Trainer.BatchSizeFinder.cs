@@ -29,15 +29,9 @@ public sealed partial class Trainer
         }
 
         var budget = options.MemoryBudgetBytes ?? (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2);
-        using var saved = new MemoryStream();
-        Checkpoint.Save(this, saved);
-        var rates = Optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
-        var wasTraining = Model.training;
         var trials = new List<BatchSizeTrial>();
-        string reason;
-        try
+        var reason = Restoring("the state before the batch-size search", () =>
         {
-            Model.train();
             var size = Math.Min(options.Start, train.Dataset.Count);
             var baseline = PeakMemory.Resident();
             while (true)
@@ -51,39 +45,24 @@ public sealed partial class Trainer
                 trials.Add(new BatchSizeTrial(size, imagesPerSecond, peak, fits));
                 if (!fits)
                 {
-                    reason = outOfMemory ? $"batch {size} ran out of device memory" : $"batch {size} peaked at {peak / 1048576.0:F0} MiB, over the budget of {budget / 1048576.0:F0} MiB";
-                    break;
+                    return outOfMemory ? $"batch {size} ran out of device memory" : $"batch {size} peaked at {peak / 1048576.0:F0} MiB, over the budget of {budget / 1048576.0:F0} MiB";
                 }
 
                 // The next size doubles what this one added to the memory before the search.
                 var next = size * 2L;
                 if (next > options.Maximum || size >= train.Dataset.Count)
                 {
-                    reason = size >= train.Dataset.Count ? $"batch {size} holds the whole training set" : $"batch {next} is above the maximum of {options.Maximum}";
-                    break;
+                    return size >= train.Dataset.Count ? $"batch {size} holds the whole training set" : $"batch {next} is above the maximum of {options.Maximum}";
                 }
 
                 if (peak > 0 && baseline + (2 * Math.Max(0, peak - baseline)) > budget)
                 {
-                    reason = $"batch {next} would need about {(baseline + (2 * (peak - baseline))) / 1048576.0:F0} MiB, over the budget of {budget / 1048576.0:F0} MiB";
-                    break;
+                    return $"batch {next} would need about {(baseline + (2 * (peak - baseline))) / 1048576.0:F0} MiB, over the budget of {budget / 1048576.0:F0} MiB";
                 }
 
                 size = (int)Math.Min(next, train.Dataset.Count);
             }
-        }
-        finally
-        {
-            saved.Position = 0;
-            Checkpoint.Load(this, saved, "the state before the batch-size search");
-            var groups = Optimizer.ParamGroups.ToList();
-            for (var g = 0; g < groups.Count; g++)
-            {
-                groups[g].LearningRate = rates[g];
-            }
-
-            Model.train(wasTraining);
-        }
+        });
 
         var fitting = trials.Where(t => t.Fits).ToList();
         return new BatchSizeFinderResult(fitting.Count > 0 ? fitting[^1].BatchSize : trials[0].BatchSize, trials, budget, reason);

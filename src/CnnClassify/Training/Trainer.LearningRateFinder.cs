@@ -63,12 +63,7 @@ public sealed partial class Trainer
 
     private LearningRateFinderResult RunRangeTest(DataLoader train, LearningRateFinderOptions options, CancellationToken cancellationToken)
     {
-        // The whole trainer state, as a checkpoint in memory: restoring it is exact resume's path.
-        using var saved = new MemoryStream();
-        Checkpoint.Save(this, saved);
         var groups = Optimizer.ParamGroups.ToList();
-        var rates = groups.Select(g => g.LearningRate).ToArray();
-        var wasTraining = Model.training;
         var top = _baseLearningRates.Max();
         var shares = _baseLearningRates.Select(r => r / top).ToArray();
 
@@ -76,9 +71,8 @@ public sealed partial class Trainer
         var losses = new List<double>();
         var context = new TrainingContext(this, 1, train.BatchesPerEpoch);
         double average = 0, best = double.PositiveInfinity;
-        try
+        Restoring("the state before the range test", () =>
         {
-            Model.train();
             using (torch.NewDisposeScope())
             {
                 Optimizer.zero_grad();
@@ -131,11 +125,32 @@ public sealed partial class Trainer
                     }
                 }
             }
+
+            return 0;
+        });
+
+        return LearningRateSuggestions.From(tried, losses, options.Steps);
+    }
+
+    // Runs `work` in training mode, then puts the trainer back as it was: the whole state through
+    // an in-memory checkpoint (exact resume's path: weights, BatchNorm statistics, optimizer and
+    // loss-scaler state, random state), the groups' learning rates and the model's mode.
+    private T Restoring<T>(string what, Func<T> work)
+    {
+        using var saved = new MemoryStream();
+        Checkpoint.Save(this, saved);
+        var groups = Optimizer.ParamGroups.ToList();
+        var rates = groups.Select(g => g.LearningRate).ToArray();
+        var wasTraining = Model.training;
+        try
+        {
+            Model.train();
+            return work();
         }
         finally
         {
             saved.Position = 0;
-            Checkpoint.Load(this, saved, "the state before the range test");
+            Checkpoint.Load(this, saved, what);
             for (var g = 0; g < groups.Count; g++)
             {
                 groups[g].LearningRate = rates[g];
@@ -143,7 +158,5 @@ public sealed partial class Trainer
 
             Model.train(wasTraining);
         }
-
-        return LearningRateSuggestions.From(tried, losses, options.Steps);
     }
 }
