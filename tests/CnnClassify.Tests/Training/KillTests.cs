@@ -34,9 +34,11 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
             }
         }
 
+        // In float32: on a CPU with native bf16, Auto trains in bf16, whose kernel for layer4's first
+        // convolution on these 1x1 maps gives other weights run to run (two uninterrupted runs differ).
         string[] Train(string outDir) =>
             ["train", "--model", "resnet18", "--dataset", "imagefolder", "--data", data, "--image-size", "16", "--epochs", $"{Epochs}",
-             "--batch-size", "8", "--seed", "3", "--out", outDir];
+             "--batch-size", "8", "--seed", "3", "--amp", "none", "--out", outDir];
         var straight = Path.Combine(_dir, "straight");
         Assert.Equal(0, await Cli(Train(straight)));
         using var reference = Checkpoint.LoadModel(Path.Combine(straight, "last.ckpt"));
