@@ -126,7 +126,8 @@ internal static class OnnxExporter
 
         var folded = BatchNormFolding.Fold(proto.Graph);
         var plan = QdqPlan.For(proto.Graph, quantization.KeepFloat);
-        var (ranges, images) = ActivationCalibration.Ranges(proto.Graph, input, plan.Calibrated, quantization);
+        var (ranges, images, areas) = ActivationCalibration.Ranges(proto.Graph, input, plan.Calibrated, quantization);
+        QdqRewriter.WidenPooledRanges(proto.Graph, plan, ranges, areas);
         QdqRewriter.Rewrite(proto.Graph, plan, ranges, quantization.ReduceRange);
         var description = new System.Text.Json.Nodes.JsonObject
         {

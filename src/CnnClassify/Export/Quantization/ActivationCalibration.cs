@@ -17,15 +17,22 @@ internal static class ActivationCalibration
     internal const int Levels = 128;
 
     /// <summary>The calibrated range of each of <paramref name="tensors"/>, and how many images were used.</summary>
-    public static (Dictionary<string, (float Min, float Max)> Ranges, int Images) Ranges(
+    public static (Dictionary<string, (float Min, float Max)> Ranges, int Images, Dictionary<string, long> Areas) Ranges(
         GraphProto graph, string input, IReadOnlySet<string> tensors, Int8Quantization options)
     {
         using var runner = new OnnxGraphRunner(graph);
         // [C, H, W] of one image, from the graph's input [batch, C, H, W].
         long[] image = [.. graph.Input[0].Type.TensorType.Shape.Dim.Skip(1).Select(d => d.DimValue)];
         var extremes = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
+        // Each feature map's height times width, which integer average pooling divides by.
+        var areas = new Dictionary<string, long>(StringComparer.Ordinal);
         var images = Run(runner, input, options, image, (name, value) =>
         {
+            if (value.dim() == 4)
+            {
+                areas[name] = value.shape[2] * value.shape[3];
+            }
+
             if (tensors.Contains(name))
             {
                 var (low, high) = (value.min().item<float>(), value.max().item<float>());
@@ -40,7 +47,7 @@ internal static class ActivationCalibration
 
         if (options.Method == CalibrationMethod.MinMax)
         {
-            return (extremes, images);
+            return (extremes, images, areas);
         }
 
         // The second pass counts values into a histogram over each tensor's full range: raw
@@ -72,7 +79,7 @@ internal static class ActivationCalibration
             }
         }
 
-        return (ranges, images);
+        return (ranges, images, areas);
     }
 
     /// <summary>

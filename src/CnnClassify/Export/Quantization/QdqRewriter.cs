@@ -97,6 +97,36 @@ internal static class QdqRewriter
     }
 
     /// <summary>
+    /// Widens the range of each quantized global average pool's output where it is so much narrower
+    /// than its input's that ONNX Runtime's integer kernel refuses the pair: it needs the input scale
+    /// over (output scale times height times width) below 256, and a map that is nearly constant
+    /// after pooling (small seeded models, 1x1 maps) gives a far smaller output scale. The output's
+    /// scale is raised to the input's over 128 times the area, about its midpoint.
+    /// </summary>
+    public static void WidenPooledRanges(GraphProto graph, QdqPlan plan, Dictionary<string, (float Min, float Max)> ranges, IReadOnlyDictionary<string, long> areas)
+    {
+        foreach (var node in graph.Node.Where(n => n.OpType == "GlobalAveragePool"))
+        {
+            if (!plan.Tensors.TryGetValue(node.Input[0], out var input) || !plan.Tensors.TryGetValue(node.Output[0], out var output)
+                || !areas.TryGetValue(node.Input[0], out var area) || !ranges.TryGetValue(input, out var inputRange) || !ranges.TryGetValue(output, out var outputRange))
+            {
+                continue;
+            }
+
+            var least = Affine(inputRange).Scale / (128f * area);
+            if (Affine(outputRange).Scale >= least)
+            {
+                continue;
+            }
+
+            var (low, high) = (Math.Min(outputRange.Min, 0f), Math.Max(outputRange.Max, 0f));
+            var middle = (low + high) / 2;
+            var half = least * 255f / 2;
+            ranges[output] = (Math.Min(low, middle - half), Math.Max(high, middle + half));
+        }
+    }
+
+    /// <summary>
     /// The uint8 scale and zero point of a range, widened to hold 0 (so that zero padding and Relu's
     /// zeros are exact): scale = (max − min) / 255, zero point = round(−min / scale).
     /// </summary>
