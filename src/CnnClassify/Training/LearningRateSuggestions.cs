@@ -11,7 +11,7 @@ internal static class LearningRateSuggestions
     {
         if (rates.Count == 0)
         {
-            throw new InvalidOperationException("The range test recorded no finite loss: the first step already diverged; start at a lower rate.");
+            throw new InvalidOperationException("The range test recorded no step: the data gave no readable batch, or the first loss was not finite (then start at a lower rate).");
         }
 
         var skip = plannedSteps / 10;

@@ -78,6 +78,7 @@ public sealed partial class Trainer
         {
             for (var epoch = 0; done < steps; epoch++)
             {
+                var before = done;
                 foreach (var batch in loader.Epoch(epoch, cancellationToken))
                 {
                     using var scope = torch.NewDisposeScope();
@@ -102,6 +103,11 @@ public sealed partial class Trainer
                             break;
                         }
                     }
+                }
+
+                if (done == before)
+                {
+                    throw new InvalidOperationException("The training data gave no batch (every image unreadable?), so no batch size can be tried.");
                 }
             }
         }

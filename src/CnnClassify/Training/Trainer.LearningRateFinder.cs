@@ -82,6 +82,7 @@ public sealed partial class Trainer
             for (var epoch = 0; !stop; epoch++)
             {
                 var batchIndex = 0;
+                var recorded = tried.Count;
                 foreach (var batch in train.Epoch(epoch, cancellationToken))
                 {
                     using var scope = torch.NewDisposeScope();
@@ -124,6 +125,9 @@ public sealed partial class Trainer
                         }
                     }
                 }
+
+                // A pass that recorded no step (every image unreadable, or every batch skipped) would repeat forever.
+                stop |= tried.Count == recorded;
             }
 
             return 0;

@@ -1,3 +1,4 @@
+using CnnClassify.Data;
 using CnnClassify.Training;
 
 namespace CnnClassify.Tests.Training;
@@ -55,5 +56,21 @@ public sealed class BatchSizeFinderTests
         Assert.Throws<ArgumentOutOfRangeException>(() => trainer.FindBatchSize(loader, new BatchSizeFinderOptions { Start = 64, Maximum = 32 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => trainer.FindBatchSize(loader, new BatchSizeFinderOptions { Steps = 1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => trainer.FindBatchSize(loader, new BatchSizeFinderOptions { MemoryBudgetBytes = 0 }));
+    }
+
+    [Fact]
+    public void Data_of_unreadable_images_ends_both_tuning_tools_with_an_error_instead_of_looping()
+    {
+        var trainer = Trainer(out var model);
+        var before = TrainingData.Weights(model);
+        var broken = new CnnClassify.Tests.Data.DataLoaderTests.CountingDataset(6, i => throw new InvalidImageException($"/data/{i}.png", "it cannot be decoded (truncated)"));
+        var loader = new CnnClassify.Data.DataLoader(broken, options: new CnnClassify.Data.DataLoaderOptions { BatchSize = 2, Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance });
+
+        var range = Assert.Throws<InvalidOperationException>(() => trainer.FindLearningRate(loader, new LearningRateFinderOptions { Steps = 10 }));
+        var sizes = Assert.Throws<InvalidOperationException>(() => trainer.FindBatchSize(loader, new BatchSizeFinderOptions { Start = 2, Maximum = 4 }));
+
+        Assert.Contains("no readable batch", range.Message, StringComparison.Ordinal);
+        Assert.Contains("gave no batch", sizes.Message, StringComparison.Ordinal);
+        Assert.Equal(before, TrainingData.Weights(model));
     }
 }
