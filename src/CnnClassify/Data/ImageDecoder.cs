@@ -124,7 +124,10 @@ public sealed class ImageDecoder
             return torch.tensor(image.Data, [1, image.Height, image.Width], ScalarType.Byte);
         }
 
+        // Every intermediate is held by a local until the end: a temporary that nothing references
+        // can be finalized (and its native tensor freed) while a native call still reads it.
         using var hwc = torch.tensor(image.Data, [image.Height, image.Width, image.Channels], ScalarType.Byte);
-        return hwc.permute(2, 0, 1).contiguous();
+        using var chw = hwc.permute(2, 0, 1);
+        return chw.contiguous();
     }
 }

@@ -82,15 +82,32 @@ internal static class JpegScaledDecoder
     }
 
     /// <summary>Applies an EXIF orientation to an image [C, H, W], as PIL's <c>ImageOps.exif_transpose</c>.</summary>
-    internal static Tensor Orient(Tensor chw, SKEncodedOrigin origin) => origin switch
+    /// <remarks>The transposed view is held by a local while it is flipped, so that no temporary tensor can be finalized mid-call.</remarks>
+    internal static Tensor Orient(Tensor chw, SKEncodedOrigin origin)
     {
-        SKEncodedOrigin.TopRight => chw.flip(2),
-        SKEncodedOrigin.BottomRight => chw.flip(1, 2),
-        SKEncodedOrigin.BottomLeft => chw.flip(1),
-        SKEncodedOrigin.LeftTop => chw.transpose(1, 2),
-        SKEncodedOrigin.RightTop => chw.transpose(1, 2).flip(2),
-        SKEncodedOrigin.RightBottom => chw.transpose(1, 2).flip(1, 2),
-        SKEncodedOrigin.LeftBottom => chw.transpose(1, 2).flip(1),
-        _ => chw,
-    };
+        switch (origin)
+        {
+            case SKEncodedOrigin.TopRight:
+                return chw.flip(2);
+            case SKEncodedOrigin.BottomRight:
+                return chw.flip(1, 2);
+            case SKEncodedOrigin.BottomLeft:
+                return chw.flip(1);
+            case SKEncodedOrigin.LeftTop:
+                return chw.transpose(1, 2);
+            case SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom:
+                using (var transposed = chw.transpose(1, 2))
+                {
+                    return origin switch
+                    {
+                        SKEncodedOrigin.RightTop => transposed.flip(2),
+                        SKEncodedOrigin.RightBottom => transposed.flip(1, 2),
+                        _ => transposed.flip(1),
+                    };
+                }
+
+            default:
+                return chw;
+        }
+    }
 }

@@ -126,7 +126,7 @@ internal static class ImplicitScalarScan
     private static bool IsNumber(string type) => type is "int" or "long" or "float" or "double" or "bool";
 
     /// <summary>Names just enough of a signature's types to tell numbers from tensors.</summary>
-    private sealed class TypeNames : ISignatureTypeProvider<string, object?>
+    internal sealed class TypeNames : ISignatureTypeProvider<string, object?>
     {
         public string GetPrimitiveType(PrimitiveTypeCode typeCode) => typeCode switch
         {
@@ -166,7 +166,7 @@ internal static class ImplicitScalarScan
     }
 
     /// <summary>Operand sizes of ECMA-335 opcodes.</summary>
-    private static int OperandSize(int opcode, byte[] il, int position) => opcode switch
+    internal static int OperandSize(int opcode, byte[] il, int position) => opcode switch
     {
         0x20 or 0x22 or 0x28 or 0x29 or 0x27 or 0x6F or 0x70 or 0x71 or 0x72 or 0x73 or 0x74 or 0x75 or 0x79 or 0x7B or 0x7C or 0x7D or 0x7E or 0x7F or 0x80
             or 0x81 or 0x8C or 0x8D or 0x8F or 0xA3 or 0xA4 or 0xA5 or 0xC2 or 0xC6 or 0xD0 or 0xD1 or 0xDD
