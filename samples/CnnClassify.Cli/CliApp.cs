@@ -31,6 +31,7 @@ public static class CliApp
             WeightsCommand.Create(output),
             DoctorCommand.Create(output),
             ServeCommand.Create(output),
+            AuditCommand.Create(output),
         };
         root.Options.Add(verbose);
 

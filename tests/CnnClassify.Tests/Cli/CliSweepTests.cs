@@ -91,6 +91,14 @@ public sealed class CliSweepTests : IDisposable
         { "predict a missing image", ["predict", "--model", "simplecnn", "--weights", P("missing.pth"), "--num-classes", "2", P("photo.png")], 1, $"'{P("missing.pth")}' does not exist" },
         { "predict with zero top classes", ["predict", "--checkpoint", P("missing.ckpt"), "--top", "0", P("photo.png")], 2, "--top must be at least 1" },
         { "list weights of a model without any", ["weights", "simplecnn"], 2, "No published weights for 'simplecnn'" },
+        { "audit with one fold", ["audit", "--data", P("data"), "--folds", "1", "--out", P("audit")], 2, "--folds must be 2 to 20; got 1" },
+        { "audit with more differing bits than allowed", ["audit", "--data", P("data"), "--duplicate-bits", "17", "--out", P("audit")], 2, "--duplicate-bits must be 0 to 16; got 17" },
+        { "audit showing no suspects", ["audit", "--data", P("data"), "--top", "0", "--out", P("audit")], 2, "--top must be 1 to 1,000; got 0" },
+        { "audit with zero epochs", ["audit", "--data", P("data"), "--epochs", "0", "--out", P("audit")], 2, "--epochs must be 1 to 1,000; got 0" },
+        { "audit a missing folder", ["audit", "--data", P("nowhere"), "--out", P("audit")], 2, $"--data '{P("nowhere")}' is not a folder" },
+        { "audit with an unknown model", ["audit", "--data", P("data"), "--model", "resnet19", "--out", P("audit")], 2, "--model 'resnet19' is not in the zoo" },
+        { "audit with more folds than the data fills", ["audit", "--data", P("data"), "--folds", "5", "--out", P("audit")], 2, "--folds 5 needs at least 10 images" },
+        { "audit with a missing checkpoint", ["audit", "--data", P("data"), "--checkpoint", P("missing.ckpt"), "--out", P("audit")], 1, $"'{P("missing.ckpt")}' does not exist" },
     };
 
     [Theory]
