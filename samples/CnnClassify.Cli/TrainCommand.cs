@@ -59,6 +59,7 @@ internal static class TrainCommand
         var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in an image folder that lead outside it (links back into it are always refused)." };
         var range = new RangeTestArguments();
         var balance = new Option<bool>("--balance") { Description = "Draw training images with replacement so that every class is equally likely (PyTorch's WeightedRandomSampler with 1 / class count), for imbalanced data." };
+        var progressive = new Option<int?>("--progressive-resize") { Description = "Progressive resizing: train the first epochs on images of this side, growing linearly (in steps of 8) to --image-size, which the last quarter of the epochs trains at; validation and the checkpoints stay at --image-size." }.Between(1, Inference.ModelLimits.MaxInputSide);
         var dryRun = new Option<bool>("--dry-run") { Description = "Train on two batches and validate on two, for one epoch, then test on one batch and write every output, as Lightning's fast_dev_run: errors in the data, model or reports show in seconds." };
         var command = rangeTest
             ? new Command("lr-find", "Run the learning-rate range test (fastai's lr_find) with the model, data, optimizer and precision train would use; write lr_find.png and lr_find.csv and print the valley, steepest and minimum/10 suggestions. The weights are not saved.")
@@ -71,7 +72,7 @@ internal static class TrainCommand
             command.Options.Add(option);
         }
 
-        foreach (var option in rangeTest ? range.All : [epochs, lr, scheduler, resume, earlyStopping, thresholds, dryRun])
+        foreach (var option in rangeTest ? range.All : [epochs, lr, scheduler, resume, earlyStopping, thresholds, dryRun, progressive])
         {
             command.Options.Add(option);
         }
@@ -203,6 +204,7 @@ internal static class TrainCommand
             using var cached = CacheFeatures(parse.GetValue(freeze), parse.GetValue(noCache), world, network, ref train, ref validation, precision, output);
 
             var featureSeconds = phases.Elapsed.TotalSeconds - setupSeconds;
+            var resizing = rangeTest ? null : Progressive(parse.GetValue(progressive), name, description is null, loaded.ImageSize, cached is not null);
             var builder = Trainer.For(network)
                 .UseCachedFeatures(cached is not null)
                 .UseOptimizer(Optimizer(parse.GetValue(optimizer)!, learningRate ?? 1e-3))
@@ -227,6 +229,12 @@ internal static class TrainCommand
             {
                 builder.AddCallback(new CheckpointCallback(directory, monitor))
                     .AddCallback(new CsvLogger(Path.Combine(directory, "history.csv")));
+            }
+
+            if (resizing is not null)
+            {
+                builder.AddCallback(resizing);
+                output.WriteLine(resizing.Description);
             }
 
             if (Schedule(schedulerName, epochCount) is { } schedule)
@@ -365,6 +373,33 @@ internal static class TrainCommand
     }
 
     /// <summary>At most <paramref name="count"/> images spread evenly over <paramref name="data"/>, so a dry run sees several classes.</summary>
+    // --progressive-resize START: a linear ramp to the input size, checked against the model's
+    // smallest input and the input size; cached backbone features have no image to resize.
+    private static ProgressiveResizing? Progressive(int? start, string model, bool zooModel, int imageSize, bool cachedFeatures)
+    {
+        if (start is not { } side)
+        {
+            return null;
+        }
+
+        if (zooModel)
+        {
+            CliApp.CheckImageSize(model, side, "--progressive-resize");
+        }
+
+        if (side < 8 || side > imageSize)
+        {
+            throw new UsageException($"--progressive-resize must be from 8 to the input size ({imageSize}); got {side}.");
+        }
+
+        if (cachedFeatures)
+        {
+            throw new UsageException("--progressive-resize resizes images, but --freeze-backbone trains on cached backbone features; add --no-feature-cache.");
+        }
+
+        return ProgressiveResizing.Linear(side, imageSize);
+    }
+
     private static IImageDataset Few(IImageDataset data, int count)
     {
         var kept = Math.Min(count, data.Count);
