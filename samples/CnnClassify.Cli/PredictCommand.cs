@@ -6,6 +6,7 @@ using CnnClassify.Inference;
 using CnnClassify.Models;
 using CnnClassify.Runtime;
 using CnnClassify.Serialization;
+using CnnClassify.Training;
 
 namespace CnnClassify.Cli;
 
@@ -30,10 +31,15 @@ internal static class PredictCommand
         var std = new Option<string?>("--std") { Description = "Per-channel standard deviations, with --model." };
         var top = new Option<int>("--top") { Description = "Classes to list per image.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var json = new Option<bool>("--json") { Description = "Print JSON: per image, the predicted class and every class's probability ('classes' and 'probabilities', in class order)." };
-        var tta = new Option<bool>("--tta") { Description = "Average over a horizontal flip." };
+        var testTime = new TestTimeArguments();
         var amp = new Option<string>("--amp") { Description = "auto (bf16 on a CPU with native bf16, fp16 on CUDA, else none), none, bf16 or fp16.", DefaultValueFactory = _ => "auto" };
         amp.AcceptOnlyFromAmong("auto", "none", "bf16", "fp16");
-        var command = new Command("predict", "Classify images.") { images, checkpoint, model, weights, pretrained, classes, channels, size, mean, std, top, json, tta, amp };
+        var command = new Command("predict", "Classify images.") { images, checkpoint, model, weights, pretrained, classes, channels, size, mean, std, top, json, amp };
+        foreach (var option in testTime.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, cancellationToken) =>
         {
             // "--pretrained photo.jpg": an optional value that is not a weights name is the first image.
@@ -51,7 +57,7 @@ internal static class PredictCommand
             }
 
             var k = parse.GetValue(top);
-            using var predictor = Create(parse, checkpoint, model, weights, pretrained, weightsName, classes, channels, size, mean, std, tta, amp, cancellationToken);
+            using var predictor = Create(parse, checkpoint, model, weights, pretrained, weightsName, classes, channels, size, mean, std, configuration => Options(parse, testTime, amp, configuration), cancellationToken);
             var predictions = predictor.PredictBatch(files);
             if (parse.GetValue(json))
             {
@@ -102,9 +108,10 @@ internal static class PredictCommand
         string.Equals(value, WeightCatalog.Default, StringComparison.OrdinalIgnoreCase)
         || WeightCatalog.All.Any(w => string.Equals(w.Name, value, StringComparison.OrdinalIgnoreCase));
 
-    private static PredictorOptions Options(ParseResult parse, Option<bool> tta, Option<string> amp) => new()
+    // The test-time views are made from the model's description (its input size and preprocessing).
+    private static PredictorOptions Options(ParseResult parse, TestTimeArguments testTime, Option<string> amp, ModelConfiguration configuration) => new()
     {
-        TestTimeAugmentation = parse.GetValue(tta),
+        TestTimeAugmentation = testTime.For(parse, configuration),
         Precision = parse.GetValue(amp) switch
         {
             "none" => Runtime.Precision.Fp32,
@@ -115,7 +122,7 @@ internal static class PredictCommand
     };
 
     private static Predictor Create(ParseResult parse, Option<string?> checkpoint, Option<string?> model, Option<string?> weights, Option<string?> pretrained, string? weightsName, Option<int?> classes,
-        Option<int?> channels, Option<int?> size, Option<string?> mean, Option<string?> std, Option<bool> tta, Option<string> amp, CancellationToken cancellationToken)
+        Option<int?> channels, Option<int?> size, Option<string?> mean, Option<string?> std, Func<ModelConfiguration, PredictorOptions> options, CancellationToken cancellationToken)
     {
         if (parse.GetValue(checkpoint) is { } path)
         {
@@ -124,7 +131,7 @@ internal static class PredictCommand
                 throw new UsageException("Give either --checkpoint, or --model with --pretrained or --weights, not both.");
             }
 
-            return Predictor.FromCheckpoint(path, Options(parse, tta, amp));
+            return Predictor.FromCheckpoint(path, options(Checkpoint.ReadConfiguration(path)));
         }
 
         var name = parse.GetValue(model) ?? throw new UsageException("Give --checkpoint CKPT, --model NAME --pretrained, or --model NAME --weights FILE --num-classes N.");
@@ -145,7 +152,7 @@ internal static class PredictCommand
             // Fetched here so that Ctrl-C stops the download and removes its partial file.
             WeightCatalog.Get(name, weightsName ?? WeightCatalog.Default).Fetch(new DownloadProgressLine(), cancellationToken);
             var published = ModelZoo.Create(name, weights: weightsName ?? WeightCatalog.Default, progress: new DownloadProgressLine());
-            return new Predictor(published, Options(parse, tta, amp));
+            return new Predictor(published, options(published.Configuration));
         }
 
         var file = parse.GetValue(weights) ?? throw new UsageException("--model needs --weights FILE.");
@@ -182,6 +189,6 @@ internal static class PredictCommand
         }
 
         network.Configuration = configuration;
-        return new Predictor(network, Options(parse, tta, amp));
+        return new Predictor(network, options(configuration));
     }
 }

@@ -5,7 +5,7 @@ using CnnClassify.Runtime;
 
 namespace CnnClassify.Cli;
 
-/// <summary><c>evaluate</c>'s test-time augmentation options: which views, how many augmented ones, and how they are averaged.</summary>
+/// <summary><c>evaluate</c> and <c>predict</c>: the test-time augmentation options: which views, how many augmented ones, and how they are averaged.</summary>
 internal sealed class TestTimeArguments
 {
     public TestTimeArguments()

@@ -80,6 +80,10 @@ public sealed class Predictor : IImageClassifier, IImageExplainer
         PrecisionChoice = PrecisionChoice.For(Options.Precision, _device);
         _decoder = new ImageDecoder(configuration.ColorMode, Options.MaxPixels, applyExifOrientation: configuration.Preprocessing.ApplyExifOrientation);
         _prepare = configuration.EvalTransform();
+        if (Options.TestTimeAugmentation is { Averaging: TestTimeAveraging.Logits } && ModelRunner.OutputsProbabilities(model))
+        {
+            throw new ArgumentException("The model averages probabilities itself (an ensemble), so its test-time views cannot be averaged in logits.", nameof(options));
+        }
     }
 
     /// <summary>How the predictor runs.</summary>
@@ -283,7 +287,7 @@ public sealed class Predictor : IImageClassifier, IImageExplainer
     {
         using var image = _decoder.Decode(stream, sourceName);
         using var scope = torch.NewDisposeScope();
-        return new PreparedTensor(sourceName, _prepare.Apply(image, Random.Shared).contiguous().DetachFromDisposeScope());
+        return new PreparedTensor(sourceName, PrepareViews(image).contiguous().DetachFromDisposeScope());
     }
 
     /// <inheritdoc />
@@ -307,7 +311,8 @@ public sealed class Predictor : IImageClassifier, IImageExplainer
         }
 
         using var scope = torch.NewDisposeScope();
-        var batch = input.unsqueeze(0);
+        // With test-time augmentation the prepared image holds its views; the map explains the first.
+        var batch = input.dim() == 4 ? input.narrow(0, 0, 1) : input.unsqueeze(0);
         lock (_forward)
         {
             if (!_mappers.TryGetValue((Explanation.CamMethod.GradCam, null), out var mapper))
@@ -340,7 +345,25 @@ public sealed class Predictor : IImageClassifier, IImageExplainer
     private List<Prediction> Run(IReadOnlyList<Tensor> images, IReadOnlyList<string> sources)
     {
         using var scope = torch.NewDisposeScope();
-        return RunPrepared([.. images.Select(image => _prepare.Apply(image, Random.Shared))], sources);
+        return RunPrepared([.. images.Select(PrepareViews)], sources);
+    }
+
+    // The model's input for one decoded image: [C, H, W], or with test-time augmentation its views
+    // stacked [V, C, H, W] (a random view draws the numbers of its epoch, the same for every image).
+    private Tensor PrepareViews(Tensor image)
+    {
+        if (Options.TestTimeAugmentation is not { } tta)
+        {
+            return _prepare.Apply(image, Random.Shared);
+        }
+
+        using var scope = torch.NewDisposeScope();
+        var views = tta.Views.Select(view =>
+        {
+            var prepared = (view.Transform ?? _prepare).Apply(image, new Random(SeedMix.Mix(0, view.Epoch, 0)));
+            return view.Mirror ? prepared.flip(2) : prepared;
+        }).ToArray();
+        return torch.stack(views).MoveToOuterDisposeScope();
     }
 
     private List<Prediction> RunPrepared(IReadOnlyList<Tensor> prepared, IReadOnlyList<string> sources)
@@ -351,12 +374,20 @@ public sealed class Predictor : IImageClassifier, IImageExplainer
         lock (_forward)
         {
             var inference = Options.Inference with { Precision = PrecisionChoice.Precision };
-            probabilities = ModelRunner.Probabilities(_model, Task, ModelRunner.Outputs(_model, batch, _device, inference));
-            if (Options.TestTimeAugmentation)
+            if (Options.TestTimeAugmentation is not { } tta)
             {
-                var mirrored = ModelRunner.Probabilities(_model, Task, ModelRunner.Outputs(_model, batch.flip(3), _device, inference));
-                using var half = 0.5.ToScalar();
-                probabilities = probabilities.add(mirrored, HeldScalars.One).mul_(half);
+                probabilities = ModelRunner.Probabilities(_model, Task, ModelRunner.Outputs(_model, batch, _device, inference));
+            }
+            else
+            {
+                // Every view of every image in one pass: [N, V, C, H, W] as [N x V, C, H, W].
+                var (count, views) = (batch.shape[0], batch.shape[1]);
+                var outputs = ModelRunner.Outputs(_model, batch.flatten(0, 1), _device, inference);
+                var total = tta.Views.Sum(v => v.Weight);
+                using var weights = torch.tensor(tta.Views.Select(v => (float)(v.Weight / total)).ToArray(), device: _device).view(1, views, 1);
+                probabilities = tta.Averaging == TestTimeAveraging.Logits
+                    ? ModelRunner.Probabilities(_model, Task, outputs.view(count, views, -1).mul(weights).sum(1))
+                    : ModelRunner.Probabilities(_model, Task, outputs).view(count, views, -1).mul(weights).sum(1);
             }
         }
 

@@ -8,8 +8,14 @@ namespace CnnClassify.Inference;
 /// <summary>How a <see cref="Predictor"/> runs; what the images need (size, colour, normalisation, classes) comes from the model's configuration.</summary>
 public sealed record PredictorOptions
 {
-    /// <summary>Whether to average the probabilities of the image and its mirror image (test-time augmentation).</summary>
-    public bool TestTimeAugmentation { get; init; }
+    /// <summary>
+    /// Test-time augmentation: each image's views (<see cref="TestTimeAugmentation.Flip"/>,
+    /// <see cref="TestTimeAugmentation.FiveCrop"/>, <see cref="TestTimeAugmentation.TenCrop"/> or
+    /// <see cref="TestTimeAugmentation.Augmented"/>) run in one forward pass and are averaged, as
+    /// on the evaluation path; random views draw the same numbers for every image, so a prediction
+    /// repeats. <see langword="null"/> (the default) runs the image once.
+    /// </summary>
+    public TestTimeAugmentation? TestTimeAugmentation { get; init; }
 
     /// <summary>
     /// Whether to feed the model channels-last batches

@@ -439,6 +439,19 @@ public sealed class CliTests : IDisposable
         var probabilities = document.RootElement[0].GetProperty("probabilities");
         Assert.Equal(Classes, document.RootElement[0].GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(1.0, probabilities.EnumerateArray().Sum(p => p.GetDouble()), 5);
+
+        // predict --tta five-crop gives what the library's predictor gives with the same views.
+        var (ttaCode, ttaJson, ttaError) = await Run("predict", "--checkpoint", Path.Combine(outDir, "best.ckpt"), image, "--json", "--tta", "five-crop", "--amp", "none");
+        Assert.True(ttaCode == 0, ttaError);
+        using var predictor = CnnClassify.Inference.Predictor.FromCheckpoint(Path.Combine(outDir, "best.ckpt"), new CnnClassify.Inference.PredictorOptions
+        {
+            Precision = Precision.Fp32, TestTimeAugmentation = TestTimeAugmentation.FiveCrop(CnnClassify.Training.Checkpoint.ReadConfiguration(Path.Combine(outDir, "best.ckpt"))),
+        });
+        using var ttaDocument = JsonDocument.Parse(ttaJson);
+        Assert.Equal(predictor.Predict(image).Probabilities, ttaDocument.RootElement[0].GetProperty("probabilities").EnumerateArray().Select(p => p.GetDouble()), new Training.ToleranceComparer(1e-6));
+        var (badCode, _, badError) = await Run("predict", "--checkpoint", Path.Combine(outDir, "best.ckpt"), image, "--tta", "sideways");
+        Assert.Equal(2, badCode);
+        Assert.Contains("sideways", badError, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -118,12 +118,52 @@ public sealed class PredictorTests : IDisposable
     [Fact]
     public void Test_time_augmentation_averages_the_image_and_its_mirror()
     {
-        using var predictor = Predictor.FromCheckpoint(_checkpoint, new PredictorOptions { TestTimeAugmentation = true, Precision = Precision.Fp32 });
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, new PredictorOptions { TestTimeAugmentation = TestTimeAugmentation.Flip(), Precision = Precision.Fp32 });
 
         var prediction = predictor.Predict(_images[2]);
 
         var expected = InMemoryProbabilities(_images[2]).Zip(InMemoryProbabilities(_images[2], flip: true)).Select(p => (p.First + p.Second) / 2);
         Assert.Equal(expected, prediction.Probabilities, new ToleranceComparer(1e-6));
+    }
+
+    [Theory]
+    [InlineData("ten-crop", "probabilities")]
+    [InlineData("five-crop", "logits")]
+    [InlineData("augment", "probabilities")]
+    public void Test_time_views_in_one_pass_equal_the_evaluation_paths_views_over_the_same_files(string views, string averaging)
+    {
+        // LeNet-5 resizes straight to 28x28, so its crops come from 32x32 images (8/7 of the input).
+        var configuration = Checkpoint.ReadConfiguration(_checkpoint);
+        var average = averaging == "logits" ? TestTimeAveraging.Logits : TestTimeAveraging.Probabilities;
+        var tta = views switch
+        {
+            "ten-crop" => TestTimeAugmentation.TenCrop(configuration, average),
+            "five-crop" => TestTimeAugmentation.FiveCrop(configuration, average),
+            _ => TestTimeAugmentation.Augmented(new Compose(new RandomCrop(28, padding: 3), new RandomHorizontalFlip(), new ToTensor(), new Normalize(Mean, Std)), count: 3, averaging: average),
+        };
+        using var predictor = Predictor.FromCheckpoint(_checkpoint, new PredictorOptions { TestTimeAugmentation = tta, Precision = Precision.Fp32 });
+        using var model = Checkpoint.LoadModel(_checkpoint);
+        var folder = Path.Combine(_dir, "tta", "all");
+        Directory.CreateDirectory(folder);
+        _images.ForEach(image => File.Copy(image, Path.Combine(folder, Path.GetFileName(image))));
+        var dataset = new ImageFolderDataset(Path.GetDirectoryName(folder)!, new ImageFolderOptions { ColorMode = ColorMode.Grayscale });
+        var loader = new CnnClassify.Data.DataLoader(dataset, configuration.EvalTransform(), new DataLoaderOptions { BatchSize = 4 });
+
+        var predicted = predictor.PredictBatch(dataset.Files, batchSize: 4);
+        var evaluated = CnnClassify.Evaluation.PredictionSet.Collect(model, loader, configuration.ClassNames, new InferenceOptions { Precision = Precision.Fp32, TestTimeAugmentation = tta });
+
+        if (views == "augment")
+        {
+            // Random views draw per-sample numbers on the evaluation path and one set per view in
+            // the predictor, so only the shape of the result can agree; it repeats, though.
+            Assert.Equal(predicted.Select(p => p.Probabilities), predictor.PredictBatch(dataset.Files, batchSize: 4).Select(p => p.Probabilities));
+            return;
+        }
+
+        for (var i = 0; i < predicted.Count; i++)
+        {
+            Assert.Equal(evaluated.Probabilities(i).Select(v => (double)v), predicted[i].Probabilities, new ToleranceComparer(1e-5));
+        }
     }
 
     [Fact]
