@@ -133,7 +133,7 @@ public sealed class OnnxPredictor : IImageClassifier
         var results = new List<Prediction>();
         foreach (var chunk in paths.Chunk(batchSize))
         {
-            var prepared = new Prepared[chunk.Length];
+            var prepared = new Prepared[chunk.Length][];
             try
             {
                 Parallel.For(0, chunk.Length, i => prepared[i] = Prepare(_decoder.Decode(chunk[i])));
@@ -192,16 +192,17 @@ public sealed class OnnxPredictor : IImageClassifier
         }
     }
 
-    // The model's input for one image: bytes for a graph that takes pixels, else normalised floats.
+    // The model's input for one view of an image: bytes for a graph that takes pixels, else normalised floats.
     private sealed record Prepared(byte[]? Pixels, float[]? Values);
 
     // A prepared image handed out through IImageClassifier: managed arrays only, nothing to release.
-    private sealed class PreparedPixels(string sourceName, Prepared input) : PreparedImage(sourceName)
+    private sealed class PreparedPixels(string sourceName, Prepared[] input) : PreparedImage(sourceName)
     {
-        public Prepared Input { get; } = input;
+        public Prepared[] Input { get; } = input;
     }
 
-    private Prepared Prepare(PixelImage image)
+    // The views of one image (one without test-time augmentation), each the model's input.
+    private Prepared[] Prepare(PixelImage image)
     {
         var d = Description;
         var (channels, height, width) = (image.Channels, image.Height, image.Width);
@@ -218,24 +219,58 @@ public sealed class OnnxPredictor : IImageClassifier
             ? planar
             : PixelResize.Resize([.. planar.Select(b => (float)b)], channels, height, width, h, w, d.Interpolation);
 
+        // Shorter side to `side`, the other in proportion (truncated).
+        (int Height, int Width) ShorterSideTo(int side) => height <= width ? (side, Math.Max(1, (int)(side * (double)width / height))) : (Math.Max(1, (int)(side * (double)height / width)), side);
+
+        var (inputHeight, inputWidth) = (d.InputHeight, d.InputWidth);
+        if (Options.TestTimeViews is OnnxTestTimeViews.FiveCrop or OnnxTestTimeViews.TenCrop)
+        {
+            // The crops' image: as the preprocessing resizes it, or 8/7 of the input size.
+            var (h, w) = d.ResizeSize is { } resize ? ShorterSideTo(resize) : ((int)Math.Round(inputHeight * 8 / 7.0), (int)Math.Round(inputWidth * 8 / 7.0));
+            if (h < inputHeight || w < inputWidth)
+            {
+                throw new InvalidDataException($"'{_modelPath}': a {inputHeight}x{inputWidth} crop needs the resized image at least that large; it is {h}x{w}.");
+            }
+
+            var resized = Resized(h, w);
+            var views = new List<Prepared>();
+            foreach (var (top, left) in new[] { (0, 0), (0, w - inputWidth), (h - inputHeight, 0), (h - inputHeight, w - inputWidth), ((int)CenterCropOffset.Of(h, inputHeight), (int)CenterCropOffset.Of(w, inputWidth)) })
+            {
+                var crop = Crop(resized, channels, h, w, top, left, inputHeight, inputWidth);
+                views.Add(Finish(crop));
+                if (Options.TestTimeViews == OnnxTestTimeViews.TenCrop)
+                {
+                    views.Add(Finish(Mirror(crop, channels, inputHeight, inputWidth)));
+                }
+            }
+
+            return [.. views];
+        }
+
         byte[] pixels;
         if (d.ResizeSize is { } side)
         {
-            // Shorter side to `side`, the other in proportion (truncated), then the centre crop.
-            var (h, w) = height <= width ? (side, Math.Max(1, (int)(side * (double)width / height))) : (Math.Max(1, (int)(side * (double)height / width)), side);
-            pixels = CenterCrop(Resized(h, w), channels, h, w, d.InputHeight, d.InputWidth);
+            var (h, w) = ShorterSideTo(side);
+            pixels = Crop(Resized(h, w), channels, h, w, (int)CenterCropOffset.Of(h, inputHeight), (int)CenterCropOffset.Of(w, inputWidth), inputHeight, inputWidth);
         }
         else
         {
-            pixels = Resized(d.InputHeight, d.InputWidth);
+            pixels = Resized(inputHeight, inputWidth);
         }
 
+        return Options.TestTimeViews == OnnxTestTimeViews.Flip ? [Finish(pixels), Finish(Mirror(pixels, channels, inputHeight, inputWidth))] : [Finish(pixels)];
+    }
+
+    // The model's input from prepared pixels: the bytes for a graph that takes them, else ToTensor
+    // (/ 255) and Normalize ((x - mean) / std) in float32, as the training library computes them.
+    private Prepared Finish(byte[] pixels)
+    {
+        var d = Description;
         if (d.TakesPixels)
         {
             return new Prepared(pixels, null);
         }
 
-        // ToTensor (/ 255) and Normalize ((x - mean) / std) in float32, as the training library computes them.
         var values = new float[pixels.Length];
         var plane = d.InputHeight * d.InputWidth;
         for (var i = 0; i < values.Length; i++)
@@ -253,11 +288,25 @@ public sealed class OnnxPredictor : IImageClassifier
         return new Prepared(null, values);
     }
 
-    // The centred region, placed as torchvision places it (CenterCropOffset), zero-padded where the image is smaller.
-    private static byte[] CenterCrop(byte[] pixels, int channels, int height, int width, int cropHeight, int cropWidth)
+    // The planar image mirrored left to right.
+    private static byte[] Mirror(byte[] pixels, int channels, int height, int width)
     {
-        var top = (int)CenterCropOffset.Of(height, cropHeight);
-        var left = (int)CenterCropOffset.Of(width, cropWidth);
+        var result = new byte[pixels.Length];
+        for (var row = 0; row < channels * height; row++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                result[(row * width) + x] = pixels[(row * width) + width - 1 - x];
+            }
+        }
+
+        return result;
+    }
+
+    // The region at (top, left), as torchvision's crops place it (the centre by CenterCropOffset),
+    // zero-padded where it leaves the image.
+    private static byte[] Crop(byte[] pixels, int channels, int height, int width, int top, int left, int cropHeight, int cropWidth)
+    {
         var result = new byte[channels * cropHeight * cropWidth];
         for (var c = 0; c < channels; c++)
         {
@@ -283,28 +332,30 @@ public sealed class OnnxPredictor : IImageClassifier
         return result;
     }
 
-    private List<Prediction> Run(IReadOnlyList<Prepared> images, IReadOnlyList<string> sources)
+    // Every view of every image in one run; each image's views averaged in probability (or logit) space.
+    private List<Prediction> Run(IReadOnlyList<Prepared[]> images, IReadOnlyList<string> sources)
     {
         var d = Description;
-        int[] shape = [images.Count, d.InChannels, d.InputHeight, d.InputWidth];
+        var views = images.SelectMany(v => v).ToList();
+        int[] shape = [views.Count, d.InChannels, d.InputHeight, d.InputWidth];
         var size = d.InChannels * d.InputHeight * d.InputWidth;
         NamedOnnxValue input;
         if (d.TakesPixels)
         {
-            var data = new byte[images.Count * size];
-            for (var i = 0; i < images.Count; i++)
+            var data = new byte[views.Count * size];
+            for (var i = 0; i < views.Count; i++)
             {
-                images[i].Pixels!.CopyTo(data, i * size);
+                views[i].Pixels!.CopyTo(data, i * size);
             }
 
             input = NamedOnnxValue.CreateFromTensor(_inputName, new DenseTensor<byte>(data, shape));
         }
         else
         {
-            var data = new float[images.Count * size];
-            for (var i = 0; i < images.Count; i++)
+            var data = new float[views.Count * size];
+            for (var i = 0; i < views.Count; i++)
             {
-                images[i].Values!.CopyTo(data, i * size);
+                views[i].Values!.CopyTo(data, i * size);
             }
 
             input = NamedOnnxValue.CreateFromTensor(_inputName, new DenseTensor<float>(data, shape));
@@ -329,51 +380,53 @@ public sealed class OnnxPredictor : IImageClassifier
         }
 
         var predictions = new List<Prediction>(images.Count);
+        var row = 0;
         for (var i = 0; i < images.Count; i++)
         {
-            predictions.Add(Predicted(sources[i], logits, i, classes));
+            var count = images[i].Length;
+            var rows = Enumerable.Range(row, count).Select(r => Enumerable.Range(0, classes).Select(k => logits[r, k]).ToArray()).ToList();
+            row += count;
+            var probabilities = count == 1 ? Activate(rows[0])
+                : Options.AverageLogits ? Activate(Mean(rows.Select(r => r.Select(v => (double)v).ToArray()).ToList()).Select(v => (float)v).ToArray())
+                : Mean(rows.Select(Activate).ToList());
+            predictions.Add(Predicted(sources[i], probabilities));
         }
 
         return predictions;
     }
 
-    // The task's activation and decision, as the LibTorch predictor's: the most probable class of a
-    // softmax, or every class whose sigmoid reaches its threshold, most probable first.
-    private Prediction Predicted(string source, Tensor<float> logits, int row, int classes)
+    private static double[] Mean(IReadOnlyList<double[]> rows) => [.. Enumerable.Range(0, rows[0].Length).Select(k => rows.Average(r => r[k]))];
+
+    // The task's activation: softmax for one label, a sigmoid per class for several.
+    private double[] Activate(float[] logits) => Description.Task == Inference.TaskNames.MultiLabel
+        ? [.. logits.Select(l => (double)(1f / (1f + MathF.Exp(-l))))]
+        : Softmax(logits);
+
+    // The task's decision: the most probable class, or every class whose probability reaches its
+    // threshold, most probable first.
+    private Prediction Predicted(string source, double[] probabilities)
     {
         if (Description.Task != Inference.TaskNames.MultiLabel)
         {
-            return new Prediction(source, ClassNames, Softmax(logits, row, classes));
-        }
-
-        var probabilities = new double[classes];
-        for (var k = 0; k < classes; k++)
-        {
-            probabilities[k] = 1f / (1f + MathF.Exp(-logits[row, k]));
+            return new Prediction(source, ClassNames, probabilities);
         }
 
         var thresholds = Description.Thresholds;
-        var predicted = Enumerable.Range(0, classes)
+        var predicted = Enumerable.Range(0, probabilities.Length)
             .Where(k => probabilities[k] >= (thresholds?[k] ?? Inference.TaskNames.DefaultThreshold))
             .OrderByDescending(k => probabilities[k]).ThenBy(k => k).ToList();
         return new Prediction(source, ClassNames, probabilities, predicted);
     }
 
     // Softmax in float32 as LibTorch computes it (subtract the maximum, exponentiate, divide by the sum).
-    private static double[] Softmax(Tensor<float> logits, int row, int classes)
+    private static double[] Softmax(float[] logits)
     {
-        var max = float.NegativeInfinity;
-        for (var k = 0; k < classes; k++)
-        {
-            max = Math.Max(max, logits[row, k]);
-        }
-
-        var exps = new float[classes];
+        var max = logits.Max();
+        var exps = logits.Select(l => MathF.Exp(l - max)).ToArray();
         var sum = 0f;
-        for (var k = 0; k < classes; k++)
+        foreach (var e in exps)
         {
-            exps[k] = MathF.Exp(logits[row, k] - max);
-            sum += exps[k];
+            sum += e;
         }
 
         return [.. exps.Select(e => (double)(e / sum))];

@@ -24,6 +24,16 @@ public sealed record OnnxPredictorOptions
     /// </summary>
     public string? OptimizedModelCache { get; init; }
 
+    /// <summary>
+    /// Test-time augmentation: the views of each image run in the same batch and their
+    /// probabilities are averaged (their logits with <see cref="AverageLogits"/>), as the LibTorch
+    /// predictor's flip, five-crop and ten-crop. <see cref="OnnxTestTimeViews.None"/> by default.
+    /// </summary>
+    public OnnxTestTimeViews TestTimeViews { get; init; }
+
+    /// <summary>Whether test-time views average their logits instead of their probabilities.</summary>
+    public bool AverageLogits { get; init; }
+
     /// <summary>Largest width x height of an image accepted, checked from the header before decoding (a decompression-bomb guard).</summary>
     public long MaxPixels { get; init; } = 89_478_485;
 }

@@ -96,6 +96,51 @@ public class OnnxPredictorParityTests : IDisposable
         Assert.Equal(actual[2].Probabilities, deployed.Predict(image, files[2]).Probabilities);
     }
 
+    public static TheoryData<string, OnnxTestTimeViews, bool> TestTimeCases() => new()
+    {
+        { "simplecnn", OnnxTestTimeViews.Flip, false }, { "simplecnn", OnnxTestTimeViews.TenCrop, true }, { "resnet18", OnnxTestTimeViews.FiveCrop, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(TestTimeCases))]
+    public void The_onnx_predictors_test_time_views_give_the_libtorch_predictors_probabilities(string name, OnnxTestTimeViews views, bool logits)
+    {
+        torch.manual_seed(22);
+        using var model = name == "simplecnn"
+            ? ModelZoo.Create(name, new ModelOptions { NumClasses = 3, InChannels = 3, ImageSize = 30 })
+            : ModelZoo.Create(name, new ModelOptions { NumClasses = 3 });
+        // SimpleCNN resizes straight to 30x30, so its crops come from 34x34 (8/7 of 30, rounded);
+        // ResNet-18's from the shorter side at 256 of these non-square images.
+        model.Configuration = model.Configuration with { ClassNames = ["a", "b", "c"] };
+        var files = Enumerable.Range(0, 3).Select(i => WritePng(10 + i, 45 + (i * 83 % 270), 60 + (i * 47 % 230))).ToList();
+        var onnx = Path.Combine(_directory, "tta.onnx");
+        model.ExportOnnx(onnx);
+        var averaging = logits ? TestTimeAveraging.Logits : TestTimeAveraging.Probabilities;
+        var tta = views switch
+        {
+            OnnxTestTimeViews.Flip => TestTimeAugmentation.Flip(averaging),
+            OnnxTestTimeViews.FiveCrop => TestTimeAugmentation.FiveCrop(model.Configuration, averaging),
+            _ => TestTimeAugmentation.TenCrop(model.Configuration, averaging),
+        };
+
+        using var libtorch = new Predictor(model, new PredictorOptions { Precision = CnnClassify.Runtime.Precision.Fp32, TestTimeAugmentation = tta });
+        using var deployed = new OnnxPredictor(onnx, new OnnxPredictorOptions { TestTimeViews = views, AverageLogits = logits });
+        using var plain = new OnnxPredictor(onnx);
+        var expected = libtorch.PredictBatch(files);
+        var actual = deployed.PredictBatch(files, batchSize: 2);
+
+        for (var i = 0; i < files.Count; i++)
+        {
+            for (var k = 0; k < 3; k++)
+            {
+                Assert.True(Math.Abs(expected[i].Probabilities[k] - actual[i].Probabilities[k]) <= 1e-5, $"{files[i]} class {k}: LibTorch {expected[i].Probabilities[k]}, ONNX Runtime {actual[i].Probabilities[k]}");
+            }
+        }
+
+        // The views change the answer: the averaged probabilities are not the plain image's.
+        Assert.NotEqual(plain.Predict(files[0]).Probabilities, actual[0].Probabilities);
+    }
+
     // A photo-like PNG: smooth gradients and noise, so that resizing has something to average.
     private string WritePng(int index, int width, int height)
     {
