@@ -46,6 +46,11 @@ internal static class AuditCommand
                 throw new UsageException($"--data '{root}' is not a folder.");
             }
 
+            if (parse.GetValue(checkpoint) is not null && new Option[] { model, folds, epochs, imageSize, grayscale, batchSize, lr }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } foldOption)
+            {
+                throw new UsageException($"{foldOption.Name} sets up the fold models; with --checkpoint the checkpoint's model predicts, so leave it out.");
+            }
+
             var warnings = new WarningLogger(output);
             using var trained = parse.GetValue(checkpoint) is { } path ? Checkpoint.LoadModel(path) : null;
             var architecture = parse.GetValue(model)!;

@@ -91,6 +91,11 @@ public static class LabelAudit
             {
                 // The calibrated cell: the row rescaled to the class's sample count.
                 var prune = i == j ? 0 : (int)Math.Round(joint[i, j] * (double)perClass[i] / rowTotal);
+                if (prune == 0)
+                {
+                    continue;
+                }
+
                 foreach (var s in labelled.OrderByDescending(s => P(s, j) - P(s, i)).ThenBy(s => s).Take(Math.Min(prune, labelled.Count - 1)))
                 {
                     issues.Add(s);

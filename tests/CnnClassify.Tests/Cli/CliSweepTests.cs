@@ -101,6 +101,11 @@ public sealed class CliSweepTests : IDisposable
         { "audit a missing folder", ["audit", "--data", P("nowhere"), "--out", P("audit")], 2, $"--data '{P("nowhere")}' is not a folder" },
         { "audit with an unknown model", ["audit", "--data", P("data"), "--model", "resnet19", "--out", P("audit")], 2, "--model 'resnet19' is not in the zoo" },
         { "audit with more folds than the data fills", ["audit", "--data", P("data"), "--folds", "5", "--out", P("audit")], 2, "--folds 5 needs at least 10 images" },
+        { "audit with a checkpoint and fold options", ["audit", "--data", P("data"), "--checkpoint", P("missing.ckpt"), "--epochs", "3", "--out", P("audit")], 2, "--epochs sets up the fold models; with --checkpoint" },
+        { "audit with an image size below any model's", ["audit", "--data", P("data"), "--image-size", "4", "--out", P("audit")], 2, "--image-size must be 8 to 1,024; got 4" },
+        { "audit with a zero batch size", ["audit", "--data", P("data"), "--batch-size", "0", "--out", P("audit")], 2, "--batch-size must be 1 to 4,096; got 0" },
+        { "audit with a zero learning rate", ["audit", "--data", P("data"), "--lr", "0", "--out", P("audit")], 2, "--lr must be a number above 0; got 0" },
+        { "audit into a file", ["audit", "--data", P("data"), "--out", P("file.txt")], 1, $"--out '{P("file.txt")}' is a file" },
         { "audit with a missing checkpoint", ["audit", "--data", P("data"), "--checkpoint", P("missing.ckpt"), "--out", P("audit")], 1, $"'{P("missing.ckpt")}' does not exist" },
     };
 
