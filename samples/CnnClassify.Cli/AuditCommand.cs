@@ -30,12 +30,13 @@ internal static class AuditCommand
         var lr = new Option<double>("--lr") { Description = "AdamW learning rate of fold training.", DefaultValueFactory = _ => 1e-3 }.Above(0);
         var seed = new Option<int>("--seed") { Description = "Seeds the folds and the training.", DefaultValueFactory = _ => 0 };
         var duplicateBits = new Option<int>("--duplicate-bits") { Description = "Most differing bits of two 64-bit image hashes for a near-duplicate pair (0 to 16; 0 finds only identical pictures).", DefaultValueFactory = _ => 4 }.Between(0, 16);
+        var duplicateDifference = new Option<double>("--duplicate-difference") { Description = "Largest mean difference, in gray levels (0 to 255), of two candidates' 16 x 16 thumbnails (each less its mean brightness) for a near-duplicate pair.", DefaultValueFactory = _ => 4 }.From(0, 255);
         var top = new Option<int>("--top") { Description = "Suspects shown with thumbnails in audit.html (1 to 1,000).", DefaultValueFactory = _ => 100 }.Between(1, 1000);
         var followLinks = new Option<bool>("--follow-links") { Description = "Follow links in the folder that lead outside it." };
         var outDir = new Option<string>("--out") { Description = "Output folder.", Required = true };
         var command = new Command("audit", "Find suspected label errors (confident learning on out-of-sample predictions) and near-duplicate images; writes label_issues.csv, near_duplicates.csv and audit.html.")
         {
-            data, checkpoint, model, folds, epochs, imageSize, grayscale, batchSize, lr, seed, duplicateBits, top, followLinks, outDir,
+            data, checkpoint, model, folds, epochs, imageSize, grayscale, batchSize, lr, seed, duplicateBits, duplicateDifference, top, followLinks, outDir,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -104,7 +105,7 @@ internal static class AuditCommand
             }
 
             var audit = LabelAudit.Find(predictions);
-            var duplicates = NearDuplicates.Find(images, parse.GetValue(duplicateBits));
+            var duplicates = NearDuplicates.Find(images, parse.GetValue(duplicateBits), parse.GetValue(duplicateDifference));
             Directory.CreateDirectory(directory);
             audit.SaveCsv(Path.Combine(directory, "label_issues.csv"), images);
             NearDuplicates.SaveCsv(Path.Combine(directory, "near_duplicates.csv"), duplicates, images);

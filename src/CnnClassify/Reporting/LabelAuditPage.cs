@@ -27,7 +27,9 @@ public static class LabelAuditPage
         ArgumentNullException.ThrowIfNull(data);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 1000);
-        var source = LabelAuditResult.Sources(data);
+        var files = LabelAuditResult.Sources(data);
+        var root = RootOf(data);
+        string source(int index) => root is not null && files(index) is { Length: > 0 } file ? Path.GetRelativePath(root, file) : files(index);
         var names = audit.ClassNames;
         var html = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Label audit</title>\n<style>")
             .Append("body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2em auto;max-width:1500px;padding:0 1em;color:#222}")
@@ -70,7 +72,7 @@ public static class LabelAuditPage
         }
         else
         {
-            html.Append(CultureInfo.InvariantCulture, $"<p>{duplicates.Count:N0} pairs; those labelled differently first.</p>\n<div class=\"grid\">\n");
+            html.Append(CultureInfo.InvariantCulture, $"<p>{duplicates.Count:N0} pair{(duplicates.Count == 1 ? string.Empty : "s")}; those labelled differently first.</p>\n<div class=\"grid\">\n");
             foreach (var pair in duplicates.Take(count))
             {
                 html.Append("<figure style=\"width:19.5em\"><div class=\"pair\">").Append(Thumbnail(data, pair.First)).Append(Thumbnail(data, pair.Second))
@@ -89,6 +91,14 @@ public static class LabelAuditPage
     private const int ThumbnailSide = 128;
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    // An image folder's root, so that files are named within it.
+    private static string? RootOf(IImageDataset data) => data switch
+    {
+        ImageFolderDataset folder => folder.Root,
+        Subset subset => RootOf(subset.Source),
+        _ => null,
+    };
 
     private static string Name(string file, int index) => file.Length > 0 ? file : $"sample {index}";
 

@@ -96,6 +96,7 @@ public sealed class CliSweepTests : IDisposable
         { "train with progressive resizing a flattening model cannot take", Train("--progressive-resize", "8", "--epochs", "4"), 1, "Progressive resizing: the model does not take 8x8 inputs" },
         { "audit with one fold", ["audit", "--data", P("data"), "--folds", "1", "--out", P("audit")], 2, "--folds must be 2 to 20; got 1" },
         { "audit with more differing bits than allowed", ["audit", "--data", P("data"), "--duplicate-bits", "17", "--out", P("audit")], 2, "--duplicate-bits must be 0 to 16; got 17" },
+        { "audit with a negative thumbnail difference", ["audit", "--data", P("data"), "--duplicate-difference", "-1", "--out", P("audit")], 2, "--duplicate-difference must be" },
         { "audit showing no suspects", ["audit", "--data", P("data"), "--top", "0", "--out", P("audit")], 2, "--top must be 1 to 1,000; got 0" },
         { "audit with zero epochs", ["audit", "--data", P("data"), "--epochs", "0", "--out", P("audit")], 2, "--epochs must be 1 to 1,000; got 0" },
         { "audit a missing folder", ["audit", "--data", P("nowhere"), "--out", P("audit")], 2, $"--data '{P("nowhere")}' is not a folder" },

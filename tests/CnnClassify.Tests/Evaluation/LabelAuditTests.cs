@@ -112,7 +112,20 @@ public sealed class LabelAuditTests(ITestOutputHelper output) : IDisposable
         var pairs = NearDuplicates.Find(data);
 
         var pair = Assert.Single(pairs);
-        Assert.Equal(new NearDuplicate(0, 3, 0, Conflicting: true), pair);
+        Assert.Equal((0, 3, 0, true), (pair.First, pair.Second, pair.Distance, pair.Conflicting));
+        Assert.True(pair.Difference < 0.5, $"the brightened copy's thumbnail differs by {pair.Difference} levels");
+
+        // A stricter limit on the thumbnails than the copy's rounding leaves still finds it; a
+        // different picture whose hash matches is turned away by the thumbnails.
+        using var stripes = zeros([1, 24, 20], dtype: ScalarType.Byte);
+        stripes.narrow(2, 10, 10).fill_(HeldScalars.PixelMax);
+        using var softer = zeros([1, 24, 20], dtype: ScalarType.Byte);
+        using var hundred = 100.ToScalar();
+        softer.narrow(2, 10, 10).fill_(hundred);
+        var lookalikes = new TensorDataset(stack([stripes, softer]), [0, 1], ["a", "b"]);
+        Assert.Equal(NearDuplicates.Hash(stripes), NearDuplicates.Hash(softer));
+        Assert.Empty(NearDuplicates.Find(lookalikes));
+        Assert.Single(NearDuplicates.Find(lookalikes, maxDifference: 255));
     }
 
     [Fact]
@@ -141,7 +154,7 @@ public sealed class LabelAuditTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("odd.png", rows[1], StringComparison.Ordinal);
         Assert.Contains(",dark,bright,", rows[1], StringComparison.Ordinal);
         var duplicates = File.ReadAllLines(Path.Combine(outDir, "near_duplicates.csv"));
-        Assert.Contains(duplicates.Skip(1), line => line.Contains("copy.png", StringComparison.Ordinal) && line.Contains(",0,bright,bright,no", StringComparison.Ordinal));
+        Assert.Contains(duplicates.Skip(1), line => line.Contains("copy.png", StringComparison.Ordinal) && line.Contains(",0,0.00,bright,bright,no", StringComparison.Ordinal));
         var page = File.ReadAllText(Path.Combine(outDir, "audit.html"));
         Assert.Contains("given: dark", page, StringComparison.Ordinal);
         Assert.Contains("data:image/png;base64,", page, StringComparison.Ordinal);
