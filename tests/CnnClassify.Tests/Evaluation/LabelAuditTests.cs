@@ -60,7 +60,7 @@ public sealed class LabelAuditTests(ITestOutputHelper output) : IDisposable
     [SkippableFact]
     public async Task Flipped_labels_of_held_out_images_rank_among_the_most_suspect()
     {
-        var (train, test) = await FashionMnistAsync();
+        var (train, test) = await CnnClassify.Tests.Data.FashionMnistSplits.LoadAsync();
         using (train)
         using (test)
         {
@@ -176,22 +176,6 @@ public sealed class LabelAuditTests(ITestOutputHelper output) : IDisposable
             }
         });
         SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, path);
-    }
-
-    private static async Task<(TensorDataset Train, TensorDataset Test)> FashionMnistAsync()
-    {
-        string directory;
-        try
-        {
-            directory = await new DatasetLocator().LocateAsync(MnistVariant.FashionMnist, download: false);
-        }
-        catch (FileNotFoundException ex) when (Environment.GetEnvironmentVariable("CNNCLASSIFY_IN_ROOT") != "1")
-        {
-            Skip.If(true, $"Fashion-MNIST is not installed: {ex.Message}");
-            throw;
-        }
-
-        return (MnistDataset.Load(directory, train: true, MnistVariant.FashionMnist), MnistDataset.Load(directory, train: false, MnistVariant.FashionMnist));
     }
 
     /// <summary>A dataset with other labels: a copy of the images under labels the test chose.</summary>

@@ -24,7 +24,7 @@ public sealed class Int8AccuracyTests(ITestOutputHelper output) : IDisposable
     [SkippableFact]
     public async Task A_trained_simplecnn_in_int8_keeps_its_float_accuracy_and_answers()
     {
-        var (train, test) = await FashionMnistAsync();
+        var (train, test) = await CnnClassify.Tests.Data.FashionMnistSplits.LoadAsync();
         using (train)
         using (test)
         {
@@ -38,7 +38,7 @@ public sealed class Int8AccuracyTests(ITestOutputHelper output) : IDisposable
     [SkippableFact]
     public async Task A_trained_resnet18_at_32_pixels_in_int8_keeps_its_float_accuracy_and_answers()
     {
-        var (train, test) = await FashionMnistAsync();
+        var (train, test) = await CnnClassify.Tests.Data.FashionMnistSplits.LoadAsync();
         using (train)
         using (test)
         {
@@ -115,21 +115,5 @@ public sealed class Int8AccuracyTests(ITestOutputHelper output) : IDisposable
         }
 
         return (answers, labels);
-    }
-
-    private static async Task<(TensorDataset Train, TensorDataset Test)> FashionMnistAsync()
-    {
-        string directory;
-        try
-        {
-            directory = await new DatasetLocator().LocateAsync(MnistVariant.FashionMnist, download: false);
-        }
-        catch (FileNotFoundException ex) when (Environment.GetEnvironmentVariable("CNNCLASSIFY_IN_ROOT") != "1")
-        {
-            Skip.If(true, $"Fashion-MNIST is not installed: {ex.Message}");
-            throw;
-        }
-
-        return (MnistDataset.Load(directory, train: true, MnistVariant.FashionMnist), MnistDataset.Load(directory, train: false, MnistVariant.FashionMnist));
     }
 }
