@@ -15,10 +15,24 @@ internal static class ImplicitScalarScan
     /// <summary>Every method (as <c>Namespace.Type.Method</c>) that calls <c>Scalar.op_Implicit</c>, with the number of calls.</summary>
     public static IReadOnlyList<(string Type, string Method, int Calls)> Find(Assembly assembly)
     {
+        var found = new List<(string, string, int)>();
+        EachMethod(assembly, (reader, type, method, il) =>
+        {
+            var calls = CountImplicitScalars(reader, il);
+            if (calls > 0)
+            {
+                found.Add((type, method, calls));
+            }
+        });
+        return found;
+    }
+
+    /// <summary>Calls <paramref name="visit"/> with the metadata, type name (nested types after a +), method name and IL of every method with a body.</summary>
+    internal static void EachMethod(Assembly assembly, Action<MetadataReader, string, string, byte[]> visit)
+    {
         using var stream = File.OpenRead(assembly.Location);
         using var pe = new PEReader(stream);
         var reader = pe.GetMetadataReader();
-        var found = new List<(string, string, int)>();
         foreach (var typeHandle in reader.TypeDefinitions)
         {
             var type = reader.GetTypeDefinition(typeHandle);
@@ -26,21 +40,12 @@ internal static class ImplicitScalarScan
             foreach (var methodHandle in type.GetMethods())
             {
                 var method = reader.GetMethodDefinition(methodHandle);
-                if (method.RelativeVirtualAddress == 0)
+                if (method.RelativeVirtualAddress != 0)
                 {
-                    continue;
-                }
-
-                var body = pe.GetMethodBody(method.RelativeVirtualAddress);
-                var calls = CountImplicitScalars(reader, body.GetILBytes()!);
-                if (calls > 0)
-                {
-                    found.Add((typeName, reader.GetString(method.Name), calls));
+                    visit(reader, typeName, reader.GetString(method.Name), pe.GetMethodBody(method.RelativeVirtualAddress).GetILBytes()!);
                 }
             }
         }
-
-        return found;
     }
 
     private static string FullName(MetadataReader reader, TypeDefinition type)

@@ -1,7 +1,6 @@
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
-using System.Reflection.PortableExecutable;
 
 namespace CnnClassify.Tests.Foundation;
 
@@ -17,35 +16,21 @@ internal static class TemporaryTensorScan
     /// <summary>Every method (as <c>Namespace.Type</c> and method name) with unheld tensor temporaries and no dispose scope, with their number.</summary>
     public static IReadOnlyList<(string Type, string Method, int Temporaries)> Find(Assembly assembly)
     {
-        using var stream = File.OpenRead(assembly.Location);
-        using var pe = new PEReader(stream);
-        var reader = pe.GetMetadataReader();
         var found = new List<(string, string, int)>();
-        foreach (var typeHandle in reader.TypeDefinitions)
+        ImplicitScalarScan.EachMethod(assembly, (reader, type, method, il) =>
         {
-            var type = reader.GetTypeDefinition(typeHandle);
-            foreach (var methodHandle in type.GetMethods())
+            var instructions = Instructions(il);
+            if (instructions.Any(i => i.Token != 0 && CalledName(reader, i.Token) == "NewDisposeScope"))
             {
-                var method = reader.GetMethodDefinition(methodHandle);
-                if (method.RelativeVirtualAddress == 0)
-                {
-                    continue;
-                }
-
-                var instructions = Instructions(pe.GetMethodBody(method.RelativeVirtualAddress).GetILBytes()!);
-                if (instructions.Any(i => i.Token != 0 && CalledName(reader, i.Token) == "NewDisposeScope"))
-                {
-                    continue;
-                }
-
-                var temporaries = instructions.Zip(instructions.Skip(1)).Count(pair => pair.First.Opcode is 0x28 or 0x6F && ReturnsTensor(reader, pair.First.Token) && !Holds(pair.Second.Opcode));
-                if (temporaries > 0)
-                {
-                    found.Add((TypeName(reader, type), reader.GetString(method.Name), temporaries));
-                }
+                return;
             }
-        }
 
+            var temporaries = instructions.Zip(instructions.Skip(1)).Count(pair => pair.First.Opcode is 0x28 or 0x6F && ReturnsTensor(reader, pair.First.Token) && !Holds(pair.Second.Opcode));
+            if (temporaries > 0)
+            {
+                found.Add((type, method, temporaries));
+            }
+        });
         return found;
     }
 
@@ -69,14 +54,6 @@ internal static class TemporaryTensorScan
         }
 
         return instructions;
-    }
-
-    private static string TypeName(MetadataReader reader, TypeDefinition type)
-    {
-        var declaring = type.GetDeclaringType();
-        return declaring.IsNil
-            ? $"{reader.GetString(type.Namespace)}.{reader.GetString(type.Name)}"
-            : $"{TypeName(reader, reader.GetTypeDefinition(declaring))}+{reader.GetString(type.Name)}";
     }
 
     private static string CalledName(MetadataReader reader, int token) => MetadataTokens.EntityHandle(token) switch
